@@ -1,0 +1,2 @@
+"""The ``lipsync`` command line: click commands, one module per command, no logic beyond
+parsing, progress and messages."""

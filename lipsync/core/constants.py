@@ -1,0 +1,31 @@
+"""Constants in one place, each derived from the others where it can be, units in comments."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+# --- Video encoding (core.media.writer) -------------------------------------------------------
+DEFAULT_VIDEO_CODEC = "libx264"
+DEFAULT_CRF = 18  # x264 constant rate factor; 18 is visually lossless for most material
+DEFAULT_PRESET = "medium"  # x264 preset, the same default as ffmpeg's
+DEFAULT_PIX_FMT = "yuv420p"  # the most widely playable H.264 layout
+HIGH_BIT_DEPTH_PIX_FMT = "yuv420p10le"  # used when the source has more than 8 bits per sample
+
+# --- Audio -------------------------------------------------------------------------------------
+DEFAULT_AUDIO_CODEC = "aac"
+DEFAULT_AUDIO_BITRATE = 192_000  # bit/s for the AAC dub track
+AAC_MAX_SAMPLE_RATE = 96_000  # Hz; AAC supports 8 kHz .. 96 kHz
+AUDIO_OUT_SAMPLE_RATE = 48_000  # Hz; the rate video audio is delivered at
+SPEECH_SAMPLE_RATE = 16_000  # Hz; the rate speech analysis works at
+AUDIO_CHUNK_SAMPLES = 1024  # samples per AAC frame (fixed by the codec)
+
+# --- Timing ------------------------------------------------------------------------------------
+DEFAULT_FPS = Fraction(25)  # frames/s assumed only when a stream declares no rate at all
+
+# --- Provenance (container metadata written on every output) -----------------------------------
+PROVENANCE_KEY = "synthetic_media"  # custom metadata key
+PROVENANCE_TOOL_KEY = "lipsync_version"
+PROVENANCE_COMMENT = "Synthetically lip-synced with lipsync {version}: the mouth was re-rendered."
+
+# --- Output files ------------------------------------------------------------------------------
+TEMP_PREFIX = ".lipsync-tmp-"  # temporary outputs beside the destination start with this

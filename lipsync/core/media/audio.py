@@ -1,0 +1,95 @@
+"""Audio in and out: decoding any file to float32 samples, and writing WAV files."""
+
+from __future__ import annotations
+
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import av
+import numpy as np
+
+from lipsync.core.constants import SPEECH_SAMPLE_RATE
+from lipsync.core.errors import InputError, NoStreamError
+from lipsync.core.media.atomic import atomic_output
+from lipsync.core.media.container import PathLike, media_error, open_input
+
+MAX_SAMPLE_RATE = 768_000  # Hz; anything above is surely a mistake
+
+
+def iter_audio(
+    path: PathLike,
+    sample_rate: int | None = None,
+    channels: int | None = None,
+    stream_index: int = 0,
+    chunk: int | None = None,
+) -> Iterator[np.ndarray]:
+    """Decode an audio stream of ``path`` and yield ``float32 (channels, n)`` chunks.
+
+    ``sample_rate`` (Hz) and ``channels`` default to the stream's own; ``chunk`` fixes the
+    number of samples per yielded block (the last may be shorter). Memory stays bounded by one
+    chunk plus the decoder's buffers, whatever the file's length.
+    """
+    if sample_rate is not None:
+        _check_rate(sample_rate)
+    with open_input(path, "audio") as container:
+        if len(container.streams.audio) <= stream_index:
+            raise NoStreamError(
+                f"The file '{path}' has no audio stream: give a file that contains sound."
+            )
+        stream = container.streams.audio[stream_index]
+        stream.thread_type = "AUTO"
+        rate = sample_rate or stream.codec_context.sample_rate
+        n_ch = channels or stream.codec_context.channels or 1
+        layout = {1: "mono", 2: "stereo"}.get(n_ch) or f"{n_ch}c"
+        resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate, frame_size=chunk)
+        decoded = 0
+        try:
+            for frame in container.decode(stream):
+                frame.pts = None  # let the resampler run on sample counts, not on gaps in pts
+                for out in resampler.resample(frame):
+                    decoded += 1
+                    yield out.to_ndarray().reshape(n_ch, -1)
+            for out in resampler.resample(None):
+                yield out.to_ndarray().reshape(n_ch, -1)
+        except av.error.FFmpegError as e:
+            if decoded == 0:
+                raise media_error(path, "audio", e) from e
+
+
+def load_audio(
+    path: PathLike, sample_rate: int = SPEECH_SAMPLE_RATE, stream_index: int = 0
+) -> np.ndarray:
+    """Decode the audio of any audio or video file as ``float32 (n,)`` mono at ``sample_rate``
+    Hz (channels averaged). Raises a :class:`~lipsync.core.errors.MediaError` subclass for a
+    missing, unreadable or soundless file."""
+    blocks = [b[0] for b in iter_audio(path, sample_rate, channels=1, stream_index=stream_index)]
+    if not blocks:
+        return np.zeros(0, dtype=np.float32)
+    return np.ascontiguousarray(np.concatenate(blocks), dtype=np.float32)
+
+
+def save_audio(path: PathLike, samples: np.ndarray, sample_rate: int) -> Path:
+    """Write ``samples`` (``float (n,)`` or ``(n, channels)``, -1..1) as 16-bit PCM WAV,
+    atomically. Values beyond -1..1 are clipped."""
+    _check_rate(sample_rate)
+    data = np.asarray(samples, dtype=np.float32)
+    if data.ndim == 1:
+        data = data[:, None]
+    if data.ndim != 2:
+        raise InputError(f"Audio samples must be (n,) or (n, channels), not shape {data.shape}.")
+    pcm = (np.clip(data, -1.0, 1.0) * 32767.0).round().astype("<i2")
+    with atomic_output(path) as tmp, wave.open(str(tmp), "wb") as w:
+        w.setnchannels(pcm.shape[1])
+        w.setsampwidth(2)
+        w.setframerate(int(sample_rate))
+        w.writeframes(pcm.tobytes())
+    return Path(path)
+
+
+def _check_rate(sample_rate: int) -> None:
+    if not (1 <= int(sample_rate) <= MAX_SAMPLE_RATE):
+        raise InputError(
+            f"The sample rate {sample_rate} Hz is out of range: give a rate from 1 to "
+            f"{MAX_SAMPLE_RATE} Hz."
+        )

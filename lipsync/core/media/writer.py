@@ -1,0 +1,459 @@
+"""Encoding frames to H.264 with exactly the input's frames and timestamps, plus audio.
+
+    with VideoReader(src) as reader, VideoWriter(dst, reader.info, audio="dub.wav",
+                                                 original=src, inputs=[src]) as writer:
+        for frame in reader:
+            writer.write(frame)  # or dataclasses.replace(frame, image=new_image)
+
+Audio modes: ``replace`` (the new audio as AAC), ``keep`` (the original audio stream copied
+packet for packet, re-encoded to AAC only if the container cannot hold its codec), ``both``
+(the new audio first and default, the original second), ``none``. Audio never runs past the
+video's end; :attr:`WriteResult.audio_cut` says how much of the new audio was dropped.
+
+The output is written to a temporary file beside the destination and renamed on success.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+from typing import Literal
+
+import av
+import numpy as np
+
+import lipsync
+from lipsync.core import constants as C
+from lipsync.core.errors import InputError, NoStreamError, OutputError, ProcessingError
+from lipsync.core.media.atomic import atomic_output
+from lipsync.core.media.audio import iter_audio
+from lipsync.core.media.colour import colour_spec, encoder_pix_fmt
+from lipsync.core.media.container import PathLike, open_input
+from lipsync.core.media.orientation import to_coded
+from lipsync.core.media.probe import VideoStreamInfo
+from lipsync.core.media.video_reader import VideoFrame
+
+log = logging.getLogger("lipsync")
+
+AudioMode = Literal["replace", "keep", "both", "none"]
+AUDIO_MODES: tuple[str, ...] = ("replace", "keep", "both", "none")
+
+# Container tags that describe the old file's encoding and must not be carried over.
+_TECHNICAL_TAGS = {"encoder", "major_brand", "minor_version", "compatible_brands", "duration"}
+_STREAM_TAGS_KEPT = ("language", "title", "timecode", "handler_name")
+
+
+@dataclass(frozen=True)
+class EncodeOptions:
+    """How to encode. ``pix_fmt`` "auto" keeps the source's chroma layout and bit depth where
+    libx264 supports them; ``threads`` 0 lets the encoder choose."""
+
+    codec: str = C.DEFAULT_VIDEO_CODEC
+    crf: int = C.DEFAULT_CRF
+    preset: str = C.DEFAULT_PRESET
+    pix_fmt: str = "auto"
+    audio_mode: AudioMode = "replace"
+    audio_bitrate: int = C.DEFAULT_AUDIO_BITRATE
+    provenance: bool = True
+    threads: int = 0
+
+    def __post_init__(self) -> None:
+        if self.audio_mode not in AUDIO_MODES:
+            raise InputError(
+                f"Unknown audio mode '{self.audio_mode}': use one of {', '.join(AUDIO_MODES)}."
+            )
+        if not 0 <= self.crf <= 51:
+            raise InputError(f"CRF {self.crf} is out of range: use 0 (lossless) to 51.")
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What was written: frame count, audio tracks, and the seconds of new audio past the
+    video's end that were dropped (``audio_cut``). ``video_end`` is in seconds."""
+
+    path: Path
+    frames: int
+    audio_tracks: int
+    video_end: float
+    audio_cut: float = 0.0
+    warnings: tuple[str, ...] = field(default=())
+
+
+class VideoWriter:
+    """Encode frames to ``path`` with the timing, size and colour of ``video``.
+
+    ``audio`` is the new audio: a file path (any file with sound) or ``(samples, rate)`` with
+    samples ``float32 (n,)`` or ``(n, channels)``; its time 0 is the first video frame's time.
+    ``original`` is the file whose audio ``keep``/``both`` copy and whose tags are carried over.
+    ``inputs`` are paths the output must never overwrite (the audio and original are added).
+    """
+
+    def __init__(
+        self,
+        path: PathLike,
+        video: VideoStreamInfo,
+        *,
+        options: EncodeOptions | None = None,
+        audio: PathLike | tuple[np.ndarray, int] | None = None,
+        original: PathLike | None = None,
+        inputs: Sequence[PathLike] = (),
+    ) -> None:
+        self.options = options or EncodeOptions()
+        self.video = video
+        self.dest = Path(path)
+        mode = self.options.audio_mode
+        if mode in ("replace", "both") and audio is None:
+            raise InputError(f"Audio mode '{mode}' needs new audio, and none was given.")
+        if mode in ("keep", "both") and original is None:
+            raise InputError(f"Audio mode '{mode}' needs the original file, and none was given.")
+        protected = [*inputs, *([original] if original is not None else [])]
+        if isinstance(audio, str | Path):
+            protected.append(audio)
+        self._audio_in = audio if mode in ("replace", "both") else None
+        self._original = Path(original) if original is not None else None
+        self._stack = ExitStack()
+        self._closed = False
+        #: Set once the file is complete and in place.
+        self.result: WriteResult | None = None
+        self._tmp = self._stack.enter_context(atomic_output(self.dest, protected))
+        try:
+            self._open()
+        except BaseException as e:
+            self._stack.__exit__(type(e), e, e.__traceback__)
+            raise
+
+    # --- set-up --------------------------------------------------------------------------------
+
+    def _open(self) -> None:
+        opts = self.options
+        v = self.video
+        options = {"movflags": "+use_metadata_tags"} if self._is_mov() else {}
+        try:
+            self._out = self._stack.enter_context(
+                av.open(str(self._tmp), mode="w", format=self._format_name(), options=options)
+            )
+        except (av.error.FFmpegError, ValueError) as e:
+            raise OutputError(
+                f"Cannot write a video file named '{self.dest}' ({e}): "
+                "use a video extension such as .mp4, .mov or .mkv."
+            ) from e
+        self._original_container = None
+        if self._original is not None:
+            self._original_container = self._stack.enter_context(
+                open_input(self._original, "original")
+            )
+        self._write_tags()
+
+        pix_fmt = encoder_pix_fmt(
+            v.pix_fmt, v.bit_depth, v.coded_width, v.coded_height, opts.pix_fmt
+        )
+        rate = v.fps if v.fps else C.DEFAULT_FPS
+        try:
+            stream = self._out.add_stream(opts.codec, rate=rate)
+        except (av.error.FFmpegError, ValueError) as e:
+            raise InputError(f"The video codec '{opts.codec}' is not available ({e}).") from e
+        stream.width = v.coded_width
+        stream.height = v.coded_height
+        stream.pix_fmt = pix_fmt
+        stream.time_base = v.time_base
+        cc = stream.codec_context
+        cc.time_base = v.time_base
+        cc.colorspace = v.colorspace
+        cc.color_range = v.color_range
+        cc.color_primaries = v.color_primaries
+        cc.color_trc = v.color_trc
+        cc.thread_type = "AUTO"
+        cc.thread_count = opts.threads
+        if opts.codec.startswith("libx26"):
+            cc.options = {"crf": str(opts.crf), "preset": opts.preset}
+        if v.rotation:
+            stream.set_display_rotation(v.rotation)
+        for key in _STREAM_TAGS_KEPT:
+            if key in v.metadata and key != "handler_name":
+                stream.metadata[key] = v.metadata[key]
+        self._vstream = stream
+        self._spec = colour_spec(v.colorspace, v.color_range, v.pix_fmt)
+        self._pix_fmt = pix_fmt
+        self._start_time = float((v.start_pts or 0) * v.time_base)
+        self._frames = 0
+        self._last_pts: int | None = None
+        self._last_time = self._start_time
+        self._step = float(1 / rate)
+
+        self._feeds: list[_AudioFeed] = []
+        if self._audio_in is not None:
+            self._feeds.append(self._new_audio_feed(self._audio_in))
+        if self.options.audio_mode in ("keep", "both"):
+            self._feeds.append(self._original_audio_feed())
+        if len(self._feeds) > 1:
+            self._feeds[0].stream.disposition = av.stream.Disposition.default
+
+    def _is_mov(self) -> bool:
+        return self.dest.suffix.lower() in (".mp4", ".mov", ".m4v", ".3gp")
+
+    def _format_name(self) -> str | None:
+        try:
+            return av.format.ContainerFormat(self.dest.suffix.lstrip(".").lower(), "w").name
+        except (ValueError, av.error.FFmpegError):
+            return None  # let libavformat guess from the name
+
+    def _write_tags(self) -> None:
+        meta = self._out.metadata
+        if self._original_container is not None:
+            for key, value in self._original_container.metadata.items():
+                if key.lower() not in _TECHNICAL_TAGS:
+                    meta[key] = value
+        if self.options.provenance:
+            version = lipsync.__version__
+            meta["comment"] = C.PROVENANCE_COMMENT.format(version=version)
+            meta[C.PROVENANCE_KEY] = "lip-synced"
+            meta[C.PROVENANCE_TOOL_KEY] = version
+
+    def _new_audio_feed(self, audio: PathLike | tuple[np.ndarray, int]) -> _AudioFeed:
+        if isinstance(audio, tuple):
+            samples, rate = audio
+            data = np.asarray(samples, dtype=np.float32)
+            data = data[None, :] if data.ndim == 1 else np.ascontiguousarray(data.T)
+            source_rate, channels = int(rate), data.shape[0]
+            enc_rate = _aac_rate(source_rate)
+            if enc_rate != source_rate:
+                data = _resample(data, source_rate, enc_rate)
+            blocks: Iterator[np.ndarray] = _blocks(data, C.AUDIO_CHUNK_SAMPLES)
+        else:
+            with open_input(audio, "audio") as probe_c:
+                if not probe_c.streams.audio:
+                    raise NoStreamError(
+                        f"The audio file '{audio}' has no audio stream: give a file with sound."
+                    )
+                acc = probe_c.streams.audio[0].codec_context
+                source_rate, channels = acc.sample_rate, min(acc.channels or 1, 2)
+            enc_rate = _aac_rate(source_rate)
+            blocks = iter_audio(audio, enc_rate, channels, chunk=C.AUDIO_CHUNK_SAMPLES)
+        stream = self._out.add_stream(C.DEFAULT_AUDIO_CODEC, rate=enc_rate)
+        stream.layout = "mono" if channels == 1 else "stereo"
+        stream.bit_rate = self.options.audio_bitrate
+        stream.metadata["handler_name"] = "Dub audio (lipsync)"
+        return _EncodedFeed(stream, blocks, enc_rate, self._start_time, counts_cut=True)
+
+    def _original_audio_feed(self) -> _AudioFeed:
+        container = self._original_container
+        assert container is not None
+        if not container.streams.audio:
+            raise NoStreamError(
+                f"The original '{self._original}' has no audio to keep: use --audio-mode replace."
+            )
+        src = container.streams.audio[0]
+        codec = src.codec_context.name
+        if codec in self._out.supported_codecs:
+            stream = self._out.add_stream_from_template(src)
+            stream.metadata["handler_name"] = "Original audio"
+            return _CopiedFeed(stream, container, src)
+        log.info("original audio codec %s cannot go into %s: re-encoding", codec, self.dest.suffix)
+        rate = _aac_rate(src.codec_context.sample_rate)
+        channels = min(src.codec_context.channels or 1, 2)
+        blocks = iter_audio(self._original, rate, channels, chunk=C.AUDIO_CHUNK_SAMPLES)
+        stream = self._out.add_stream(C.DEFAULT_AUDIO_CODEC, rate=rate)
+        stream.layout = "mono" if channels == 1 else "stereo"
+        stream.bit_rate = self.options.audio_bitrate
+        stream.metadata["handler_name"] = "Original audio"
+        start = float(src.start_time * src.time_base) if src.start_time is not None else 0.0
+        return _EncodedFeed(stream, blocks, rate, start, counts_cut=False)
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def write(self, frame: VideoFrame | np.ndarray, pts: int | None = None) -> None:
+        """Encode one upright ``uint8 (H, W, 3)`` RGB frame at ``pts`` (in the input's time
+        base). A :class:`VideoFrame` brings its own pts; frames must come in order."""
+        if isinstance(frame, VideoFrame):
+            image, pts = frame.image, frame.pts
+        else:
+            image = frame
+        v = self.video
+        if image.shape != (v.height, v.width, 3) or image.dtype != np.uint8:
+            raise ProcessingError(
+                f"Frame {self._frames} is {image.dtype} {image.shape}, but the output needs "
+                f"uint8 ({v.height}, {v.width}, 3)."
+            )
+        if pts is None:
+            pts = round((self._frames * self._step + self._start_time) / v.time_base)
+        if self._last_pts is not None and pts <= self._last_pts:
+            log.warning("frame %d: pts %d not after %d; nudged", self._frames, pts, self._last_pts)
+            pts = self._last_pts + 1
+        coded = to_coded(image, v.rotation)
+        vf = av.VideoFrame.from_ndarray(coded, format="rgb24")
+        vf = vf.reformat(
+            format=self._pix_fmt,
+            dst_colorspace=self._spec.matrix,
+            interpolation="AREA",  # box-averaged chroma: a decode/encode round trip is near-exact
+            src_color_range="JPEG",
+            dst_color_range=self._spec.range,
+        )
+        vf.pts = pts
+        vf.time_base = v.time_base
+        self._out.mux(self._vstream.encode(vf))
+        self._frames += 1
+        self._last_pts = pts
+        self._last_time = float(pts * v.time_base)
+        self._pump_audio(self._last_time)
+
+    def _pump_audio(self, until: float) -> None:
+        for feed in self._feeds:
+            feed.write_until(self._out, until)
+
+    def close(self) -> WriteResult:
+        """Flush encoders, finish the file and rename it into place."""
+        self.__exit__(None, None, None)
+        assert self.result is not None
+        return self.result
+
+    def __enter__(self) -> VideoWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if exc_type is None:
+            try:
+                self._finish()
+            except BaseException as e:
+                self._stack.__exit__(type(e), e, e.__traceback__)
+                raise
+        self._stack.__exit__(exc_type, exc, tb)
+
+    def _finish(self) -> None:
+        if self._frames == 0:
+            raise ProcessingError(f"No video frames were written to '{self.dest}'.")
+        self._out.mux(self._vstream.encode(None))
+        end = self._last_time + self._step
+        cut = 0.0
+        for feed in self._feeds:
+            feed.write_until(self._out, end, final=True)
+            cut += feed.cut_seconds
+        self.result = WriteResult(
+            path=self.dest,
+            frames=self._frames,
+            audio_tracks=len(self._feeds),
+            video_end=end,
+            audio_cut=cut,
+        )
+
+
+# --- audio feeds ------------------------------------------------------------------------------
+
+
+class _AudioFeed:
+    stream: av.stream.Stream
+    cut_seconds: float = 0.0
+
+    def write_until(self, out: av.container.OutputContainer, until: float, final=False) -> None:
+        raise NotImplementedError
+
+
+class _EncodedFeed(_AudioFeed):
+    """Numpy blocks ``float32 (channels, n)`` encoded to AAC, starting at ``start`` seconds."""
+
+    def __init__(self, stream, blocks: Iterator[np.ndarray], rate: int, start: float, counts_cut):
+        self.stream = stream
+        self._blocks = blocks
+        self._rate = rate
+        self._offset = round(start * rate)  # pts of the next sample, in 1/rate units
+        self._written = 0  # samples written
+        self._counts_cut = counts_cut
+        self._exhausted = False
+        self.cut_seconds = 0.0
+
+    def write_until(self, out, until: float, final: bool = False) -> None:
+        limit = round(until * self._rate) - self._offset  # samples allowed in total
+        while not self._exhausted and self._written < limit:
+            block = next(self._blocks, None)
+            if block is None:
+                self._exhausted = True
+                break
+            room = limit - self._written
+            if final and block.shape[1] > room:
+                if self._counts_cut:
+                    self.cut_seconds += (block.shape[1] - room) / self._rate
+                block = block[:, :room]
+            self._encode(out, block)
+        if final:
+            if not self._exhausted and self._counts_cut:
+                for rest in self._blocks:
+                    self.cut_seconds += rest.shape[1] / self._rate
+            out.mux(self.stream.encode(None))
+
+    def _encode(self, out, block: np.ndarray) -> None:
+        if block.shape[1] == 0:
+            return
+        layout = "mono" if block.shape[0] == 1 else "stereo"
+        frame = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(block, dtype=np.float32), format="fltp", layout=layout
+        )
+        frame.sample_rate = self._rate
+        frame.pts = self._offset + self._written
+        frame.time_base = Fraction(1, self._rate)
+        out.mux(self.stream.encode(frame))
+        self._written += block.shape[1]
+
+
+class _CopiedFeed(_AudioFeed):
+    """The original audio stream's packets, remuxed unchanged, until the video's end."""
+
+    def __init__(self, stream, container, source) -> None:
+        self.stream = stream
+        self._source = source
+        self._packets = container.demux(source)
+        self._pending: av.Packet | None = None
+        self._done = False
+
+    def write_until(self, out, until: float, final: bool = False) -> None:
+        while not self._done:
+            packet = self._pending or next(self._packets, None)
+            self._pending = None
+            if packet is None:
+                self._done = True
+                break
+            if packet.dts is None and packet.pts is None:
+                continue  # the demuxer's flush packet
+            ts = packet.pts if packet.pts is not None else packet.dts
+            t = float(ts * packet.time_base)
+            if t >= until:
+                if final:
+                    self._done = True
+                else:
+                    self._pending = packet
+                break
+            packet.stream = self.stream
+            out.mux(packet)
+
+
+def _aac_rate(rate: int) -> int:
+    """The AAC sample rate to encode ``rate`` Hz audio at (AAC tops out at 96 kHz)."""
+    supported = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000)
+    if rate in supported:
+        return rate
+    higher = [r for r in supported if r >= rate]
+    return min(higher) if higher else C.AAC_MAX_SAMPLE_RATE
+
+
+def _resample(data: np.ndarray, src_rate: int, dst_rate: int) -> np.ndarray:
+    """Band-limited resampling of ``float32 (channels, n)`` from ``src_rate`` to ``dst_rate``."""
+    from scipy.signal import resample_poly
+
+    g = np.gcd(src_rate, dst_rate)
+    return resample_poly(data, dst_rate // g, src_rate // g, axis=1).astype(np.float32)
+
+
+def _blocks(data: np.ndarray, size: int) -> Iterator[np.ndarray]:
+    for i in range(0, data.shape[1], size):
+        yield data[:, i : i + size]

@@ -1,0 +1,61 @@
+"""Test media made with the real ffmpeg program, and comparisons (importable from tests)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+FFMPEG = shutil.which("ffmpeg")
+
+
+def ffmpeg(*args: str) -> None:
+    """Run ffmpeg with an argv list (never a shell string); fail the test with its stderr."""
+    if FFMPEG is None:
+        pytest.fail("ffmpeg is not installed: run `make test`, which installs it")
+    cmd = [FFMPEG, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        pytest.fail(f"ffmpeg failed: {' '.join(cmd)}\n{proc.stderr}")
+
+
+def lavfi_clip(
+    path: Path,
+    *,
+    size: str = "320x240",
+    rate: str = "25",
+    duration: float = 1.0,
+    audio: bool = True,
+    video: bool = True,
+    vcodec: Sequence[str] = ("-c:v", "libx264", "-crf", "12", "-preset", "veryfast"),
+    pix_fmt: str = "yuv420p",
+    vfilter: str | None = None,
+    extra: Sequence[str] = (),
+    source: str = "testsrc2",
+) -> Path:
+    """A lavfi ``source`` clip (testsrc2 by default; it rounds sizes to even numbers, testsrc
+    does not) with a sine tone unless ``audio`` is False, written by ffmpeg."""
+    args: list[str] = []
+    if video:
+        args += ["-f", "lavfi", "-i", f"{source}=size={size}:rate={rate}:duration={duration}"]
+    if audio:
+        args += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={duration}:sample_rate=48000"]
+    if video:
+        if vfilter:
+            args += ["-vf", vfilter]
+        args += [*vcodec, "-pix_fmt", pix_fmt]
+    if audio:
+        args += ["-c:a", "aac", "-b:a", "128k"]
+    args += [*extra, str(path)]
+    ffmpeg(*args)
+    return path
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    """Peak signal-to-noise ratio in dB between two uint8 images or stacks."""
+    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return float("inf") if mse == 0 else float(10 * np.log10(255.0**2 / mse))

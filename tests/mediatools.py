@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -59,3 +61,32 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
     """Peak signal-to-noise ratio in dB between two uint8 images or stacks."""
     mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
     return float("inf") if mse == 0 else float(10 * np.log10(255.0**2 / mse))
+
+
+@contextmanager
+def read_only_folder(path: Path) -> Iterator[Path]:
+    """A folder nobody can create files in, root included (mode 0500, or the immutable
+    attribute where folder modes do not bind, as for root)."""
+    path.mkdir()
+    path.chmod(0o500)
+    immutable = False
+    try:
+        probe = path / "probe"
+        try:
+            probe.touch()
+        except OSError:
+            pass
+        else:  # folder modes do not bind this user: use the immutable attribute
+            probe.unlink()
+            chattr = shutil.which("chattr")
+            if chattr is None:
+                pytest.skip("folder modes do not bind this user and chattr is missing")
+            if subprocess.run([chattr, "+i", str(path)], check=False).returncode != 0:
+                pytest.skip("folder modes do not bind this user and chattr +i failed")
+            immutable = True
+        assert not os.access(path, os.W_OK) or immutable
+        yield path
+    finally:
+        if immutable:
+            subprocess.run([shutil.which("chattr") or "chattr", "-i", str(path)], check=False)
+        path.chmod(0o700)

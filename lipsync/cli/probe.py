@@ -12,19 +12,31 @@ from lipsync.cli.context import CliContext
 @click.command("probe")
 @click.argument("file", type=click.Path(path_type=str))
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="Write the JSON to this file instead of printing it.",
+)
 @click.pass_obj
-def command(ctx: CliContext, file: str, as_json: bool) -> None:
+def command(ctx: CliContext, file: str, as_json: bool, output: str | None) -> None:
     """Show the streams of FILE: duration, frame rate, frame count, size, rotation, pixel
     format, audio rate and channels.
 
     \b
     Example:
       lipsync probe interview.mp4
-      lipsync probe interview.mp4 --json > interview.json
+      lipsync probe interview.mp4 --json
+      lipsync probe interview.mp4 -o interview.json
     """
-    from lipsync.core.media import probe
+    from lipsync.core.media import check_output_path, probe, write_text
 
+    if output is not None:
+        check_output_path(output, [file])  # fail before the work, not after
     info = probe(file)
+    if output is not None:
+        write_text(output, json.dumps(info.to_json(), indent=2, ensure_ascii=False) + "\n", [file])
+        return
     if as_json:
         click.echo(json.dumps(info.to_json(), indent=2, ensure_ascii=False))
         return

@@ -5,7 +5,7 @@ Frames are ``uint8 (H, W, 3)`` RGB, upright; audio is ``float32`` at a named rat
 
 from __future__ import annotations
 
-from lipsync.core.media.atomic import atomic_output, check_output_path
+from lipsync.core.media.atomic import atomic_output, check_output_path, write_text
 from lipsync.core.media.audio import iter_audio, load_audio, save_audio
 from lipsync.core.media.container import check_input_path
 from lipsync.core.media.probe import AudioStreamInfo, MediaInfo, VideoStreamInfo, probe
@@ -31,4 +31,5 @@ __all__ = [
     "open_video",
     "probe",
     "save_audio",
+    "write_text",
 ]

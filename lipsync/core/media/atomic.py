@@ -55,8 +55,16 @@ def atomic_output(dest: PathLike, inputs: Iterable[PathLike] = ()) -> Iterator[P
     path = check_output_path(dest, inputs)
     tmp = temp_path_for(path)
     try:
+        with open(tmp, "xb"):  # claim the name, and learn now if the folder refuses files
+            pass
+    except OSError as e:
+        raise OutputError(
+            f"The output folder '{path.parent}' is not writable ({e.strerror}): "
+            "choose another output location."
+        ) from e
+    try:
         yield tmp
-        if not tmp.exists():
+        if not tmp.exists() or tmp.stat().st_size == 0:
             raise OutputError(f"Nothing was written for the output '{path}'.")
         os.replace(tmp, path)
     except BaseException:
@@ -71,3 +79,10 @@ def _same_file(a: Path, b: Path) -> bool:
     except OSError:
         pass
     return a.resolve() == b.resolve()
+
+
+def write_text(dest: PathLike, text: str, inputs: Iterable[PathLike] = ()) -> Path:
+    """Write ``text`` (UTF-8) to ``dest`` atomically; ``inputs`` are never overwritten."""
+    with atomic_output(dest, inputs) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(dest)

@@ -1,0 +1,51 @@
+# The README's two commands, `make demo` and `make test`. Each installs what it needs on a
+# fresh machine (system packages through apt-get, Python packages into .venv) and is safe to
+# run again.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.lipsync-installed
+# torch is pinned and installed first: an unpinned torch pulls gigabytes of CUDA wheels.
+TORCH := torch==2.13.0
+EXTRAS := dev,torch
+DEMO_DIR := demo-out
+
+.PHONY: demo test lint pytest setup system-deps bench clean
+
+demo: setup
+	@mkdir -p $(DEMO_DIR)
+	@echo "Generating a sample clip in $(DEMO_DIR)/sample.mp4 ..."
+	@ffmpeg -nostdin -hide_banner -loglevel error -y \
+		-f lavfi -i testsrc2=size=1280x720:rate=25:duration=3 \
+		-f lavfi -i sine=frequency=440:duration=3 \
+		-c:v libx264 -crf 18 -pix_fmt yuv420p -c:a aac $(DEMO_DIR)/sample.mp4
+	$(BIN)/lipsync probe $(DEMO_DIR)/sample.mp4
+
+test: setup lint pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+pytest: setup
+	$(BIN)/pytest
+
+setup: system-deps $(STAMP)
+
+system-deps:
+	@tools/install-system-deps.sh
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet "$(TORCH)"
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	@touch $@
+
+bench: setup
+	$(BIN)/python bench/media_roundtrip.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .ruff_cache bench/out

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -12,7 +11,6 @@ import time
 import av
 import numpy as np
 import pytest
-
 from mediatools import read_only_folder
 
 from lipsync.core.errors import InputError, NoStreamError, OutputError
@@ -129,12 +127,16 @@ def test_unwritable_or_missing_output_folder(clip, tmp_path):
 def test_failure_mid_write_leaves_nothing(clip, tmp_path):
     dest = tmp_path / "out.mp4"
     dest.write_bytes(b"previous version")
-    with pytest.raises(RuntimeError, match="boom"), open_video(clip) as reader:
-        with VideoWriter(dest, reader.info, options=EncodeOptions(audio_mode="none")) as w:
-            for frame in reader:
-                w.write(frame)
-                if frame.index == 5:
-                    raise RuntimeError("boom")
+    opts = EncodeOptions(audio_mode="none")
+    with (
+        pytest.raises(RuntimeError, match="boom"),
+        open_video(clip) as reader,
+        VideoWriter(dest, reader.info, options=opts) as w,
+    ):
+        for frame in reader:
+            w.write(frame)
+            if frame.index == 5:
+                raise RuntimeError("boom")
     assert dest.read_bytes() == b"previous version"  # the old output is untouched
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "out.mp4"]
 

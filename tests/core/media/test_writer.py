@@ -146,8 +146,10 @@ def test_ctrl_c_removes_the_temporary_file(make_clip, tmp_path):
     dest = tmp_path / "out.mp4"
     script = textwrap.dedent(
         f"""
-        import sys
+        import signal
         from lipsync.core.media import EncodeOptions, VideoWriter, open_video
+        # as in a terminal, even when the test runs as a background job that ignores SIGINT
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         with open_video({str(src)!r}) as r, VideoWriter({str(dest)!r}, r.info,
                 options=EncodeOptions(audio_mode="none", preset="slow")) as w:
             for f in r:

@@ -1,0 +1,169 @@
+"""Which face speaks in each frame, which frames may be rendered, and how strongly (pure).
+
+The engine tracks every frame first, then plans here: per frame the chosen face (or none) and
+why a frame passes through untouched, and a render strength that ramps in and out over a few
+frames at the edges of rendered stretches, so a face that appears, turns away or shrinks hands
+over smoothly instead of popping.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from lipsync.core.errors import InputError
+from lipsync.core.types import FaceObservation
+
+MAX_ABS_YAW = 40.0  # degrees; beyond this the far side of the mouth is hidden: pass through
+MIN_FACE_HEIGHT = 40.0  # px; a smaller face has too few pixels around the mouth to render
+HANDOVER_FRAMES = 4  # frames over which rendering fades in and out at the edges of a stretch
+SWITCH_RATIO = 1.3  # "largest": another face must be this much larger to take over
+
+# Why a frame passes through untouched (keys of the run report).
+NO_FACE = "no_face"
+TOO_SMALL = "too_small"
+TURNED_AWAY = "turned_away"
+OUTSIDE_RANGE = "outside_range"
+NOT_SELECTED = "face_not_selected"
+
+
+@dataclass(frozen=True)
+class SelectionOptions:
+    """``face``: "largest" (per frame the largest face, with hysteresis), "all", or a track id
+    (as listed by ``lipsync faces``). ``max_abs_yaw`` in degrees, ``min_face_height`` in px,
+    ``handover_frames`` in frames."""
+
+    face: str | int = "largest"
+    max_abs_yaw: float = MAX_ABS_YAW
+    min_face_height: float = MIN_FACE_HEIGHT
+    handover_frames: int = HANDOVER_FRAMES
+
+    def __post_init__(self) -> None:
+        face = self.face
+        if isinstance(face, str) and face not in ("largest", "all"):
+            if not face.isdigit():
+                raise InputError(
+                    f"Unknown face choice '{face}': use 'largest', 'all' or a face id "
+                    "from `lipsync faces`."
+                )
+            object.__setattr__(self, "face", int(face))
+        if self.handover_frames < 0:
+            raise InputError("The hand-over length must be 0 frames or more.")
+
+
+@dataclass(frozen=True)
+class FramePlan:
+    """Per frame: the faces to render (track ids), their strength 0..1 (``float32 (N,)``), and
+    for frames left untouched the reason (``None`` where rendered)."""
+
+    faces: tuple[tuple[int, ...], ...]
+    strength: np.ndarray
+    reasons: tuple[str | None, ...]
+
+    def passed_through(self) -> dict[str, int]:
+        """Count of untouched frames by reason."""
+        return dict(Counter(r for r in self.reasons if r is not None))
+
+    @property
+    def rendered(self) -> int:
+        return sum(1 for r in self.reasons if r is None)
+
+
+def plan_frames(
+    observations: Sequence[Sequence[FaceObservation]],
+    in_range: Sequence[bool],
+    options: SelectionOptions,
+) -> FramePlan:
+    """Plan a whole video from its per-frame face observations.
+
+    ``observations[i]`` are the faces tracked in frame ``i``; ``in_range[i]`` says whether the
+    frame lies inside the requested time range.
+    """
+    n = len(observations)
+    chosen: list[tuple[int, ...]] = []
+    reasons: list[str | None] = []
+    current: int | None = None
+    for faces, inside in zip(observations, in_range, strict=True):
+        if not inside:
+            chosen.append(())
+            reasons.append(OUTSIDE_RANGE)
+            continue
+        if not faces:
+            chosen.append(())
+            reasons.append(NO_FACE)
+            continue
+        candidates, reason = _candidates(faces, options)
+        if options.face == "all":
+            picked = tuple(f.track_id for f in candidates)
+        elif options.face == "largest":
+            current = _largest(faces, current)
+            picked = tuple(f.track_id for f in candidates if f.track_id == current)
+            if not picked and reason is None:
+                reason = _reason_for(next(f for f in faces if f.track_id == current), options)
+        else:
+            picked = tuple(f.track_id for f in candidates if f.track_id == options.face)
+            if not picked:
+                target = [f for f in faces if f.track_id == options.face]
+                reason = _reason_for(target[0], options) if target else NOT_SELECTED
+        chosen.append(picked)
+        reasons.append(None if picked else (reason or NOT_SELECTED))
+    strength = handover_strength(np.array([r is None for r in reasons], bool), options)
+    assert len(chosen) == n
+    return FramePlan(tuple(chosen), strength, tuple(reasons))
+
+
+def handover_strength(renderable: np.ndarray, options: SelectionOptions) -> np.ndarray:
+    """``float32 (N,)`` strength: 1 inside rendered stretches, ramping linearly to 0 over
+    ``handover_frames`` frames next to untouched frames (the video's own ends do not count as
+    edges). ``renderable`` is ``bool (N,)``."""
+    n = renderable.shape[0]
+    ramp = options.handover_frames
+    if n == 0:
+        return np.zeros(0, np.float32)
+    if ramp == 0:
+        return renderable.astype(np.float32)
+    # distance (in frames) from each frame to the nearest untouched frame
+    dist = np.full(n, np.inf)
+    last = -np.inf
+    for i in range(n):
+        if not renderable[i]:
+            last = i
+        dist[i] = i - last
+    last = np.inf
+    for i in range(n - 1, -1, -1):
+        if not renderable[i]:
+            last = i
+        dist[i] = min(dist[i], last - i)
+    strength = np.clip(dist / (ramp + 1), 0.0, 1.0)
+    strength[~renderable] = 0.0
+    return strength.astype(np.float32)
+
+
+def _candidates(
+    faces: Sequence[FaceObservation], options: SelectionOptions
+) -> tuple[list[FaceObservation], str | None]:
+    ok = [f for f in faces if _reason_for(f, options) is None]
+    reason = None if ok else _reason_for(faces[0], options)
+    return ok, reason
+
+
+def _reason_for(face: FaceObservation, options: SelectionOptions) -> str | None:
+    if face.height < options.min_face_height:
+        return TOO_SMALL
+    if abs(face.pose.yaw) > options.max_abs_yaw:
+        return TURNED_AWAY
+    return None
+
+
+def _largest(faces: Sequence[FaceObservation], current: int | None) -> int:
+    """The largest face's id, keeping ``current`` unless another is clearly larger."""
+    biggest = max(faces, key=lambda f: f.width * f.height)
+    for f in faces:
+        if f.track_id == current:
+            if biggest.width * biggest.height > SWITCH_RATIO * f.width * f.height:
+                return biggest.track_id
+            return current
+    return biggest.track_id

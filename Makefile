@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.lipsync-installed
 # torch is pinned and installed first: an unpinned torch pulls gigabytes of CUDA wheels.
 TORCH := torch==2.13.0
-EXTRAS := dev,torch
+EXTRAS := dev,torch,dlib
 DEMO_DIR := demo-out
 
 .PHONY: demo test lint pytest setup system-deps bench clean
@@ -45,7 +45,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	@touch $@
 
 bench: setup
-	$(BIN)/python bench/media_roundtrip.py
+	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .ruff_cache bench/out

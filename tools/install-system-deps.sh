@@ -9,6 +9,8 @@ declare -A CHECKS=(
   [espeak-ng]="cmd:espeak-ng"
   [libespeak-ng1]="lib:libespeak-ng.so.1"
   [e2fsprogs]="cmd:chattr"
+  # dlib's 68-point model: the independent reference of the face tests, never bundled
+  [libdlib-data]="file:/usr/share/dlib/shape_predictor_68_face_landmarks.dat"
 )
 
 missing=()

@@ -23,6 +23,7 @@ from lipsync.core.errors import EXIT_INTERRUPTED, EXIT_USAGE, LipsyncError
 COMMANDS: dict[str, str] = {
     "faces": "faces",
     "probe": "probe",
+    "visemes": "visemes",
 }
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "LIPSYNC"}

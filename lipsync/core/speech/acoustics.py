@@ -1,0 +1,151 @@
+"""Acoustic measures of speech: loudness envelope, silence, and formant estimates.
+
+Everything works on mono ``float32 (n,)`` audio at :data:`~.parameters.ANALYSIS_RATE` in
+frames of :data:`~.parameters.HOP_SECONDS` (100 frames/s, the same grid as pocketsphinx).
+
+- ``energy_db``: frame RMS in dBFS; ``loudness``: 0..1 relative to the clip's loud frames;
+- ``speech``: boolean voice-activity mask (energy above an absolute floor *and* within
+  :data:`~.parameters.SILENCE_BELOW_PEAK_DB` of the loud frames, with short clicks removed and
+  short gaps kept as speech);
+- ``f1``/``f2``: first two formant estimates in Hz from linear prediction (0 where unvoiced or
+  silent). A high F1 means an open jaw, a low F2 rounded or back lips.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lipsync.core.speech import parameters as P
+
+
+@dataclass(frozen=True, eq=False)
+class Acoustics:
+    """Per-frame measures; every array is ``(M,)`` with frame centres at ``times`` seconds."""
+
+    times: np.ndarray
+    energy_db: np.ndarray
+    loudness: np.ndarray
+    speech: np.ndarray
+    f1: np.ndarray
+    f2: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.times.shape[0])
+
+    def at(self, name: str, times: np.ndarray) -> np.ndarray:
+        """Linear interpolation of one measure at arbitrary ``times`` (seconds)."""
+        values = getattr(self, name).astype(np.float64)
+        if len(self) == 0:
+            return np.zeros(np.shape(times), dtype=np.float64)
+        return np.interp(times, self.times, values)
+
+
+def _frames(samples: np.ndarray) -> np.ndarray:
+    """``float32 (M, WINDOW)`` windows centred every hop (edges zero-padded)."""
+    hop, win = P.HOP_SAMPLES, P.WINDOW_SAMPLES
+    n_frames = max(1, int(np.ceil(samples.shape[0] / hop)))
+    pad = win // 2
+    padded = np.zeros(n_frames * hop + win, dtype=np.float32)
+    padded[pad : pad + samples.shape[0]] = samples
+    view = np.lib.stride_tricks.sliding_window_view(padded, win)[::hop]
+    return view[:n_frames]
+
+
+def _remove_short_runs(mask: np.ndarray, value: bool, min_len: int) -> np.ndarray:
+    """Flip runs of ``value`` shorter than ``min_len`` frames in a boolean mask."""
+    out = mask.copy()
+    n = out.shape[0]
+    i = 0
+    while i < n:
+        j = i
+        while j < n and out[j] == out[i]:
+            j += 1
+        # leading/trailing pauses are real pauses, whatever their length
+        edge_pause = value is False and (i == 0 or j == n)
+        if out[i] == value and j - i < min_len and not edge_pause:
+            out[i:j] = not value
+        i = j
+    return out
+
+
+def speech_mask(energy_db: np.ndarray) -> np.ndarray:
+    """Voice activity per frame from frame energies in dBFS (see the module docstring)."""
+    if energy_db.shape[0] == 0:
+        return np.zeros(0, dtype=bool)
+    loud = float(np.percentile(energy_db, P.PEAK_PERCENTILE))
+    threshold = max(P.SILENCE_FLOOR_DB, loud - P.SILENCE_BELOW_PEAK_DB)
+    mask = energy_db > threshold
+    mask = _remove_short_runs(mask, True, round(P.MIN_SPEECH_SECONDS / P.HOP_SECONDS))
+    return _remove_short_runs(mask, False, round(P.MIN_PAUSE_SECONDS / P.HOP_SECONDS))
+
+
+def _lpc(frames: np.ndarray, order: int) -> np.ndarray:
+    """Linear-prediction coefficients ``float64 (M, order + 1)`` (a[0] = 1) by Levinson."""
+    m = frames.shape[0]
+    spec = np.fft.rfft(frames, n=2 * frames.shape[1], axis=1)
+    r = np.fft.irfft(np.abs(spec) ** 2, axis=1)[:, : order + 1]
+    r[:, 0] = r[:, 0] * (1.0 + 1e-6) + 1e-12  # white-noise correction keeps it stable
+    a = np.zeros((m, order + 1))
+    a[:, 0] = 1.0
+    err = r[:, 0].copy()
+    for i in range(1, order + 1):
+        acc = r[:, i] + np.einsum("mj,mj->m", a[:, 1:i], r[:, i - 1 : 0 : -1])
+        k = -acc / err
+        a_prev = a[:, 1:i].copy()
+        a[:, 1:i] = a_prev + k[:, None] * a_prev[:, ::-1]
+        a[:, i] = k
+        err = err * (1.0 - k * k)
+    return a
+
+
+def _formants(a: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """F1, F2 in Hz from LPC polynomials (M, order + 1), via companion-matrix eigenvalues."""
+    m, n = a.shape[0], a.shape[1] - 1
+    comp = np.zeros((m, n, n))
+    comp[:, 0, :] = -a[:, 1:]
+    comp[:, np.arange(1, n), np.arange(n - 1)] = 1.0
+    roots = np.linalg.eigvals(comp)
+    freq = np.abs(np.angle(roots)) * rate / (2 * np.pi)
+    bandwidth = -np.log(np.maximum(np.abs(roots), 1e-9)) * rate / np.pi
+    ok = (np.imag(roots) > 0) & (freq > 200.0) & (freq < 4000.0) & (bandwidth < 500.0)
+    freq = np.where(ok, freq, np.inf)
+    freq.sort(axis=1)
+    f1 = np.where(np.isfinite(freq[:, 0]), freq[:, 0], 0.0)
+    f2 = np.where(np.isfinite(freq[:, 1]), freq[:, 1], 0.0) if n > 1 else np.zeros(m)
+    return f1, f2
+
+
+def analyse(samples: np.ndarray, with_formants: bool = True) -> Acoustics:
+    """Measure mono ``float32 (n,)`` audio at :data:`~.parameters.ANALYSIS_RATE`."""
+    x = np.asarray(samples, dtype=np.float32)
+    frames = _frames(x)
+    m = frames.shape[0]
+    times = (np.arange(m) * P.HOP_SAMPLES) / P.ANALYSIS_RATE
+    rms = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1))
+    energy_db = 20.0 * np.log10(np.maximum(rms, 1e-7))
+    speech = speech_mask(energy_db)
+    loud = float(np.percentile(energy_db, P.PEAK_PERCENTILE)) if m else 0.0
+    loudness = np.clip((energy_db - (loud - P.SILENCE_BELOW_PEAK_DB)) / P.SILENCE_BELOW_PEAK_DB,
+                       0.0, 1.0)  # fmt: skip
+    smooth = max(1, round(P.ENERGY_SMOOTH_SECONDS / P.HOP_SECONDS))
+    if smooth > 1 and m:
+        loudness = np.convolve(loudness, np.ones(smooth) / smooth, mode="same")
+    loudness = np.where(speech, loudness, 0.0)
+    f1 = np.zeros(m)
+    f2 = np.zeros(m)
+    if with_formants and m and speech.any():
+        idx = np.flatnonzero(speech)
+        fr = frames[idx].astype(np.float64)
+        fr = np.concatenate([fr[:, :1], fr[:, 1:] - P.PRE_EMPHASIS * fr[:, :-1]], axis=1)
+        fr *= np.hamming(fr.shape[1])[None, :]
+        f1[idx], f2[idx] = _formants(_lpc(fr, P.LPC_ORDER), P.ANALYSIS_RATE)
+    return Acoustics(
+        times=times.astype(np.float64),
+        energy_db=energy_db.astype(np.float32),
+        loudness=loudness.astype(np.float32),
+        speech=speech,
+        f1=f1.astype(np.float32),
+        f2=f2.astype(np.float32),
+    )

@@ -1,0 +1,114 @@
+"""Audio-only phone recognition: pocketsphinx's phone loop, any language.
+
+pocketsphinx's *allphone* search decodes the audio as a free sequence of the 39 CMU phones
+(plus silence and noise), constrained only by the bundled phone bigram ``en-us-phone.lm.bin``.
+It needs no transcript and no language: in other languages it finds the nearest English phones,
+which is what lip shapes need (a Spanish /b/ is a bilabial closure whatever model hears it).
+
+The recognised phones are cleaned with the acoustic measures of :mod:`~.acoustics`: phones
+lying mostly in detected silence become pauses, and speech the recogniser called silence is
+kept as speech. Phone confidence is the decoder's posterior-like acoustic score, mapped to 0..1.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from lipsync.core.errors import ProcessingError
+from lipsync.core.speech import parameters as P
+from lipsync.core.speech.acoustics import Acoustics
+from lipsync.core.speech.phonesets import SILENCE, is_silence
+from lipsync.core.speech.sphinx import (
+    FRAME_SECONDS,
+    acoustic_model,
+    model_file,
+    pocketsphinx,
+    to_pcm,
+)
+from lipsync.core.types import PhoneSegment
+
+SOURCE = "audio"
+
+
+class _PhoneLoop:
+    def __init__(self) -> None:
+        self.decoder = pocketsphinx().Decoder(
+            hmm=acoustic_model(),
+            allphone=model_file("en-us", "en-us-phone.lm.bin"),
+            lm=None,
+            dict=None,
+            samprate=P.ANALYSIS_RATE,
+            beam=P.PHONE_LOOP_BEAM,
+            pbeam=P.PHONE_LOOP_PBEAM,
+            lw=P.PHONE_LOOP_LW,
+            pip=P.PHONE_LOOP_PIP,
+            bestpath=False,
+            dither=True,
+            seed=1,
+            loglevel="FATAL",
+        )
+        self.lock = threading.Lock()
+
+
+_LOOP: _PhoneLoop | None = None
+_LOOP_LOCK = threading.Lock()
+
+
+def _loop() -> _PhoneLoop:
+    global _LOOP
+    with _LOOP_LOCK:
+        if _LOOP is None:
+            _LOOP = _PhoneLoop()
+        return _LOOP
+
+
+def recognise(samples: np.ndarray) -> list[PhoneSegment]:
+    """Raw phone-loop result for float32 (n,) mono audio at 16 kHz: ARPAbet labels, pauses as
+    :data:`~.phonesets.SILENCE`."""
+    loop = _loop()
+    with loop.lock:
+        decoder = loop.decoder
+        try:
+            decoder.start_utt()
+            decoder.process_raw(to_pcm(samples), full_utt=True)
+            decoder.end_utt()
+            raw = [(s.word, int(s.start_frame), int(s.end_frame), float(s.ascore)) for s in
+                   decoder.seg()]  # fmt: skip
+        except RuntimeError as e:
+            raise ProcessingError(f"The phone recogniser failed on this audio ({e}).") from e
+    segments = []
+    for word, start, end, ascore in raw:
+        label = SILENCE if is_silence(word) else word
+        confidence = float(np.clip(ascore, 0.0, 1.0)) if np.isfinite(ascore) else 0.5
+        segments.append(
+            PhoneSegment(
+                label, start * FRAME_SECONDS, (end + 1) * FRAME_SECONDS, confidence, SOURCE
+            )
+        )
+    return segments
+
+
+def clean(segments: list[PhoneSegment], acoustics: Acoustics) -> list[PhoneSegment]:
+    """Turn phones lying mostly in detected silence into pauses; merge adjacent pauses."""
+    out: list[PhoneSegment] = []
+    for seg in segments:
+        label = seg.label
+        if not is_silence(label) and len(acoustics):
+            inside = (acoustics.times >= seg.start) & (acoustics.times < seg.end)
+            if inside.any() and acoustics.speech[inside].mean() < 0.5:
+                label = SILENCE
+        if out and label == SILENCE and out[-1].label == SILENCE:
+            prev = out.pop()
+            out.append(PhoneSegment(SILENCE, prev.start, seg.end, 1.0, SOURCE))
+            continue
+        out.append(PhoneSegment(label, seg.start, seg.end, seg.confidence, SOURCE))
+    return out
+
+
+def recognise_phones(samples: np.ndarray, acoustics: Acoustics) -> tuple[PhoneSegment, ...]:
+    """Phone segments of float32 (n,) mono 16 kHz audio without a transcript (see module)."""
+    if not acoustics.speech.any():
+        return ()
+    return tuple(clean(recognise(samples), acoustics))

@@ -1,0 +1,223 @@
+"""From dub audio to a per-frame mouth track, using the best timing source available.
+
+Sources, best first (chosen automatically by :func:`analyse_speech`):
+
+1. ``"espeak"``: the exact phoneme events of our own espeak-ng synthesis (given as
+   ``espeak_events``, or found by :func:`analyse_speech_file` in the sidecar beside the audio,
+   see :mod:`~.phone_events`);
+2. ``"alignment"``: the transcript is known, so it is force-aligned to the audio
+   (:mod:`~.alignment`); if the text does not match the audio, a warning is logged and the
+   audio-only source is used instead;
+3. ``"audio"``: no transcript, any language: phone-loop recognition (:mod:`~.phone_loop`)
+   cleaned and shaped by acoustic measures (:mod:`~.acoustics`).
+
+Audio of silence only gives a neutral, closed track from every source, without running a
+recogniser (``source`` is then ``"silence"``).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from lipsync.core.errors import InputError, ProcessingError
+from lipsync.core.speech import parameters as P
+from lipsync.core.speech.acoustics import analyse as analyse_acoustics
+from lipsync.core.speech.coarticulation import mouth_values
+from lipsync.core.speech.phone_events import PhoneEvents, events_to_segments, read_sidecar
+from lipsync.core.types import MOUTH_PARAMS, MouthTrack, PhoneSegment
+
+log = logging.getLogger("lipsync")
+
+SOURCES = ("espeak", "alignment", "audio", "silence")
+_OPEN = MOUTH_PARAMS.index("open")
+ProgressCallback = Callable[[int, "int | None"], None]
+
+
+@dataclass(frozen=True, eq=False)
+class SpeechAudio:
+    """Audio ready for analysis: mono float32 (n,) ``samples`` at ``sample_rate`` Hz, and the
+    synthesis events from a matching sidecar, if any."""
+
+    samples: np.ndarray
+    sample_rate: int
+    events: PhoneEvents | None = None
+
+    @property
+    def duration(self) -> float:
+        return self.samples.shape[0] / self.sample_rate
+
+
+def to_mono(samples: np.ndarray) -> np.ndarray:
+    """Mono float32 (n,) from (n,), (n, channels) or (channels, n) audio (channels averaged)."""
+    x = np.asarray(samples)
+    if x.ndim == 2:
+        x = x.mean(axis=1) if x.shape[1] <= x.shape[0] else x.mean(axis=0)
+    if x.ndim != 1:
+        raise InputError(
+            f"Audio samples must be (n,) or (n, channels), not shape {np.shape(samples)}: "
+            "pass one channel or interleaved channels."
+        )
+    if np.issubdtype(x.dtype, np.integer):
+        x = x.astype(np.float32) / float(np.iinfo(x.dtype).max)
+    return np.asarray(x, dtype=np.float32)
+
+
+def resample(samples: np.ndarray, sample_rate: int, target: int = P.ANALYSIS_RATE) -> np.ndarray:
+    """Polyphase resampling of float32 (n,) from ``sample_rate`` to ``target`` Hz."""
+    if int(sample_rate) == int(target):
+        return np.asarray(samples, dtype=np.float32)
+    from scipy.signal import resample_poly
+
+    ratio = Fraction(int(target), int(sample_rate))
+    out = resample_poly(samples.astype(np.float64), ratio.numerator, ratio.denominator)
+    return out.astype(np.float32)
+
+
+def _prepare(samples: np.ndarray, sample_rate: int) -> np.ndarray:
+    try:
+        rate = int(sample_rate)
+    except (TypeError, ValueError) as e:
+        raise InputError(f"The sample rate {sample_rate!r} is not a number: give Hz.") from e
+    if rate <= 0:
+        raise InputError(f"The sample rate {sample_rate} Hz is not positive: give a rate in Hz.")
+    x = to_mono(samples)
+    bad = ~np.isfinite(x)
+    if bad.any():
+        log.warning("Replacing %d non-finite audio samples with silence.", int(bad.sum()))
+        x = np.where(bad, 0.0, x).astype(np.float32)
+    x = resample(x, rate)
+    if x.shape[0]:
+        x = x - np.float32(x.mean())  # remove DC offset (it would read as loudness)
+    return np.clip(x, -1.0, 1.0).astype(np.float32)
+
+
+def frame_times_for(duration: float, fps: float) -> np.ndarray:
+    """Frame times 0, 1/fps, … covering ``duration`` seconds (at least one frame if > 0)."""
+    n = max(1, math.ceil(duration * fps - 1e-9)) if duration > 0 else 0
+    return np.arange(n, dtype=np.float64) / float(fps)
+
+
+def _check_fps(fps: float) -> float:
+    try:
+        value = float(fps)
+    except (TypeError, ValueError) as e:
+        raise InputError(f"The frame rate {fps!r} is not a number: give frames per second.") from e
+    if not math.isfinite(value) or value <= 0:
+        raise InputError(f"The frame rate {fps} is not positive: give frames per second, e.g. 25.")
+    return value
+
+
+def _neutral(fps: float, times: np.ndarray) -> MouthTrack:
+    values = np.zeros((times.shape[0], len(MOUTH_PARAMS)), dtype=np.float32)
+    return MouthTrack(fps=fps, times=times, values=values, phones=(), source="silence")
+
+
+def analyse_speech(
+    samples: np.ndarray,
+    sample_rate: int,
+    fps: float,
+    frame_times: np.ndarray | None = None,
+    text: str | None = None,
+    lang: str | None = None,
+    espeak_events: PhoneEvents | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> MouthTrack:
+    """The mouth track of speech ``samples`` sampled at video frames.
+
+    ``samples``: float (n,) or (n, channels) audio at ``sample_rate`` Hz, any rate; integers are
+    scaled from their full range. ``fps``: video frame rate; ``frame_times`` (float64 (N,)
+    seconds) overrides the regular grid ``k / fps`` (for variable frame rate video). ``text``
+    and ``lang`` (espeak-ng code, default English) enable forced alignment; ``espeak_events``
+    (exact synthesis timing) takes precedence over both. ``on_progress(done, total)`` is called
+    after each stage.
+    """
+    report = on_progress or (lambda done, total: None)
+    fps = _check_fps(fps)
+    x = _prepare(samples, sample_rate)
+    duration = x.shape[0] / P.ANALYSIS_RATE
+    if frame_times is None:
+        times = frame_times_for(duration, fps)
+    else:
+        times = np.asarray(frame_times, dtype=np.float64).reshape(-1)
+        if times.shape[0] and not np.all(np.isfinite(times)):
+            raise InputError("The frame times contain NaN or infinity: give times in seconds.")
+    report(0, 3)
+
+    if espeak_events is not None:
+        phones = events_to_segments(espeak_events)
+        report(3, 3)
+        return MouthTrack(fps, times, mouth_values(phones, times, fps), phones, "espeak")
+
+    acoustics = analyse_acoustics(x, with_formants=False)
+    report(1, 3)
+    if not acoustics.speech.any():
+        report(3, 3)
+        return _neutral(fps, times)
+
+    source = "audio"
+    phones: tuple[PhoneSegment, ...] = ()
+    if text is not None and text.strip():
+        from lipsync.core.speech.alignment import align
+
+        try:
+            phones = align(x, text, lang)
+            source = "alignment"
+        except ProcessingError as e:
+            log.warning("%s Using the audio-only analysis instead.", e)
+    report(2, 3)
+    if source == "audio":
+        from lipsync.core.speech.phone_loop import recognise_phones
+
+        phones = recognise_phones(x, acoustics)
+    values = mouth_values(phones, times, fps)
+    if source == "audio" and times.shape[0]:
+        loud = acoustics.at("loudness", times).astype(np.float32)
+        w = np.float32(P.ENERGY_OPEN_WEIGHT)
+        values[:, _OPEN] *= (1.0 - w) + w * loud
+    report(3, 3)
+    return MouthTrack(fps, times, values, phones, source)
+
+
+def load_speech_audio(path: str | os.PathLike[str], use_sidecar: bool = True) -> SpeechAudio:
+    """Decode ``path`` (any audio or video file) to 16 kHz mono, with its phone sidecar.
+
+    Raises the media layer's :class:`~lipsync.core.errors.MediaError` subclasses for missing or
+    unreadable files.
+    """
+    from lipsync.core.media import load_audio
+
+    samples = load_audio(path, sample_rate=P.ANALYSIS_RATE)
+    events = None
+    if use_sidecar:
+        events = read_sidecar(path, audio_duration=samples.shape[0] / P.ANALYSIS_RATE)
+    return SpeechAudio(samples, P.ANALYSIS_RATE, events)
+
+
+def analyse_speech_file(
+    path: str | os.PathLike[str],
+    fps: float = 25.0,
+    frame_times: np.ndarray | None = None,
+    text: str | None = None,
+    lang: str | None = None,
+    use_sidecar: bool = True,
+    on_progress: ProgressCallback | None = None,
+) -> MouthTrack:
+    """:func:`analyse_speech` on a file, using the ``<file>.phones.json`` sidecar if present."""
+    audio = load_speech_audio(path, use_sidecar=use_sidecar)
+    return analyse_speech(
+        audio.samples,
+        audio.sample_rate,
+        fps,
+        frame_times=frame_times,
+        text=text,
+        lang=lang,
+        espeak_events=audio.events,
+        on_progress=on_progress,
+    )

@@ -1,0 +1,124 @@
+"""The viseme table, the phone sets and the coarticulation model, without audio."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lipsync.core.speech.coarticulation import mouth_values
+from lipsync.core.speech.phonesets import (
+    IPA_SYMBOLS,
+    arpabet_to_ipa,
+    base_symbols,
+    ipa_to_arpabet,
+    split_ipa,
+)
+from lipsync.core.speech.visemes import CLASSES, IPA_TO_VISEME, is_bilabial, phone_parts
+from lipsync.core.types import MOUTH_PARAMS, PhoneSegment
+
+ARPABET = [
+    "AA",
+    "AE",
+    "AH",
+    "AO",
+    "AW",
+    "AY",
+    "B",
+    "CH",
+    "D",
+    "DH",
+    "EH",
+    "ER",
+    "EY",
+    "F",
+    "G",
+    "HH",
+    "IH",
+    "IY",
+    "JH",
+    "K",
+    "L",
+    "M",
+    "N",
+    "NG",
+    "OW",
+    "OY",
+    "P",
+    "R",
+    "S",
+    "SH",
+    "T",
+    "TH",
+    "UH",
+    "UW",
+    "V",
+    "W",
+    "Y",
+    "Z",
+    "ZH",
+]
+FPS = 100.0
+
+
+def _track(labels_and_durations, fps=FPS):
+    t, segs = 0.3, []
+    for label, dur in labels_and_durations:
+        segs.append(PhoneSegment(label, t, t + dur, 1.0, "test"))
+        t += dur
+    times = np.arange(0, t + 0.6, 1 / fps)
+    return times, mouth_values(segs, times, fps), segs
+
+
+def test_every_symbol_has_a_viseme_and_an_english_phone():
+    assert set(IPA_TO_VISEME) >= IPA_SYMBOLS - {"g"}
+    for symbol in IPA_SYMBOLS:
+        assert ipa_to_arpabet(symbol), symbol
+    for phone in ARPABET:
+        assert base_symbols(phone + "1"), phone
+        assert all(s in IPA_TO_VISEME for s in base_symbols(phone))
+    for cls in CLASSES.values():
+        assert len(cls.target) == len(MOUTH_PARAMS) == len(cls.strength)
+
+
+def test_labels_are_normalised():
+    assert split_ipa("ˈaɪ") == ["a", "ɪ"]
+    assert split_ipa("tʃ") == ["tʃ"]
+    assert split_ipa("ɑ̃") == ["ɑ"]
+    assert split_ipa("(en)") == []
+    assert arpabet_to_ipa("AH0") == "ə" and arpabet_to_ipa("AH1") == "ʌ"
+    assert is_bilabial("m") and is_bilabial("P") and is_bilabial("ˈb") and not is_bilabial("f")
+    first, second = phone_parts("aʊ")
+    assert first[0].name == "open_front" and second[0].name == "close_round"
+
+
+def test_short_bilabial_reaches_full_closure_at_25_fps():
+    for offset in np.linspace(0, 0.04, 9):  # wherever the 20 ms /b/ falls between frames
+        times, values, segs = _track([("a", 0.15 + offset), ("b", 0.02), ("a", 0.15)], fps=25)
+        closure = values[:, MOUTH_PARAMS.index("closure")]
+        b = segs[1]
+        near = np.abs(times - (b.start + b.end) / 2) <= 0.5 / 25 + 0.01
+        assert closure[near].max() == pytest.approx(1.0)
+        assert values[near, 0].min() <= 0.05  # mouth shut on that frame
+
+
+def test_anticipatory_rounding_and_smoothness():
+    times, values, segs = _track([("s", 0.08), ("t", 0.06), ("ɹ", 0.06), ("u", 0.2)])
+    rnd = values[:, MOUTH_PARAMS.index("round")]
+    u_start = segs[3].start
+    before = (times > u_start - 0.1) & (times < u_start)
+    assert rnd[before].max() > 0.3  # lips round before the vowel starts
+    times, values, _ = _track([("s", 0.1), ("i", 0.2), ("s", 0.1)])
+    assert values[:, MOUTH_PARAMS.index("round")].max() < 0.2
+    assert np.abs(np.diff(values[:, 0])).max() < 0.2  # no jumps at 100 fps
+
+
+def test_silence_relaxes_to_neutral():
+    times, values, segs = _track([("a", 0.2), ("_", 0.5), ("a", 0.2)])
+    pause = segs[1]
+    middle = np.abs(times - (pause.start + pause.end) / 2) < 0.05
+    assert np.abs(values[middle]).max() < 0.05
+    assert np.abs(values[0]).max() < 0.05 and np.abs(values[-1]).max() < 0.05
+    # a short word gap keeps the mouth moving
+    times, values, segs = _track([("a", 0.2), ("_", 0.04), ("a", 0.2)])
+    gap = (times >= segs[1].start) & (times < segs[1].end)
+    assert values[gap, 0].min() > 0.3

@@ -14,13 +14,7 @@ DEMO_DIR := demo-out
 .PHONY: demo test lint pytest setup system-deps bench clean
 
 demo: setup
-	@mkdir -p $(DEMO_DIR)
-	@echo "Generating a sample clip in $(DEMO_DIR)/sample.mp4 ..."
-	@ffmpeg -nostdin -hide_banner -loglevel error -y \
-		-f lavfi -i testsrc2=size=1280x720:rate=25:duration=3 \
-		-f lavfi -i sine=frequency=440:duration=3 \
-		-c:v libx264 -crf 18 -pix_fmt yuv420p -c:a aac $(DEMO_DIR)/sample.mp4
-	$(BIN)/lipsync probe $(DEMO_DIR)/sample.mp4
+	$(BIN)/lipsync demo --out $(DEMO_DIR)
 
 test: setup lint pytest
 

@@ -21,8 +21,10 @@ from lipsync.core.errors import EXIT_INTERRUPTED, EXIT_USAGE, LipsyncError
 
 #: Command name -> module under ``lipsync.cli`` defining ``command``.
 COMMANDS: dict[str, str] = {
+    "demo": "demo",
     "faces": "faces",
     "probe": "probe",
+    "sync": "sync",
     "visemes": "visemes",
 }
 

@@ -1,7 +1,7 @@
 """Progress bars for long operations: rich, on stderr, only when stderr is a terminal.
 
-The library reports progress through a plain callback ``on_progress(done, total)``; this module
-turns that into a bar, so the library itself never prints.
+The library reports progress through plain callbacks (``on_progress(done, total)``, or with a
+stage name first); this module turns them into bars, so the library itself never prints.
 """
 
 from __future__ import annotations
@@ -12,18 +12,17 @@ from contextlib import contextmanager
 from lipsync.cli.context import CliContext
 
 ProgressCallback = Callable[[int, "int | None"], None]
+StagedCallback = Callable[[str, int, "int | None"], None]
 
 
-def _noop(done: int, total: int | None) -> None:
+def _noop(*args: object) -> None:
     return None
 
 
 @contextmanager
-def progress(ctx: CliContext, description: str) -> Iterator[ProgressCallback]:
-    """Yield an ``on_progress(done, total)`` callback that drives a bar (or does nothing).
-
-    ``total`` may be ``None`` when unknown; the bar then shows a count and a spinner.
-    """
+def staged_progress(ctx: CliContext) -> Iterator[StagedCallback]:
+    """Yield ``update(stage, done, total)``: one bar per stage, each appearing when its stage
+    first reports. ``total`` may be ``None`` when unknown (a count and a spinner)."""
     if not ctx.show_progress:
         yield _noop
         return
@@ -38,7 +37,6 @@ def progress(ctx: CliContext, description: str) -> Iterator[ProgressCallback]:
         TimeRemainingColumn,
     )
 
-    console = Console(file=ctx.stderr)
     columns = (
         SpinnerColumn(),
         TextColumn("[progress.description]{task.description}"),
@@ -47,10 +45,19 @@ def progress(ctx: CliContext, description: str) -> Iterator[ProgressCallback]:
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task(description, total=None)
+    with Progress(*columns, console=Console(file=ctx.stderr), transient=False) as bar:
+        tasks: dict[str, object] = {}
 
-        def update(done: int, total: int | None) -> None:
-            bar.update(task, completed=done, total=total)
+        def update(stage: str, done: int, total: int | None) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
 
         yield update
+
+
+@contextmanager
+def progress(ctx: CliContext, description: str) -> Iterator[ProgressCallback]:
+    """Yield ``on_progress(done, total)`` driving one bar named ``description``."""
+    with staged_progress(ctx) as update:
+        yield lambda done, total: update(description, done, total)

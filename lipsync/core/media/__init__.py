@@ -8,7 +8,13 @@ from __future__ import annotations
 from lipsync.core.media.atomic import atomic_output, check_output_path, write_text
 from lipsync.core.media.audio import iter_audio, load_audio, save_audio
 from lipsync.core.media.container import check_input_path
-from lipsync.core.media.probe import AudioStreamInfo, MediaInfo, VideoStreamInfo, probe
+from lipsync.core.media.probe import (
+    AudioStreamInfo,
+    MediaInfo,
+    VideoStreamInfo,
+    new_video_info,
+    probe,
+)
 from lipsync.core.media.video_reader import VideoFrame, VideoReader, iter_frames, open_video
 from lipsync.core.media.writer import AUDIO_MODES, EncodeOptions, VideoWriter, WriteResult
 
@@ -28,6 +34,7 @@ __all__ = [
     "iter_audio",
     "iter_frames",
     "load_audio",
+    "new_video_info",
     "open_video",
     "probe",
     "save_audio",

@@ -189,3 +189,33 @@ def _bit_depth(fmt: av.VideoFormat | None) -> int:
     if fmt is None or not fmt.components:
         return 8
     return max(c.bits for c in fmt.components)
+
+
+def new_video_info(
+    width: int, height: int, fps: Fraction, pix_fmt: str = "yuv420p"
+) -> VideoStreamInfo:
+    """Stream info for writing a new video made in code: ``width`` x ``height`` px at ``fps``
+    frames/s, time base 1/fps (frame ``i`` has pts ``i``), BT.709 tags, no rotation."""
+    fps = Fraction(fps)
+    return VideoStreamInfo(
+        index=0,
+        codec="h264",
+        width=width,
+        height=height,
+        coded_width=width,
+        coded_height=height,
+        rotation=0,
+        pix_fmt=pix_fmt,
+        bit_depth=8,
+        fps=fps,
+        time_base=1 / fps,
+        start_pts=0,
+        frame_count=0,
+        duration=None,
+        variable_rate=False,
+        colorspace=1,
+        color_range=1,
+        color_primaries=1,
+        color_trc=1,
+        metadata={},
+    )

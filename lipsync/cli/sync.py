@@ -1,0 +1,122 @@
+"""``lipsync sync VIDEO AUDIO -o OUT``: make the speaker's mouth say the new speech."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from lipsync.cli.context import CliContext
+
+
+@click.command("sync")
+@click.argument("video", type=click.Path(path_type=str))
+@click.argument("audio", type=click.Path(path_type=str))
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=str),
+    help="The lip-synced video to write (.mp4, .mov or .mkv).",
+)  # fmt: skip
+@click.option("--text", help="Transcript of the speech, for exact phone timing.")
+@click.option(
+    "--text-file", type=click.Path(exists=True, dir_okay=False, path_type=str),
+    help="Read the transcript from this UTF-8 file.",
+)  # fmt: skip
+@click.option("--lang", help="Language of the speech (espeak-ng code, e.g. en, es, de).")
+@click.option("--renderer", default="warp", show_default=True, help="Mouth renderer by name.")
+@click.option(
+    "--face", default="largest", show_default=True,
+    help="Who speaks: 'largest', 'all', or a face id from `lipsync faces`.",
+)  # fmt: skip
+@click.option("--start", type=float, help="Change only frames from this time on (seconds).")
+@click.option("--end", type=float, help="Change only frames before this time (seconds).")
+@click.option(
+    "--audio-mode", type=click.Choice(["replace", "keep", "both"]), default="replace",
+    show_default=True,
+    help="Output audio: the new speech, the original audio, or both as two tracks.",
+)  # fmt: skip
+@click.option("--crf", type=click.IntRange(0, 51), default=18, show_default=True,
+              help="x264 quality (lower is better).")  # fmt: skip
+@click.option("--preset", default="medium", show_default=True, help="x264 speed preset.")
+@click.option(
+    "--report", "report_path", type=click.Path(dir_okay=False, path_type=str),
+    help="Write the run report (JSON) here.",
+)  # fmt: skip
+@click.option(
+    "--allow-no-face", is_flag=True,
+    help="Write an untouched copy when no face can be lip-synced, instead of failing.",
+)  # fmt: skip
+@click.pass_obj
+def command(
+    ctx: CliContext,
+    video: str,
+    audio: str,
+    output: str,
+    text: str | None,
+    text_file: str | None,
+    lang: str | None,
+    renderer: str,
+    face: str,
+    start: float | None,
+    end: float | None,
+    audio_mode: str,
+    crf: int,
+    preset: str,
+    report_path: str | None,
+    allow_no_face: bool,
+) -> None:
+    """Lip-sync VIDEO to the speech in AUDIO and write the result to OUTPUT.
+
+    Every frame keeps its timestamp; only the lower face of the chosen speaker changes.
+    Frames without a usable face pass through untouched.
+
+    \b
+    Example:
+      lipsync sync interview.mp4 interview_es.wav -o interview_es.mp4
+      lipsync sync take3.mov dub.wav -o take3_dub.mov --text-file line.txt --lang es \\
+          --face 1 --start 12.5 --end 31 --audio-mode both --report take3.json
+    """
+    import logging
+
+    from lipsync.cli.progress import staged_progress
+    from lipsync.core.engine import LipSyncEngine, SyncOptions
+    from lipsync.core.errors import InputError
+    from lipsync.core.media import EncodeOptions, check_output_path, write_text
+    from lipsync.core.selection import SelectionOptions
+
+    if text is not None and text_file is not None:
+        raise click.UsageError("Give either --text or --text-file, not both.")
+    if text_file is not None:
+        try:
+            with open(text_file, encoding="utf-8") as f:
+                text = f.read()
+        except UnicodeDecodeError as e:
+            raise InputError(f"The transcript '{text_file}' is not UTF-8 text.") from e
+    if report_path is not None:
+        check_output_path(report_path, [video, audio, output])
+    options = SyncOptions(
+        renderer=renderer,
+        selection=SelectionOptions(face=face),
+        start=start,
+        end=end,
+        text=text,
+        lang=lang,
+        encode=EncodeOptions(audio_mode=audio_mode, crf=crf, preset=preset),
+        allow_no_face=allow_no_face,
+    )
+    engine = LipSyncEngine(options)
+    with staged_progress(ctx) as update:
+        report = engine.run(video, audio, output, on_progress=update)
+    if report_path is not None:
+        write_text(report_path, json.dumps(report.to_json(), indent=2) + "\n", [video, audio])
+    log = logging.getLogger("lipsync")
+    skipped = sum(report.passed_through.values())
+    log.info(
+        "wrote %s: %d frames, %d lip-synced, %d untouched (%s), mouth from %s, %.1f s",
+        report.output,
+        report.frames,
+        report.rendered,
+        skipped,
+        ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in report.passed_through.items()) or "none",
+        report.mouth_source,
+        report.seconds,
+    )

@@ -1,0 +1,273 @@
+"""LipSyncEngine: one video + one speech track in, the same video speaking that track out.
+
+Two streaming passes over the video, memory bounded by a frame plus the per-frame face
+observations (about a kilobyte a frame):
+
+1. decode → track faces → per-track appearance (neutral mouth, the speaker's own open-mouth
+   interiors); plan which face speaks in which frame, and with what strength;
+2. decode → render the chosen faces' lower face to the mouth track of the speech → encode,
+   every frame with its original timestamp, untouched frames passed through as they are.
+
+The speech is analysed whole up front (audio is small). Audio time 0 is the first frame.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lipsync.core.errors import InputError
+from lipsync.core.media import (
+    EncodeOptions,
+    VideoWriter,
+    check_input_path,
+    check_output_path,
+    open_video,
+)
+from lipsync.core.selection import FramePlan, SelectionOptions, plan_frames
+from lipsync.core.types import FaceObservation, MouthTrack
+
+log = logging.getLogger("lipsync")
+
+ProgressCallback = Callable[[str, int, "int | None"], None]
+
+
+class NoFaceError(InputError):
+    """No frame has a face that can be lip-synced."""
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    """Everything a run can be asked to do differently.
+
+    ``start``/``end``: seconds from the first frame; only frames in [start, end) change.
+    ``text``/``lang``: the transcript of the speech, for forced alignment. ``allow_no_face``:
+    write an untouched copy instead of failing when no usable face is found.
+    """
+
+    renderer: str = "warp"
+    selection: SelectionOptions = field(default_factory=SelectionOptions)
+    start: float | None = None
+    end: float | None = None
+    text: str | None = None
+    lang: str | None = None
+    encode: EncodeOptions = field(default_factory=EncodeOptions)
+    detect_every: int | None = None
+    allow_no_face: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if value is not None and not (value >= 0 and np.isfinite(value)):
+                raise InputError(f"--{name} {value} is not a time: give seconds, 0 or more.")
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise InputError(
+                f"--end {self.end} is not after --start {self.start}: give a non-empty range."
+            )
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What a run did. Times in seconds. ``passed_through`` counts untouched frames by reason;
+    ``audio_cut`` is speech past the video's end that was dropped; ``audio_short_by`` how long
+    the video runs on after the speech ends (the mouth rests at neutral there)."""
+
+    video: str
+    audio: str
+    output: str
+    frames: int
+    rendered: int
+    passed_through: dict[str, int]
+    faces: tuple[int, ...]
+    renderer: str
+    mouth_source: str
+    video_duration: float
+    audio_duration: float
+    audio_cut: float
+    audio_short_by: float
+    seconds: float
+    warnings: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+class LipSyncEngine:
+    """Lip-sync videos with one set of options::
+
+    engine = LipSyncEngine(SyncOptions(renderer="warp"))
+    report = engine.run("interview.mp4", "dub_es.wav", "interview_es.mp4")
+    """
+
+    def __init__(self, options: SyncOptions | None = None) -> None:
+        from lipsync.core.render import get_renderer
+
+        self.options = options or SyncOptions()
+        self.renderer = get_renderer(self.options.renderer)
+
+    def run(
+        self,
+        video: str | Path,
+        audio: str | Path,
+        output: str | Path,
+        on_progress: ProgressCallback | None = None,
+    ) -> SyncReport:
+        """Lip-sync ``video`` to the speech in ``audio`` and write ``output`` (atomically)."""
+        started = time.perf_counter()
+        report = on_progress or (lambda stage, done, total: None)
+        video, audio, output = Path(video), Path(audio), Path(output)
+        check_input_path(video, "video")
+        check_input_path(audio, "audio")
+        check_output_path(output, [video, audio])
+
+        tracked = self._track(video, report)
+        plan = plan_frames(tracked.observations, tracked.in_range, self.options.selection)
+        warnings: list[str] = []
+        if plan.rendered == 0:
+            message = _no_face_message(video, plan)
+            if not self.options.allow_no_face:
+                raise NoFaceError(message + " Use --allow-no-face to write an untouched copy.")
+            warnings.append(message + " The output is an untouched copy.")
+            log.warning("%s", warnings[-1])
+
+        mouth, audio_duration = self._mouth_track(audio, tracked, report)
+        result = self._render(video, audio, output, tracked, plan, mouth, report)
+        video_duration = result.video_end - tracked.t0
+        short_by = max(0.0, video_duration - audio_duration)
+        if result.audio_cut > 0.01:
+            warnings.append(f"{result.audio_cut:.2f} s of speech after the video's end was cut.")
+        return SyncReport(
+            video=str(video),
+            audio=str(audio),
+            output=str(output),
+            frames=result.frames,
+            rendered=plan.rendered,
+            passed_through=plan.passed_through(),
+            faces=tuple(sorted({f for faces in plan.faces for f in faces})),
+            renderer=self.options.renderer,
+            mouth_source=mouth.source,
+            video_duration=video_duration,
+            audio_duration=audio_duration,
+            audio_cut=result.audio_cut,
+            audio_short_by=short_by,
+            seconds=time.perf_counter() - started,
+            warnings=tuple(warnings),
+        )
+
+    # --- pass 1 -----------------------------------------------------------------------------
+
+    def _track(self, video: Path, report: ProgressCallback) -> _Tracked:
+        from lipsync.core.face import FaceTracker, TrackerOptions
+        from lipsync.core.render import AppearanceBuilder
+
+        opts = self.options
+        with open_video(video) as reader:
+            info = reader.info
+            fps = float(info.fps) if info.fps else 25.0
+            tracker_opts = TrackerOptions(fps=fps)
+            if opts.detect_every is not None:
+                tracker_opts = dataclasses.replace(tracker_opts, detect_every=opts.detect_every)
+            tracker = FaceTracker(tracker_opts)
+            observations: list[list[FaceObservation]] = []
+            times: list[float] = []
+            builders: dict[int, AppearanceBuilder] = {}
+            total = info.frame_count or None
+            for frame in reader:
+                faces = tracker.update(frame.image)
+                observations.append(faces)
+                times.append(frame.time)
+                for face in faces:
+                    builder = builders.setdefault(face.track_id, AppearanceBuilder())
+                    builder.add(frame.image, face)
+                report("Tracking faces", frame.index + 1, total)
+        if not times:
+            raise InputError(f"The video '{video}' has no frames that can be decoded.")
+        t0 = times[0]
+        rel = np.asarray(times, np.float64) - t0
+        start = opts.start if opts.start is not None else -np.inf
+        end = opts.end if opts.end is not None else np.inf
+        in_range = [bool(start <= t < end) for t in rel]
+        appearances = {tid: b.build() for tid, b in builders.items()}
+        return _Tracked(fps, t0, rel, observations, in_range, appearances)
+
+    # --- speech -----------------------------------------------------------------------------
+
+    def _mouth_track(
+        self, audio: Path, tracked: _Tracked, report: ProgressCallback
+    ) -> tuple[MouthTrack, float]:
+        from lipsync.core.speech import analyse_speech, load_speech_audio
+
+        speech = load_speech_audio(audio)
+        duration = speech.samples.shape[0] / speech.sample_rate
+        track = analyse_speech(
+            speech.samples,
+            speech.sample_rate,
+            tracked.fps,
+            frame_times=tracked.times,
+            text=self.options.text,
+            lang=self.options.lang,
+            espeak_events=speech.events,
+            on_progress=lambda done, total: report("Analysing speech", done, total),
+        )
+        return track, duration
+
+    # --- pass 2 -----------------------------------------------------------------------------
+
+    def _render(
+        self,
+        video: Path,
+        audio: Path,
+        output: Path,
+        tracked: _Tracked,
+        plan: FramePlan,
+        mouth: MouthTrack,
+        report: ProgressCallback,
+    ):
+        opts = self.options
+        n = len(plan.faces)
+        with open_video(video) as reader:
+            writer = VideoWriter(
+                output, reader.info, options=opts.encode, audio=audio, original=video
+            )
+            with writer:
+                for frame in reader:
+                    i = frame.index
+                    if i < n and plan.faces[i]:
+                        image = frame.image
+                        by_id = {f.track_id: f for f in tracked.observations[i]}
+                        for tid in plan.faces[i]:
+                            image = self.renderer.render(
+                                image,
+                                by_id[tid],
+                                mouth.values[i],
+                                tracked.appearances[tid],
+                                strength=float(plan.strength[i]),
+                            )
+                        frame = dataclasses.replace(frame, image=image)
+                    writer.write(frame)
+                    report("Rendering", i + 1, n)
+        assert writer.result is not None
+        return writer.result
+
+
+@dataclass(eq=False)
+class _Tracked:
+    fps: float
+    t0: float  # s, time of the first frame
+    times: np.ndarray  # float64 (N,) s from the first frame
+    observations: list[list[FaceObservation]]
+    in_range: list[bool]
+    appearances: dict[int, Any]
+
+
+def _no_face_message(video: Path, plan: FramePlan) -> str:
+    counts = plan.passed_through()
+    detail = ", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in sorted(counts.items()))
+    return f"No frame of '{video}' has a face that can be lip-synced ({detail})."

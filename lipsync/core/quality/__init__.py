@@ -1,0 +1,1 @@
+"""Quality: measuring how well a video follows its speech, and showing it (plots, videos)."""

@@ -1,0 +1,224 @@
+"""Per-track appearance: the speaker's neutral mouth and a bank of open-mouth interiors.
+
+Built in the engine's first pass, one frame at a time, with bounded memory::
+
+    builder = AppearanceBuilder()
+    for image, face in frames_of_one_track:      # RGB uint8 (H, W, 3), FaceObservation
+        builder.add(image, face)
+    appearance = builder.build()                 # TrackAppearance, frozen
+
+The builder keeps only the ``NEUTRAL_POOL`` least-open shapes (a few hundred floats each) and at
+most ``BANK_SIZE`` small aligned crops (``CROP_PX_PER_IO`` px per IO), so memory does not grow
+with the length of the track.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from lipsync.core.errors import InputError
+from lipsync.core.geometry import Similarity
+from lipsync.core.render import parameters as P
+from lipsync.core.render.normalise import (
+    eye_frame,
+    inner_gaps,
+    mouth_centre,
+    normalised_shape,
+)
+from lipsync.core.types import FaceObservation
+
+logger = logging.getLogger("lipsync")
+
+
+@dataclass(frozen=True, eq=False)
+class InteriorSample:
+    """One open mouth of the track, aligned to the face.
+
+    ``crop``: ``uint8 (h, w, 3)`` RGB covering :data:`~parameters.CROP_BOX` around that frame's
+    mouth centre at ``CROP_PX_PER_IO`` px per IO; ``inner_lip`` / ``outer_lip``: ``float32 (8, 2)``
+    / ``(12, 2)`` in the same mouth-centred normalised coordinates; ``openness``: mean inner gap
+    (IO); ``lip_colour``: ``float32 (3,)`` mean RGB of the lips (for colour matching);
+    ``frame``: the index of the frame in the builder's sequence.
+    """
+
+    crop: np.ndarray
+    inner_lip: np.ndarray
+    outer_lip: np.ndarray
+    openness: float
+    lip_colour: np.ndarray
+    frame: int
+
+    def to_crop_px(self, points: np.ndarray) -> np.ndarray:
+        """Normalised mouth-centred ``(N, 2)`` -> crop pixel coordinates ``float32 (N, 2)``."""
+        x0, y0 = P.CROP_BOX[0], P.CROP_BOX[1]
+        p = np.asarray(points, dtype=np.float32)
+        return ((p - np.array([x0, y0], dtype=np.float32)) * P.CROP_PX_PER_IO).astype(np.float32)
+
+
+@dataclass(frozen=True, eq=False)
+class TrackAppearance:
+    """What the renderer knows about one face track.
+
+    ``neutral``: every landmark group (``float32 (K, 2)``) of the speaker's neutral face in
+    mouth-centred normalised coordinates (origin at the neutral mouth centre, x along the eye
+    line, unit = inter-ocular distance); ``bank``: open-mouth interiors, the one to use first
+    (empty: the interior is synthesised); ``frames``: frames the builder saw.
+    """
+
+    neutral: Mapping[str, np.ndarray]
+    bank: tuple[InteriorSample, ...]
+    frames: int
+
+    @property
+    def neutral_openness(self) -> float:
+        """Mean inner-lip gap of the neutral mouth, IO."""
+        return float(inner_gaps(self.neutral["inner_lip"]).mean())
+
+    @classmethod
+    def from_face(cls, image: np.ndarray, face: FaceObservation) -> TrackAppearance:
+        """A single-frame appearance (neutral = this frame's shape); a fallback only."""
+        builder = AppearanceBuilder()
+        builder.add(image, face)
+        return builder.build()
+
+
+def _crop_transform(frame: Similarity, centre: np.ndarray) -> np.ndarray:
+    """``float64 (2, 3)``: crop px -> image px for a face with eye frame ``frame`` whose mouth
+    centre is ``centre`` (image px)."""
+    x0, y0 = P.CROP_BOX[0], P.CROP_BOX[1]
+    m = frame.matrix.copy()
+    m[:, :2] /= P.CROP_PX_PER_IO
+    origin = m[:, :2] @ np.array([x0, y0]) * P.CROP_PX_PER_IO
+    m[:, 2] = centre + origin
+    return m
+
+
+def crop_size() -> tuple[int, int]:
+    """(width, height) px of an interior crop."""
+    x0, y0, x1, y1 = P.CROP_BOX
+    return round((x1 - x0) * P.CROP_PX_PER_IO), round((y1 - y0) * P.CROP_PX_PER_IO)
+
+
+def lip_colour(image: np.ndarray, outer_lip: np.ndarray, inner_lip: np.ndarray) -> np.ndarray:
+    """``float32 (3,)`` mean RGB between the outer and inner lip polygons (px coordinates of
+    ``image``); the mean of the outer polygon when the ring is empty."""
+    h, w = image.shape[:2]
+    outer = np.asarray(outer_lip, dtype=np.float32)
+    x0, y0 = np.floor(outer.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(outer.max(axis=0)).astype(int) + 1
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    if x1 <= x0 or y1 <= y0:
+        return np.full(3, 128.0, dtype=np.float32)
+    mask = np.zeros((y1 - y0, x1 - x0), dtype=np.uint8)
+    off = np.array([x0, y0], dtype=np.float32)
+    cv2.fillPoly(mask, [np.round(outer - off).astype(np.int32)], 1)
+    ring = mask.copy()
+    cv2.fillPoly(ring, [np.round(np.asarray(inner_lip, np.float32) - off).astype(np.int32)], 0)
+    use = ring if ring.any() else mask
+    if not use.any():
+        return np.full(3, 128.0, dtype=np.float32)
+    return image[y0:y1, x0:x1][use.astype(bool)].mean(axis=0).astype(np.float32)
+
+
+class AppearanceBuilder:
+    """Collects one track's frames (streaming) and builds its :class:`TrackAppearance`."""
+
+    def __init__(self) -> None:
+        self._count = itertools.count()
+        self._frames = 0
+        # max-heap (by -openness) of the least-open shapes
+        self._neutral: list[tuple[float, int, dict[str, np.ndarray]]] = []
+        self._bank: list[InteriorSample] = []
+
+    def add(self, image: np.ndarray, face: FaceObservation) -> None:
+        """Take one frame (RGB ``uint8 (H, W, 3)``) and the track's face in it."""
+        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+            raise InputError(
+                f"A frame must be RGB uint8 (H, W, 3), got {image.dtype} {image.shape}."
+            )
+        index = next(self._count)
+        self._frames += 1
+        if face.inter_ocular < P.MIN_INTER_OCULAR_PX:
+            return
+        shape = normalised_shape(face.landmarks)
+        gap = float(inner_gaps(shape["inner_lip"]).mean())
+        entry = (-gap, index, shape)
+        if len(self._neutral) < P.NEUTRAL_POOL:
+            heapq.heappush(self._neutral, entry)
+        elif -gap > self._neutral[0][0]:
+            heapq.heapreplace(self._neutral, entry)
+        if gap >= P.BANK_MIN_OPEN and abs(face.pose.yaw) <= P.BANK_MAX_YAW:
+            self._offer(image, face, shape, gap, index)
+
+    def _offer(
+        self,
+        image: np.ndarray,
+        face: FaceObservation,
+        shape: dict[str, np.ndarray],
+        gap: float,
+        index: int,
+    ) -> None:
+        near = [s for s in self._bank if abs(s.frame - index) < P.BANK_MIN_SPACING]
+        if near:
+            if all(gap <= s.openness for s in near):
+                return
+            self._bank = [s for s in self._bank if s not in near]
+        elif len(self._bank) >= P.BANK_SIZE:
+            weakest = min(self._bank, key=lambda s: s.openness)
+            if gap <= weakest.openness:
+                return
+            self._bank.remove(weakest)
+        frame = eye_frame(face.landmarks)
+        centre = mouth_centre(face.landmarks["outer_lip"]).astype(np.float64)
+        m = _crop_transform(frame, centre)
+        w, h = crop_size()
+        corners = m @ np.array([[0, 0, 1], [w, 0, 1], [0, h, 1], [w, h, 1]], dtype=np.float64).T
+        ih, iw = image.shape[:2]
+        if corners[0].min() < 0 or corners[1].min() < 0 or corners[0].max() > iw - 1:
+            return  # the mouth is cut by the frame edge: not a good sample
+        if corners[1].max() > ih - 1:
+            return
+        crop = cv2.warpAffine(
+            image,
+            m,
+            (w, h),
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
+        sample = InteriorSample(
+            crop, shape["inner_lip"], shape["outer_lip"], gap, np.zeros(3, np.float32), index
+        )
+        colour = lip_colour(
+            crop, sample.to_crop_px(sample.outer_lip), sample.to_crop_px(sample.inner_lip)
+        )
+        self._bank.append(
+            InteriorSample(crop, sample.inner_lip, sample.outer_lip, gap, colour, index)
+        )
+
+    def build(self) -> TrackAppearance:
+        """The track's appearance; raises :class:`InputError` when no usable frame was added."""
+        if not self._neutral:
+            raise InputError(
+                f"No usable face in the {self._frames} frame(s) given for this track: add "
+                "frames whose face is at least "
+                f"{P.MIN_INTER_OCULAR_PX:.0f} px between the eyes."
+            )
+        shapes = [s for _, _, s in self._neutral]
+        neutral = {g: np.median(np.stack([s[g] for s in shapes]), axis=0) for g in shapes[0]}
+        centre = mouth_centre(neutral["outer_lip"])
+        neutral = {g: (p - centre).astype(np.float32) for g, p in neutral.items()}
+        bank = tuple(sorted(self._bank, key=lambda s: -s.openness))
+        logger.debug(
+            "track appearance: %d frames, neutral gap %.3f IO, %d interior samples",
+            self._frames,
+            float(inner_gaps(neutral["inner_lip"]).mean()),
+            len(bank),
+        )
+        return TrackAppearance(neutral=neutral, bank=bank, frames=self._frames)

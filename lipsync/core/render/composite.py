@@ -1,0 +1,82 @@
+"""Compositing: a feathered lower-face mask and the blend of a rendered region into a frame.
+
+The mask covers the face below the nose down to a little below the jaw line (the union of the
+source and the target jaw, so a dropped chin is inside), with Gaussian-feathered edges. Pixels
+where the mask is zero are copied bit for bit from the input frame; everything outside the
+region of interest is never touched.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from lipsync.core.render import parameters as P
+
+#: Jaw points that bound the mask (the ends near the ears are left out).
+MASK_JAW = tuple(range(2, 15))
+#: Nose-base points (image-right to image-left) that bound the mask from above.
+MASK_NOSE = (8, 7, 6, 5, 4)
+
+
+def lower_face_polygon(
+    jaw: np.ndarray, nose: np.ndarray, down: np.ndarray, io: float
+) -> np.ndarray:
+    """``float32 (N, 2)``: the lower-face polygon of one face (image px).
+
+    ``jaw`` ``(17, 2)`` and ``nose`` ``(9, 2)`` in image px; ``down`` the unit vector down the
+    face ``(2,)``; ``io`` the inter-ocular distance in px. The polygon follows the jaw from
+    point 2 to 14, ``MASK_BELOW_JAW`` below it, and closes under the nose base."""
+    d = np.asarray(down, dtype=np.float32)
+    j = np.asarray(jaw, dtype=np.float32)[list(MASK_JAW)] + d * (P.MASK_BELOW_JAW * io)
+    n = np.asarray(nose, dtype=np.float32)[list(MASK_NOSE)] + d * (P.MASK_BELOW_NOSE * io)
+    return np.vstack([j, n]).astype(np.float32)
+
+
+def feathered_mask(
+    size: tuple[int, int], origin: tuple[int, int], polygons: list[np.ndarray], io: float
+) -> np.ndarray:
+    """``float32 (h, w)`` 0..1: the union of ``polygons`` (image px) on a region of ``size``
+    (w, h) whose top-left is ``origin`` (x, y), feathered by ``MASK_FEATHER`` (sigma, IO).
+
+    The blur runs at a reduced resolution (the mask is smooth), so it costs little at any
+    face size; values below ``MASK_MIN_ALPHA`` are exactly 0."""
+    w, h = size
+    sigma = max(P.MASK_FEATHER * io, 0.5)
+    factor = max(1, int(sigma // 2.5))  # blur with sigma ~2.5 px on a reduced grid
+    sw, sh = max(1, -(-w // factor)), max(1, -(-h // factor))
+    small = np.zeros((sh, sw), dtype=np.uint8)
+    shift = 4
+    off = np.array(origin, dtype=np.float32)
+    # pixel centres: small pixel i covers full pixels [i*f, (i+1)*f), its centre (i+0.5)f-0.5
+    pts = [
+        np.round(((p - off + 0.5) / factor - 0.5) * (1 << shift)).astype(np.int32) for p in polygons
+    ]
+    for p in pts:  # one call per polygon: fillPoly would XOR overlapping polygons
+        cv2.fillPoly(small, [p], 255, lineType=cv2.LINE_AA, shift=shift)
+    blurred = cv2.GaussianBlur(small.astype(np.float32) / 255.0, (0, 0), sigma / factor)
+    if factor > 1:
+        mask = cv2.resize(blurred, (sw * factor, sh * factor), interpolation=cv2.INTER_LINEAR)
+        mask = mask[:h, :w]
+    else:
+        mask = blurred
+    mask = np.clip(mask, 0.0, 1.0)
+    mask[mask < P.MASK_MIN_ALPHA] = 0.0
+    return np.ascontiguousarray(mask, dtype=np.float32)
+
+
+def blend(
+    frame: np.ndarray, rendered: np.ndarray, mask: np.ndarray, origin: tuple[int, int]
+) -> np.ndarray:
+    """A copy of ``frame`` (``uint8 (H, W, 3)``) with ``rendered`` (``uint8 (h, w, 3)``) blended
+    in at ``origin`` (x, y) by ``mask`` (``float32 (h, w)``, 0..1). Where the mask is 0 the
+    output equals the frame exactly."""
+    out = frame.copy()
+    x, y = origin
+    h, w = mask.shape
+    region = out[y : y + h, x : x + w]
+    base = region.astype(np.float32)
+    a = mask[:, :, None]
+    mixed = base + a * (rendered.astype(np.float32) - base)
+    region[...] = np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
+    return out

@@ -1,0 +1,119 @@
+"""The mouth model: a track's neutral mouth deformed by the six mouth parameters.
+
+A linear, blendshape-like model in mouth-centred normalised coordinates (IO units, see
+:mod:`lipsync.core.render.parameters`). Every parameter moves lip and jaw points by a fixed
+displacement per unit (the gains in ``parameters``):
+
+- ``open`` (0..1) adds an inner-lip gap of ``OPEN_GAP`` (elliptical across the mouth), made
+  mostly by the lower lip (``OPEN_LOWER_SHARE``), drops the chin by ``OPEN_JAW`` (jaw points
+  falling off towards the ears), lowers and narrows the corners a little.
+- ``width`` (-1..1) moves the corners out (in) by ``WIDTH_SPREAD``; the lips stretch with them.
+- ``round`` (0..1) narrows the mouth (the inner opening more than the outer lips), everts the
+  lips (outer upper lip up, outer lower lip down) and parts them slightly at the middle.
+- ``closure`` (0..1) scales every gap (the neutral's own and the one ``open`` adds) towards
+  zero: at 1 the inner lips meet at their common mid-line, whatever the other parameters say.
+- ``labiodental`` (0..1) raises the lower inner lip to just below the upper inner lip (under
+  the upper teeth) and lifts the upper lip slightly.
+- ``teeth`` (0..1) lifts the upper lip a little; the interior fill shows more teeth.
+
+The result replaces the source mouth: it depends on the neutral shape and the parameters only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+
+from lipsync.core.errors import InputError
+from lipsync.core.render import parameters as P
+from lipsync.core.render.normalise import INNER_PAIRS
+from lipsync.core.types import JAW_CHIN, MOUTH_PARAMS
+
+_LOW = np.array([0.0, -1.0, 0.0, 0.0, 0.0, 0.0], dtype=np.float32)
+_HIGH = np.ones(6, dtype=np.float32)
+_OUTER_UPPER = (1, 2, 3, 4, 5)
+_OUTER_LOWER = (7, 8, 9, 10, 11)
+
+
+def check_target(target: np.ndarray) -> np.ndarray:
+    """``target`` as ``float32 (6,)`` in :data:`MOUTH_PARAMS` order, clipped to the ranges."""
+    t = np.asarray(target, dtype=np.float32).reshape(-1)
+    if t.shape != (len(MOUTH_PARAMS),) or not np.all(np.isfinite(t)):
+        raise InputError(
+            f"A mouth target must be {len(MOUTH_PARAMS)} finite numbers {MOUTH_PARAMS}, "
+            f"got shape {np.asarray(target).shape}: pass one row of a MouthTrack."
+        )
+    return np.clip(t, _LOW, _HIGH)
+
+
+def _profile(x: np.ndarray, half_width: float) -> np.ndarray:
+    """Elliptical opening profile across the mouth: 1 at the middle, ~0 at the corners."""
+    r = np.clip(np.abs(x) / max(half_width, 1e-3), 0.0, 1.0)
+    return np.sqrt(np.clip(1.0 - r**2, 0.05, 1.0)).astype(np.float32)
+
+
+def target_shape(neutral: Mapping[str, np.ndarray], target: np.ndarray) -> dict[str, np.ndarray]:
+    """Target ``outer_lip`` (12, 2), ``inner_lip`` (8, 2) and ``jaw`` (17, 2) in mouth-centred
+    normalised coordinates (``float32``) for the neutral shape and a ``(6,)`` target."""
+    o_, w, r, c, ld, t = (float(v) for v in check_target(target))
+    outer = np.asarray(neutral["outer_lip"], dtype=np.float32).copy()
+    inner = np.asarray(neutral["inner_lip"], dtype=np.float32).copy()
+    jaw = np.asarray(neutral["jaw"], dtype=np.float32).copy()
+    a = o_ * (1.0 - c)  # effective opening: closure overrides open
+
+    half_outer = max(float(outer[6, 0] - outer[0, 0]) / 2.0, 1e-3)
+    half_inner = max(float(inner[4, 0] - inner[0, 0]) / 2.0, 1e-3)
+
+    # --- vertical: gaps per inner column ----------------------------------------------------
+    col_x = np.array([inner[up, 0] for up, _ in INNER_PAIRS], dtype=np.float32)
+    prof = _profile(col_x, half_outer)
+    g0 = np.array([max(inner[lo, 1] - inner[up, 1], 0.0) for up, lo in INNER_PAIRS])
+    g = (1.0 - c) * (g0 + (P.OPEN_GAP * a + P.ROUND_GAP * r) * prof)
+    g = np.maximum(g, P.CLOSURE_MIN_GAP * prof)
+    delta = g - g0
+    opening, closing = np.maximum(delta, 0.0), np.maximum(-delta, 0.0)
+    up_dy = -(1.0 - P.OPEN_LOWER_SHARE) * opening + closing / 2.0
+    lo_dy = P.OPEN_LOWER_SHARE * opening - closing / 2.0
+    lift = P.TEETH_UPPER_LIFT * t + P.LABIODENTAL_UPPER_LIFT * ld
+    up_dy = up_dy - lift * prof
+    # labiodental: the lower inner lip goes to just below the upper inner lip
+    up_y = np.array([inner[up, 1] for up, _ in INNER_PAIRS]) + up_dy
+    lo_y = np.array([inner[lo, 1] for _, lo in INNER_PAIRS]) + lo_dy
+    tucked = up_y + P.LABIODENTAL_TUCK * prof
+    lo_dy = lo_dy + ld * (tucked - lo_y)
+    corner_dy = P.OPEN_CORNER_DROP * a - P.WIDTH_CORNER_LIFT * max(w, 0.0)
+
+    for k, (up, lo) in enumerate(INNER_PAIRS):
+        inner[up, 1] += up_dy[k]
+        inner[lo, 1] += lo_dy[k]
+    inner[[0, 4], 1] += corner_dy
+    # outer lips follow the inner columns, interpolated across the mouth
+    xp = np.concatenate([[-half_outer], col_x, [half_outer]])
+    order = np.argsort(xp)
+    up_f = np.concatenate([[corner_dy], up_dy, [corner_dy]])[order]
+    lo_f = np.concatenate([[corner_dy], lo_dy, [corner_dy]])[order]
+    xp = xp[order]
+    evert = P.ROUND_PROTRUDE * r
+    press = P.CLOSURE_PRESS * c
+    for i in _OUTER_UPPER:
+        p = _profile(outer[i : i + 1, 0], half_outer)[0]
+        outer[i, 1] += np.interp(outer[i, 0], xp, up_f) - (evert - press) * p
+    for i in _OUTER_LOWER:
+        p = _profile(outer[i : i + 1, 0], half_outer)[0]
+        outer[i, 1] += np.interp(outer[i, 0], xp, lo_f) + (evert - press) * p
+    outer[[0, 6], 1] += corner_dy
+
+    # --- horizontal: corners move, the lips stretch with them -------------------------------
+    shift_outer = P.WIDTH_SPREAD * w - P.OPEN_NARROW * a - P.ROUND_NARROW * r
+    shift_inner = P.WIDTH_SPREAD * w - P.OPEN_NARROW * a - P.ROUND_INNER_NARROW * r
+    outer[:, 0] *= max(1.0 + shift_outer / half_outer, 0.3)
+    inner[:, 0] *= max(1.0 + shift_inner / half_inner, 0.2)
+
+    # --- jaw ------------------------------------------------------------------------------
+    for i in range(len(jaw)):
+        k = min(abs(i - JAW_CHIN) / P.JAW_FALLOFF_POINTS, 1.0)
+        jaw[i, 1] += P.OPEN_JAW * a * math.cos(math.pi / 2.0 * k)
+
+    return {"outer_lip": outer, "inner_lip": inner, "jaw": jaw}

@@ -1,0 +1,79 @@
+"""Every tunable of the built-in renderer in one place, with its unit.
+
+Lengths marked "IO" are in face-normalised units: 1.0 = the distance between the eye centres.
+Face-normalised coordinates have their origin at the neutral mouth centre (midpoint of the
+outer-lip corners), x along the eye line (towards the image-right eye) and y perpendicular,
+pointing down the face.
+"""
+
+from __future__ import annotations
+
+# --- Mouth model (lipsync.core.render.mouth_model): displacement per unit parameter, IO -------
+OPEN_GAP = 0.34  # IO; inner-lip gap added at open = 1 (mid-line)
+OPEN_LOWER_SHARE = 0.8  # fraction of the added gap made by the lower lip; the rest the upper
+OPEN_JAW = 0.26  # IO; chin drop at open = 1 (jaw points fall off towards the ears)
+OPEN_CORNER_DROP = 0.05  # IO; mouth corners move down at open = 1
+OPEN_NARROW = 0.05  # IO; each corner moves in at open = 1 (an open mouth is a little narrower)
+WIDTH_SPREAD = 0.11  # IO; each corner moves out at width = +1 (in at -1)
+WIDTH_CORNER_LIFT = 0.02  # IO; corners rise at width = +1 (a spread mouth smiles a little)
+ROUND_NARROW = 0.16  # IO; each outer corner moves in at round = 1
+ROUND_INNER_NARROW = 0.22  # IO; each inner corner moves in at round = 1 (a small "o" opening)
+ROUND_PROTRUDE = 0.035  # IO; outer lips evert (upper up, lower down) at round = 1
+ROUND_GAP = 0.05  # IO; rounded lips part a little at the middle
+CLOSURE_MIN_GAP = 0.02  # IO; inner lips stop this far apart at closure = 1 (they touch)
+CLOSURE_PRESS = 0.012  # IO; lips also thin slightly when pressed (outer lips move in)
+LABIODENTAL_TUCK = 0.05  # IO; lower inner lip ends this far above the upper inner lip
+LABIODENTAL_UPPER_LIFT = 0.025  # IO; the upper lip rises to bare the upper teeth
+TEETH_UPPER_LIFT = 0.015  # IO; the upper lip rises a little with teeth = 1
+JAW_FALLOFF_POINTS = 7.0  # jaw points from the chin where the drop reaches zero (cosine)
+
+# --- Warp (lipsync.core.render.warp) --------------------------------------------------------
+NECK_ANCHOR_DEPTH = 0.35  # IO; fixed points this far below the lower of source/target jaw
+ROI_MARGIN = 0.55  # IO; region of interest beyond the lips/jaw/nose on each side
+HELPER_STEP = 0.2  # IO; spacing of the extra warp vertices that follow the smooth spline
+HELPER_LIP_CLEARANCE = 0.08  # IO; no extra vertex this close to (or inside) the target lips
+HELPER_POINT_CLEARANCE = 0.08  # IO; ... nor this close to a control point
+TPS_REGULARISATION = 1e-4  # spline smoothing (normalised units); ~0 = exact at the points
+CHEEK_ANCHOR_X = 0.72  # IO from the mouth centre, on each side: fixed cheek points
+CHEEK_ANCHOR_Y = -0.38  # IO; their height relative to the mouth centre (about the nose base)
+RING_POINTS_PER_SIDE = 4  # fixed points on each edge of the ROI (the warp is identity there)
+LIP_MARGIN = 0.5  # fraction of the lip thickness the closing lips sample inside the source lip
+CLOSING_RAMP = 0.1  # IO; source gap beyond the target's at which LIP_MARGIN applies fully
+MIN_INTER_OCULAR_PX = 12.0  # px; smaller faces are passed through untouched
+
+# --- Composite (lipsync.core.render.composite) ----------------------------------------------
+MASK_BELOW_NOSE = 0.04  # IO; the mask's upper edge sits this far below the nose base
+MASK_BELOW_JAW = 0.2  # IO; the mask extends this far below the jaw line (chin travel)
+MASK_FEATHER = 0.07  # IO; Gaussian sigma of the mask's soft edge
+MASK_MIN_ALPHA = 1.0 / 512.0  # mask values below this are zero (pixels stay bit-exact)
+
+# --- Interior fill (lipsync.core.render.interior) -------------------------------------------
+FILL_MIN_GAP = 0.02  # IO; target openings below this are left to the warp
+FILL_KEEP_RATIO = 0.85  # source/target gap ratio above which the warped source interior is kept
+FILL_FULL_RATIO = 0.45  # ... and below which the interior is fully replaced
+FILL_EDGE_SOFTNESS = 0.012  # IO; Gaussian sigma of the fill's edge against the lips
+COLOUR_GAIN_LIMITS = (0.7, 1.4)  # per-channel colour-match gain is clipped to this range
+TEETH_MIN_VISIBILITY = 0.35  # teeth visibility at teeth = 0 (teeth = 1 shows them fully)
+SEAM_MAX_GAP = 0.05  # IO; target openings below this get a dark line where the lips meet
+SEAM_RAMP = 0.06  # IO; source gap beyond the target's at which the line is fully dark
+SEAM_WIDTH = 0.01  # IO; width of that line
+SEAM_DARKNESS = 0.6  # its colour relative to the lip colour
+INTERIOR_EDGE_SHADE = 0.35  # how much darker the interior is at the lips (lip shadow), 0..1
+
+# --- Synthesised interior (no open mouth in the video) --------------------------------------
+SYNTH_TEETH_HEIGHT = 0.085  # IO; upper-teeth band height below the upper inner lip
+SYNTH_TEETH_HALF_WIDTH = 0.75  # fraction of the inner mouth's half width covered by teeth
+SYNTH_TOOTH_WIDTH = 0.075  # IO; width of one upper incisor (dark seams between teeth)
+SYNTH_TEETH_COLOUR = (0.86, 0.83, 0.76)  # relative to the skin's brightness, RGB
+SYNTH_CAVITY_COLOUR = (0.30, 0.13, 0.13)  # relative to the lip colour's brightness, RGB
+SYNTH_TONGUE_COLOUR = (0.55, 0.28, 0.28)  # relative to the lip colour, RGB
+SYNTH_TONGUE_HEIGHT = 0.10  # IO; tongue visible above the lower inner lip when wide open
+
+# --- Appearance (lipsync.core.render.appearance) --------------------------------------------
+NEUTRAL_POOL = 24  # least-open frames whose median shape is the neutral mouth
+BANK_SIZE = 6  # open-mouth interiors kept per track
+BANK_MIN_OPEN = 0.12  # IO; inner-lip gap a frame needs to enter the bank
+BANK_MIN_SPACING = 6  # frames; bank entries are at least this far apart in the track
+BANK_MAX_YAW = 20.0  # degrees; turned faces do not enter the bank
+CROP_PX_PER_IO = 128.0  # px per IO of the stored interior crops
+CROP_BOX = (-0.75, -0.35, 0.75, 0.75)  # IO; crop extent around the mouth centre (x0, y0, x1, y1)

@@ -1,0 +1,274 @@
+"""The built-in renderer ``warp``: moves the speaker's own lips and jaw to the target shape.
+
+Per frame, for one face:
+
+1. The face transform (scale, roll, position) maps the track's neutral face (normalised) onto
+   the observation, fitted on rigid points (eyes, nose, jaw ends).
+2. The mouth model (:mod:`~lipsync.core.render.mouth_model`) deforms the neutral mouth by the
+   target parameters; the face transform takes it to image pixels. The source mouth's own
+   motion plays no part: the target replaces it.
+3. A thin-plate spline through lip, jaw and fixed anchor points (nose, cheeks, jaw ends, a ring
+   on the edge of the region of interest) maps every output pixel to where its content is in
+   the source (backward map); it is evaluated on a coarse grid over the region of interest,
+   interpolated bilinearly, and applied with ``cv2.remap``.
+4. Where the target is more open than the source, the interior is filled
+   (:mod:`~lipsync.core.render.interior`).
+5. The result is blended into the frame inside a feathered lower-face mask
+   (:mod:`~lipsync.core.render.composite`); ``strength`` scales the mask.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import cv2
+import numpy as np
+from scipy.spatial import Delaunay
+
+from lipsync.core.errors import InputError
+from lipsync.core.geometry import Similarity, ThinPlateSpline
+from lipsync.core.render import parameters as P
+from lipsync.core.render.appearance import TrackAppearance
+from lipsync.core.render.composite import blend, feathered_mask, lower_face_polygon
+from lipsync.core.render.interior import draw_seam, fill_interior, fill_weight, seam_weight
+from lipsync.core.render.mouth_model import check_target, target_shape
+from lipsync.core.render.normalise import face_transform, inner_gaps
+from lipsync.core.types import MOUTH_PARAMS, FaceObservation
+
+logger = logging.getLogger("lipsync")
+
+#: Jaw points that move with the mouth (the rest are fixed anchors).
+MOVING_JAW = tuple(range(3, 14))
+FIXED_JAW = (0, 1, 2, 14, 15, 16)
+#: Jaw points below which fixed neck anchors are placed.
+NECK_JAW = (4, 6, 8, 10, 12)
+#: Inner-lip points and the outer-lip points facing them across the lip.
+INNER_TO_OUTER = ((0, 0), (1, 2), (2, 3), (3, 4), (4, 6), (5, 8), (6, 9), (7, 10))
+
+
+def check_frame(image: np.ndarray) -> None:
+    """Raise :class:`InputError` unless ``image`` is RGB ``uint8 (H, W, 3)``."""
+    if not isinstance(image, np.ndarray) or image.ndim != 3 or image.shape[2] != 3:
+        raise InputError(
+            f"A frame must be an RGB array (H, W, 3), got shape {np.shape(image)}: convert it."
+        )
+    if image.dtype != np.uint8:
+        raise InputError(f"A frame must be uint8, got {image.dtype}: convert it.")
+
+
+def _helpers(
+    box: tuple[float, float, float, float], lips: np.ndarray, controls: np.ndarray, io: float
+) -> np.ndarray:
+    """``float32 (K, 2)``: a regular grid of extra vertices over ``box`` (x0, y0, x1, y1),
+    away from the target lips ``lips`` ``(12, 2)`` and from the control points."""
+    step = P.HELPER_STEP * io
+    bx0, by0, bx1, by1 = box
+    gx = np.arange(bx0 + step / 2, bx1, step)
+    gy = np.arange(by0 + step / 2, by1, step)
+    grid = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2).astype(np.float32)
+    if not len(grid):
+        return grid
+    contour = lips.reshape(-1, 1, 2).astype(np.float32)
+    lip_dist = np.array(
+        [cv2.pointPolygonTest(contour, (float(x), float(y)), True) for x, y in grid]
+    )
+    d2 = ((grid[:, None, :] - controls[None, :, :]) ** 2).sum(axis=2).min(axis=1)
+    keep = (lip_dist < -P.HELPER_LIP_CLEARANCE * io) & (d2 > (P.HELPER_POINT_CLEARANCE * io) ** 2)
+    return grid[keep]
+
+
+def _backward_maps(
+    dst_moving: np.ndarray,
+    src_moving: np.ndarray,
+    anchors: np.ndarray,
+    target_lips: np.ndarray,
+    box: tuple[float, float, float, float],
+    roi: tuple[int, int, int, int],
+    io: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``cv2.remap`` maps ``float32 (h, w)`` for the ROI (x0, y0, w, h): output px -> source px.
+
+    A piecewise-affine map over a Delaunay triangulation of the target control points (exact
+    at every point, no overshoot even when closing lips bring points together), densified by
+    helper vertices that follow a thin-plate spline through the lips' outline, the jaw and
+    the anchors (smooth skin away from the mouth)."""
+    n_outer = 12
+    n_inner = 8
+    smooth_idx = np.r_[0:n_outer, n_outer + n_inner : len(dst_moving)]
+    smooth = ThinPlateSpline.fit(
+        np.vstack([dst_moving[smooth_idx], anchors]),
+        np.vstack([src_moving[smooth_idx], anchors]),
+        regularisation=P.TPS_REGULARISATION,
+    )
+    dst = np.vstack([dst_moving, anchors]).astype(np.float32)
+    src = np.vstack([src_moving, anchors]).astype(np.float32)
+    helpers = _helpers(box, target_lips, dst, io)
+    if len(helpers):
+        dst = np.vstack([dst, helpers])
+        src = np.vstack([src, smooth(helpers)])
+    tri = Delaunay(dst.astype(np.float64), qhull_options="QJ").simplices
+    # affine per triangle: [x, y, 1] @ coeffs (3, 2) = source (x, y)
+    d = np.concatenate([dst[tri], np.ones((len(tri), 3, 1), np.float32)], axis=2)
+    coeffs = (np.linalg.pinv(d.astype(np.float64)) @ src[tri].astype(np.float64)).astype(np.float32)
+    x0, y0, w, h = roi
+    ids = np.full((h, w), -1, dtype=np.int32)
+    shift = 4
+    verts = np.round((dst - np.array([x0, y0], np.float32)) * (1 << shift)).astype(np.int32)
+    for k, simplex in enumerate(tri):
+        cv2.fillConvexPoly(ids, verts[simplex], k, lineType=cv2.LINE_8, shift=shift)
+    xs = np.arange(x0, x0 + w, dtype=np.float32)[None, :]
+    ys = np.arange(y0, y0 + h, dtype=np.float32)[:, None]
+    missing = ids < 0
+    c = coeffs[np.maximum(ids, 0)]  # (h, w, 3, 2)
+    map_x = xs * c[..., 0, 0] + ys * c[..., 1, 0] + c[..., 2, 0]
+    map_y = xs * c[..., 0, 1] + ys * c[..., 1, 1] + c[..., 2, 1]
+    if missing.any():
+        map_x[missing] = np.broadcast_to(xs, (h, w))[missing]
+        map_y[missing] = np.broadcast_to(ys, (h, w))[missing]
+    return map_x, map_y
+
+
+def _inside_lips(outer: np.ndarray, inner: np.ndarray, closing: float) -> np.ndarray:
+    """Source inner-lip points moved ``LIP_MARGIN`` of the lip thickness into the lips when
+    the target is more closed than the source by ``closing`` (IO): landmark models often put
+    the inner lip on the teeth, and closing lips must not carry a strip of interior along."""
+    k = P.LIP_MARGIN * float(np.clip(closing / P.CLOSING_RAMP, 0.0, 1.0))
+    points = np.asarray(inner, dtype=np.float32).copy()
+    if k <= 0.0:
+        return points
+    o = np.asarray(outer, dtype=np.float32)
+    for i, j in INNER_TO_OUTER:
+        points[i] += k * (o[j] - points[i])
+    return points
+
+
+class WarpRenderer:
+    """Re-renders the lower face by warping the frame's own pixels (no learned weights)."""
+
+    name = "warp"
+
+    def render(
+        self,
+        image: np.ndarray,
+        face: FaceObservation,
+        target: np.ndarray,
+        appearance: TrackAppearance | None = None,
+        strength: float = 1.0,
+    ) -> np.ndarray:
+        """The frame with ``face``'s mouth moved to ``target``.
+
+        ``image``: RGB ``uint8 (H, W, 3)``; ``face``: the observation in this frame;
+        ``target``: ``float32 (6,)`` in :data:`~lipsync.core.types.MOUTH_PARAMS` order;
+        ``appearance``: the face's track appearance (``None``: built from this frame alone, a
+        poor neutral); ``strength`` 0..1 blends between the input (0) and the full render (1).
+        Returns a new ``uint8 (H, W, 3)`` array; only the lower face differs from ``image``.
+        """
+        check_frame(image)
+        params = check_target(target)
+        strength = float(np.clip(strength, 0.0, 1.0))
+        if strength <= 0.0 or face.inter_ocular < P.MIN_INTER_OCULAR_PX:
+            return image.copy()
+        if appearance is None:
+            appearance = TrackAppearance.from_face(image, face)
+        face_map = face_transform(appearance.neutral, face.landmarks)
+        return self._render(image, face, params, appearance, face_map, strength)
+
+    def _render(
+        self,
+        image: np.ndarray,
+        face: FaceObservation,
+        params: np.ndarray,
+        appearance: TrackAppearance,
+        face_map: Similarity,
+        strength: float,
+    ) -> np.ndarray:
+        io = face_map.scale
+        height, width = image.shape[:2]
+        shape = target_shape(appearance.neutral, params)
+        lm = face.landmarks
+        source_gap = float(inner_gaps(face_map.inverse().apply(lm["inner_lip"])).mean())
+        target_gap = float(inner_gaps(shape["inner_lip"]).mean())
+        src_inner = _inside_lips(lm["outer_lip"], lm["inner_lip"], source_gap - target_gap)
+        src_moving = np.vstack(
+            [lm["outer_lip"], src_inner, np.asarray(lm["jaw"])[list(MOVING_JAW)]]
+        ).astype(np.float32)
+        dst_moving = face_map.apply(
+            np.vstack([shape["outer_lip"], shape["inner_lip"], shape["jaw"][list(MOVING_JAW)]])
+        )
+        cheeks = face_map.apply(
+            np.array([[-P.CHEEK_ANCHOR_X, P.CHEEK_ANCHOR_Y], [P.CHEEK_ANCHOR_X, P.CHEEK_ANCHOR_Y]])
+        )
+        # neck anchors: below whichever of the source and the target jaw is lower, fixed
+        down = face_map.apply_vectors(np.array([[0.0, 1.0]]))[0] / io
+        src_jaw = np.asarray(lm["jaw"], dtype=np.float32)[list(NECK_JAW)]
+        dst_jaw = face_map.apply(shape["jaw"][list(NECK_JAW)])
+        lowest = np.maximum(src_jaw @ down, dst_jaw @ down)
+        neck = src_jaw + (lowest - src_jaw @ down + P.NECK_ANCHOR_DEPTH * io)[:, None] * down
+        fixed = np.vstack(
+            [np.asarray(lm["jaw"])[list(FIXED_JAW)], np.asarray(lm["nose"]), cheeks, neck]
+        ).astype(np.float32)
+
+        # region of interest: everything that moves, plus the nose base, plus a margin
+        pts = np.vstack([src_moving, dst_moving, np.asarray(lm["nose"])[4:]])
+        margin = P.ROI_MARGIN * io
+        rx0, ry0 = pts.min(axis=0) - margin
+        rx1, ry1 = pts.max(axis=0) + margin
+        x0, y0 = max(int(np.floor(rx0)), 0), max(int(np.floor(ry0)), 0)
+        x1, y1 = min(int(np.ceil(rx1)) + 1, width), min(int(np.ceil(ry1)) + 1, height)
+        if x1 - x0 < 4 or y1 - y0 < 4:
+            return image.copy()
+        k = P.RING_POINTS_PER_SIDE + 1
+        t = np.linspace(0.0, 1.0, k, endpoint=False)
+        ring = np.vstack(
+            [
+                np.stack([rx0 + (rx1 - rx0) * t, np.full(k, ry0)], axis=1),
+                np.stack([np.full(k, rx1), ry0 + (ry1 - ry0) * t], axis=1),
+                np.stack([rx1 - (rx1 - rx0) * t, np.full(k, ry1)], axis=1),
+                np.stack([np.full(k, rx0), ry1 - (ry1 - ry0) * t], axis=1),
+            ]
+        ).astype(np.float32)
+        anchors = np.vstack([fixed, ring])
+
+        # backward map: output (target) position -> source position
+        w, h = x1 - x0, y1 - y0
+        map_x, map_y = _backward_maps(
+            dst_moving,
+            src_moving,
+            anchors,
+            face_map.apply(shape["outer_lip"]),
+            (rx0, ry0, rx1, ry1),
+            (x0, y0, w, h),
+            io,
+        )
+        warped = cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
+
+        # interior where the target opens beyond the source
+        weight = fill_weight(target_gap, source_gap)
+        fill_interior(
+            warped,
+            (x0, y0),
+            face_map,
+            shape["inner_lip"],
+            shape["outer_lip"],
+            weight,
+            float(params[MOUTH_PARAMS.index("teeth")]),
+            appearance,
+        )
+        draw_seam(
+            warped,
+            (x0, y0),
+            face_map,
+            shape["inner_lip"],
+            shape["outer_lip"],
+            seam_weight(target_gap, source_gap),
+        )
+
+        polygons = [
+            lower_face_polygon(lm["jaw"], lm["nose"], down, io),
+            lower_face_polygon(face_map.apply(shape["jaw"]), lm["nose"], down, io),
+        ]
+        mask = feathered_mask((w, h), (x0, y0), polygons, io)
+        if strength < 1.0:
+            mask *= strength
+            mask[mask < P.MASK_MIN_ALPHA] = 0.0
+        return blend(image, warped, mask, (x0, y0))

@@ -1,0 +1,43 @@
+"""Imports point inwards: the engine (core) never imports the doors (cli, integrations,
+otio_adapters), and inside core, speech, face and render never import each other."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "lipsync"
+OUTER = ("lipsync.cli", "lipsync.integrations", "lipsync.otio_adapters")
+SIBLINGS = ("speech", "face", "render")
+
+
+def imports_of(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def modules(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.py"))
+
+
+@pytest.mark.parametrize(
+    "path", modules(PACKAGE / "core"), ids=lambda p: str(p.relative_to(PACKAGE))
+)
+def test_core_does_not_import_the_doors(path):
+    bad = {name for name in imports_of(path) if name.startswith(OUTER)}
+    assert not bad, f"{path.relative_to(PACKAGE)} imports {sorted(bad)}"
+
+
+@pytest.mark.parametrize("sibling", SIBLINGS)
+def test_speech_face_render_stay_apart(sibling):
+    others = tuple(f"lipsync.core.{s}" for s in SIBLINGS if s != sibling)
+    for path in modules(PACKAGE / "core" / sibling):
+        bad = {name for name in imports_of(path) if name.startswith(others)}
+        assert not bad, f"{path.relative_to(PACKAGE)} imports {sorted(bad)}"

@@ -68,10 +68,11 @@ def portrait_frame(portrait: np.ndarray, t: float, size: tuple[int, int] = DEMO_
     import cv2
 
     w, h = size
-    scale = PORTRAIT_HEIGHT / portrait.shape[0] * (1 + 0.02 * math.sin(2 * math.pi * t / 5.0))
+    k = h / DEMO_SIZE[1]  # motion and size scale with the frame
+    scale = k * PORTRAIT_HEIGHT / portrait.shape[0] * (1 + 0.02 * math.sin(2 * math.pi * t / 5.0))
     angle = 2.0 * math.sin(2 * math.pi * t / 4.0)
-    cx = w / 2 + 14 * math.sin(2 * math.pi * t / 3.0)
-    cy = h / 2 + 30 + 6 * math.sin(2 * math.pi * t / 2.5)
+    cx = w / 2 + k * 14 * math.sin(2 * math.pi * t / 3.0)
+    cy = h / 2 + k * (30 + 6 * math.sin(2 * math.pi * t / 2.5))
     m = cv2.getRotationMatrix2D((portrait.shape[1] / 2, portrait.shape[0] / 2), angle, scale)
     m[:, 2] += (cx - portrait.shape[1] / 2, cy - portrait.shape[0] / 2)
     backdrop = cv2.resize(portrait, (w, h), interpolation=cv2.INTER_LINEAR)
@@ -79,14 +80,16 @@ def portrait_frame(portrait: np.ndarray, t: float, size: tuple[int, int] = DEMO_
     return cv2.warpAffine(portrait, m, (w, h), dst=backdrop, borderMode=cv2.BORDER_TRANSPARENT)
 
 
-def write_portrait_clip(path: Path, seconds: float) -> Path:
-    """Write the moving-portrait clip (H.264, no sound) of ``seconds`` length."""
+def write_portrait_clip(
+    path: Path, seconds: float, size: tuple[int, int] = DEMO_SIZE, preset: str = "fast"
+) -> Path:
+    """Write the moving-portrait clip (H.264, no sound) of ``seconds`` length at ``size``."""
     portrait = load_portrait()
-    info = new_video_info(*DEMO_SIZE, DEMO_FPS)
+    info = new_video_info(*size, DEMO_FPS)
     n = max(1, round(seconds * DEMO_FPS))
-    with VideoWriter(path, info, options=EncodeOptions(audio_mode="none", preset="fast")) as w:
+    with VideoWriter(path, info, options=EncodeOptions(audio_mode="none", preset=preset)) as w:
         for i in range(n):
-            w.write(portrait_frame(portrait, float(i / DEMO_FPS)), i)
+            w.write(portrait_frame(portrait, float(i / DEMO_FPS), size), i)
     return path
 
 

@@ -23,13 +23,14 @@ from typing import Any
 
 import numpy as np
 
-from lipsync.core.errors import InputError
+from lipsync.core.errors import InputError, NoStreamError
 from lipsync.core.media import (
     EncodeOptions,
     VideoWriter,
     check_input_path,
     check_output_path,
     open_video,
+    probe,
 )
 from lipsync.core.selection import FramePlan, SelectionOptions, plan_frames
 from lipsync.core.types import FaceObservation, MouthTrack
@@ -126,6 +127,12 @@ class LipSyncEngine:
         check_input_path(video, "video")
         check_input_path(audio, "audio")
         check_output_path(output, [video, audio])
+        mode = self.options.encode.audio_mode
+        if mode in ("keep", "both") and not probe(video).audio:
+            raise NoStreamError(
+                f"The video '{video}' has no audio to keep (--audio-mode {mode}): "
+                "use --audio-mode replace."
+            )
 
         tracked = self._track(video, report)
         plan = plan_frames(tracked.observations, tracked.in_range, self.options.selection)

@@ -4,32 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
-import sys
 
 import pytest
+from clitools import assert_one_sentence_error, lipsync
 from mediatools import ffmpeg, read_only_folder
-
-# The console script installed beside this interpreter (the venv's bin), else on PATH.
-LIPSYNC = shutil.which("lipsync", path=os.path.dirname(sys.executable)) or shutil.which("lipsync")
-
-
-def lipsync(*args: str) -> subprocess.CompletedProcess:
-    """Run the installed console script, as a user would."""
-    assert LIPSYNC is not None, "the lipsync console script is not installed"
-    return subprocess.run([LIPSYNC, *args], capture_output=True, text=True, check=False)
-
-
-def assert_one_sentence_error(proc: subprocess.CompletedProcess, code: int, *words: str):
-    assert proc.returncode == code, proc.stderr
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("lipsync: error: ")
-    for word in words:
-        assert word in lines[0]
-    assert proc.stdout == ""
 
 
 def test_probe_text_and_json(make_clip):

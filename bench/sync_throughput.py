@@ -1,0 +1,116 @@
+"""Lip-sync throughput and memory: ``lipsync sync`` vs ffmpeg's own decode+encode.
+
+1. Speed: a 30 s moving-portrait clip at 720p and 1080p with espeak-ng speech; wall time of
+   ``lipsync sync`` against ``ffmpeg -i clip -i speech -c:v libx264 -crf 18 -preset medium``
+   (the same encoder settings, the same audio) in the same run. Goal: ratio <= 2.0 at 1080p.
+2. Memory: peak RSS of ``lipsync sync`` on a 1-minute and a 4-minute clip (640x360): it must
+   not grow with the video's length (within 10%).
+
+    .venv/bin/python bench/sync_throughput.py [--seconds 30] [--skip-memory]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from lipsync.core.demo import write_portrait_clip
+from lipsync.core.media import save_audio
+from lipsync.core.speech import synthesize, write_sidecar
+
+LINE = (
+    "Hola a todos. Me llamo Eileen, y hoy vamos a hablar del espacio y de las estrellas. "
+    "Bienvenidos a bordo: preparamos el despegue, miramos la Tierra desde muy lejos. "
+)
+
+# Runs lipsync's CLI in this interpreter and prints the process's peak RSS (MiB) on stderr.
+MEASURE = (
+    "import resource, sys\n"
+    "from lipsync.cli.main import cli, run\n"
+    "code = run(cli, sys.argv[1:])\n"
+    "print('PEAK_MB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
+def ffmpeg(*args: str) -> None:
+    exe = shutil.which("ffmpeg") or sys.exit("ffmpeg is not installed (run `make setup`)")
+    subprocess.run([exe, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
+
+
+def speech_of(path: Path, seconds: float) -> Path:
+    """Spanish espeak-ng speech of at least ``seconds``, with its phone sidecar."""
+    text = LINE
+    syn = synthesize(text, "es")
+    while syn.samples.shape[0] / syn.sample_rate < seconds:
+        text += LINE
+        syn = synthesize(text, "es")
+    save_audio(path, syn.samples, syn.sample_rate)
+    write_sidecar(path, syn.events)
+    return path
+
+
+def lipsync_sync(video: Path, audio: Path, out: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one ``lipsync sync`` run in a fresh process."""
+    args = [sys.executable, "-c", MEASURE, "-q", "sync", str(video), str(audio), "-o", str(out)]
+    t0 = time.perf_counter()
+    proc = subprocess.run(args, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.exit(f"lipsync sync failed:\n{proc.stderr}")
+    peak = float(proc.stderr.split("PEAK_MB")[-1].split()[0])
+    return wall, peak
+
+
+def speed(tmp: Path, size: tuple[int, int], seconds: float, audio: Path) -> None:
+    clip = write_portrait_clip(tmp / f"clip{size[1]}.mp4", seconds, size, preset="ultrafast")
+    t0 = time.perf_counter()
+    ffmpeg(
+        "-i", str(clip), "-i", str(audio), "-map", "0:v", "-map", "1:a", "-c:v", "libx264",
+        "-crf", "18", "-preset", "medium", "-c:a", "aac", "-shortest", str(tmp / "ff.mp4"),
+    )  # fmt: skip
+    t_ffmpeg = time.perf_counter() - t0
+    t_ours, peak = lipsync_sync(clip, audio, tmp / "ours.mp4")
+    frames = round(seconds * 25)
+    print(
+        f"{size[0]}x{size[1]} {seconds:g} s ({frames} frames): ffmpeg {t_ffmpeg:6.1f} s "
+        f"({frames / t_ffmpeg:5.1f} fps), lipsync sync {t_ours:6.1f} s ({frames / t_ours:5.1f} "
+        f"fps), ratio {t_ours / t_ffmpeg:.2f}, peak RSS {peak:.0f} MiB",
+        flush=True,
+    )
+
+
+def memory(tmp: Path) -> None:
+    peaks = {}
+    for minutes in (1, 4):
+        audio = speech_of(tmp / f"speech{minutes}.wav", 60 * minutes)
+        clip = write_portrait_clip(tmp / f"mem{minutes}.mp4", 60 * minutes, (640, 360), "ultrafast")
+        wall, peaks[minutes] = lipsync_sync(clip, audio, tmp / f"mem{minutes}_out.mp4")
+        print(
+            f"640x360 {minutes} min: {wall:6.1f} s, peak RSS {peaks[minutes]:.0f} MiB", flush=True
+        )
+    growth = peaks[4] / peaks[1] - 1
+    print(f"peak memory growth 1 min -> 4 min: {100 * growth:+.1f}% (goal within 10%)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--skip-memory", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        audio = speech_of(tmp / "speech.wav", args.seconds)
+        for size in ((1280, 720), (1920, 1080)):
+            speed(tmp, size, args.seconds, audio)
+        if not args.skip_memory:
+            memory(tmp)
+
+
+if __name__ == "__main__":
+    main()

@@ -67,6 +67,11 @@ class VideoReader:
             self._container.close()
             raise
         self._spec = colour_spec(self.info.colorspace, self.info.color_range, self.info.pix_fmt)
+        # 8-bit 4:2:0 takes swscale's fast unscaled path, exact whatever the flag. Other
+        # layouts get chroma by sample replication, the exact inverse of the writer's box
+        # averaging (swscale's bilinear upsampling misplaces 10-bit 4:2:2 chroma).
+        plain = self.info.bit_depth == 8 and "420" in self.info.pix_fmt
+        self._interpolation = "BILINEAR" if plain else "POINT"
 
     def __enter__(self) -> VideoReader:
         return self
@@ -105,9 +110,7 @@ class VideoReader:
         image = frame.to_ndarray(
             format="rgb24",
             src_colorspace=self._spec.matrix,
-            # Chroma by sample replication, the exact inverse of the writer's box averaging.
-            # (swscale's bilinear chroma upsampling misplaces 10-bit 4:2:2 chroma.)
-            interpolation="POINT",
+            interpolation=self._interpolation,
             src_color_range=self._spec.range,
             dst_color_range="JPEG",
         )

@@ -142,11 +142,14 @@ def test_video_without_faces_is_refused_or_copied(tmp_path, speech):
     assert psnr(a, b) > 40
 
 
-def test_silence_gives_a_resting_mouth(portrait_clip, tmp_path):
-    silence = save_audio(tmp_path / "silence.wav", np.zeros(16000 * 2, np.float32), 16000)
+@pytest.mark.parametrize("kind", ["silence", "tone"])
+def test_audio_without_speech_gives_a_resting_mouth(portrait_clip, tmp_path, kind):
+    t = np.arange(16000 * 2) / 16000
+    samples = np.zeros_like(t) if kind == "silence" else 0.3 * np.sin(2 * np.pi * 440 * t)
+    audio = save_audio(tmp_path / f"{kind}.wav", samples.astype(np.float32), 16000)
     out = tmp_path / "quiet.mp4"
-    report = LipSyncEngine().run(portrait_clip, silence, out)
-    assert report.mouth_source == "silence"
+    report = LipSyncEngine().run(portrait_clip, audio, out)
+    assert report.mouth_source == ("silence" if kind == "silence" else "audio")
     judge_in, judge_out = DlibJudge(), DlibJudge()
     frames = list(zip(iter_frames(portrait_clip), iter_frames(out), strict=True))
     ap_out = [DlibJudge.aperture(judge_out.points(b.image)) for _, b in frames[::5]]

@@ -26,10 +26,10 @@ from lipsync.core.speech import parameters as P
 from lipsync.core.speech.phonesets import SILENCE, ipa_to_arpabet, is_silence
 from lipsync.core.speech.sphinx import (
     FRAME_SECONDS,
-    acoustic_model,
+    decoder_settings,
     model_file,
     pocketsphinx,
-    to_pcm,
+    recogniser_pcm,
 )
 from lipsync.core.types import PhoneSegment
 
@@ -56,17 +56,12 @@ class _Aligner:
 
     def __init__(self) -> None:
         self.decoder = pocketsphinx().Decoder(
-            hmm=acoustic_model(),
             dict=model_file("en-us", "cmudict-en-us.dict"),
             lm=None,
-            samprate=P.ANALYSIS_RATE,
             beam=P.ALIGN_BEAM,
             wbeam=P.ALIGN_WBEAM,
             pbeam=P.ALIGN_BEAM,
-            bestpath=False,
-            dither=True,
-            seed=1,
-            loglevel="FATAL",
+            **decoder_settings(P.ALIGN_DS, P.ALIGN_TOPN, P.ALIGN_DITHER),
         )
         self.lock = threading.Lock()
 
@@ -197,7 +192,7 @@ def align(samples: np.ndarray, text: str, lang: str | None = None) -> tuple[Phon
                 "that are spoken."
             )
         try:
-            aligned = _decode(decoder, to_pcm(samples), words)
+            aligned = _decode(decoder, recogniser_pcm(samples), words)
         except RuntimeError as e:
             raise ProcessingError(
                 f"The speech could not be aligned with the transcript {text[:40]!r} ({e}): "

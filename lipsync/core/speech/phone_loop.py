@@ -22,10 +22,10 @@ from lipsync.core.speech.acoustics import Acoustics
 from lipsync.core.speech.phonesets import SILENCE, is_silence
 from lipsync.core.speech.sphinx import (
     FRAME_SECONDS,
-    acoustic_model,
+    decoder_settings,
     model_file,
     pocketsphinx,
-    to_pcm,
+    recogniser_pcm,
 )
 from lipsync.core.types import PhoneSegment
 
@@ -35,19 +35,14 @@ SOURCE = "audio"
 class _PhoneLoop:
     def __init__(self) -> None:
         self.decoder = pocketsphinx().Decoder(
-            hmm=acoustic_model(),
             allphone=model_file("en-us", "en-us-phone.lm.bin"),
             lm=None,
             dict=None,
-            samprate=P.ANALYSIS_RATE,
             beam=P.PHONE_LOOP_BEAM,
             pbeam=P.PHONE_LOOP_PBEAM,
             lw=P.PHONE_LOOP_LW,
             pip=P.PHONE_LOOP_PIP,
-            bestpath=False,
-            dither=True,
-            seed=1,
-            loglevel="FATAL",
+            **decoder_settings(P.PHONE_LOOP_DS, P.PHONE_LOOP_TOPN, P.PHONE_LOOP_DITHER),
         )
         self.lock = threading.Lock()
 
@@ -72,7 +67,7 @@ def recognise(samples: np.ndarray) -> list[PhoneSegment]:
         decoder = loop.decoder
         try:
             decoder.start_utt()
-            decoder.process_raw(to_pcm(samples), full_utt=True)
+            decoder.process_raw(recogniser_pcm(samples), full_utt=True)
             decoder.end_utt()
             raw = [(s.word, int(s.start_frame), int(s.end_frame), float(s.ascore)) for s in
                    decoder.seg()]  # fmt: skip

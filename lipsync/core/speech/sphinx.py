@@ -11,6 +11,7 @@ from types import ModuleType
 import numpy as np
 
 from lipsync.core.errors import MissingDependencyError
+from lipsync.core.speech import parameters as P
 
 FRAME_SECONDS = 0.01  # s; pocketsphinx frame period (its -frate is 100 frames/s)
 
@@ -43,6 +44,47 @@ def acoustic_model() -> str:
     return model_file("en-us", "en-us")
 
 
+def decoder_settings(ds: int, topn: int, dither: bool) -> dict[str, object]:
+    """Decoder keywords shared by every recogniser: model, rate, reproducibility, and the
+    speed settings ``ds`` (frames per Gaussian evaluation) and ``topn`` (Gaussians scored).
+
+    ``dither`` adds pocketsphinx's own +-1 LSB noise (seeded once per decoder, so its output
+    depends on what the decoder heard before); see :mod:`~.parameters`."""
+    return {
+        "hmm": acoustic_model(),
+        "samprate": P.ANALYSIS_RATE,
+        "ds": int(ds),
+        "topn": int(topn),
+        "bestpath": False,
+        "dither": bool(dither),
+        "seed": 1,
+        "loglevel": "FATAL",
+    }
+
+
+def with_noise_floor(samples: np.ndarray) -> np.ndarray:
+    """float32 (n,) audio plus a seeded white-noise floor
+    :data:`~.parameters.RECOGNISER_FLOOR_BELOW_PEAK_DB` below its loud 10 ms frames (see
+    :mod:`~.parameters` for why the recognisers need it)."""
+    x = np.asarray(samples, dtype=np.float32)
+    hop = P.HOP_SAMPLES
+    n = x.shape[0] // hop
+    if n == 0:
+        return x
+    power = np.mean(x[: n * hop].astype(np.float64).reshape(n, hop) ** 2, axis=1)
+    loud = float(np.percentile(power, P.PEAK_PERCENTILE))
+    if loud <= 0.0:
+        return x
+    sd = np.sqrt(loud) * 10.0 ** (-P.RECOGNISER_FLOOR_BELOW_PEAK_DB / 20.0)
+    noise = np.random.default_rng(P.RECOGNISER_FLOOR_SEED).standard_normal(x.shape[0])
+    return (x + (sd * noise).astype(np.float32)).astype(np.float32)
+
+
 def to_pcm(samples: np.ndarray) -> bytes:
     """float32 (n,) in -1..1 -> 16-bit little-endian PCM bytes, as pocketsphinx reads them."""
     return (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+
+
+def recogniser_pcm(samples: np.ndarray) -> bytes:
+    """What the recognisers hear: :func:`with_noise_floor` then :func:`to_pcm`."""
+    return to_pcm(with_noise_floor(samples))

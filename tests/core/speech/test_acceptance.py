@@ -34,12 +34,44 @@ def test_other_languages_with_transcript(truth, lang):
     assert truth.open_correlation(track, u.reference) >= 0.8
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known gap: pocketsphinx's phone loop hears most /p b m/ closures in espeak-ng "
-    "speech as silence; audio-only closure recall is about 30%, not the 70% asked",
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("es", "El pueblo tiene un puente muy bonito. Ambos hombres beben vino blanco."),
+        ("fr", "Le pain de ma mère est meilleur que le beurre de Bretagne."),
+    ],
 )
-@pytest.mark.parametrize("lang", ["en", "es", "de", "fr"])
+def test_alignment_of_sentences_that_once_failed(truth, lang, text):
+    """Without the recognisers' noise floor these did not align at all (digital silence inside
+    words read as pauses) and fell back to the audio-only source."""
+    from lipsync.core.speech.espeak import synthesize
+    from lipsync.core.speech.phone_events import events_to_segments
+
+    syn = synthesize(text, lang=lang, voice=lang)
+    track = analyse_speech(syn.samples, syn.sample_rate, truth.FPS, text=text, lang=lang)
+    ref = analyse_speech(syn.samples, syn.sample_rate, truth.FPS, espeak_events=syn.events)
+    assert track.source == "alignment"
+    assert truth.bilabial_recall(track, events_to_segments(syn.events)) >= 0.9
+    assert truth.open_correlation(track, ref) >= 0.8
+
+
+_AUDIO_ONLY_GAP = pytest.mark.xfail(
+    strict=True,
+    reason="known gap: the phone loop (with the noise floor) finds 46-86% of /p b m/ closures "
+    "(en 57, es 86, de 75, fr 46), r 0.42-0.73, not 70% and 0.5 everywhere; it hears many /p b/ "
+    "closures as /TH/ or /G V/ and acoustic place cues did not separate /p b/ from /t d k/",
+)
+
+
+@pytest.mark.parametrize(
+    "lang",
+    [
+        pytest.param("en", marks=_AUDIO_ONLY_GAP),
+        "es",
+        "de",
+        pytest.param("fr", marks=_AUDIO_ONLY_GAP),
+    ],
+)
 def test_audio_only_meets_acceptance(truth, lang):
     u = truth.utterance(lang)
     syn = u.synthesis
@@ -51,12 +83,13 @@ def test_audio_only_meets_acceptance(truth, lang):
 
 @pytest.mark.parametrize("lang", ["en", "es", "de", "fr"])
 def test_audio_only_follows_the_speech(truth, lang):
-    """What audio-only analysis achieves today: openness follows the speech, closures found
-    are mostly real ones."""
+    """What audio-only analysis achieves today (en/es/de/fr: recall 0.57/0.86/0.75/0.46, r
+    0.62/0.73/0.65/0.42; was 0.29/0.29/0.25/0.23): openness follows the speech, closures found are
+    mostly real ones."""
     u = truth.utterance(lang)
     syn = u.synthesis
     track = analyse_speech(syn.samples, syn.sample_rate, truth.FPS)
     assert track.source == "audio"
-    assert truth.open_correlation(track, u.reference) >= 0.3
-    assert truth.bilabial_recall(track, u.truth) >= 0.2
-    assert truth.closure_precision(track, u.truth) >= 0.5
+    assert truth.open_correlation(track, u.reference) >= 0.35
+    assert truth.bilabial_recall(track, u.truth) >= 0.35
+    assert truth.closure_precision(track, u.truth) >= 0.55

@@ -122,3 +122,17 @@ def test_silence_relaxes_to_neutral():
     times, values, segs = _track([("a", 0.2), ("_", 0.04), ("a", 0.2)])
     gap = (times >= segs[1].start) & (times < segs[1].end)
     assert values[gap, 0].min() > 0.3
+
+
+def test_recogniser_noise_floor_is_faint_and_reproducible():
+    from lipsync.core.speech import parameters as P
+    from lipsync.core.speech.sphinx import with_noise_floor
+
+    rng = np.random.default_rng(3)
+    speech = (0.1 * rng.standard_normal(16000)).astype(np.float32)
+    speech[4000:6000] = 0.0  # a digitally silent closure
+    heard = with_noise_floor(speech)
+    np.testing.assert_array_equal(heard, with_noise_floor(speech))
+    floor_db = 10 * np.log10(np.mean(heard[4000:6000] ** 2) / np.mean(speech[:4000] ** 2))
+    assert abs(floor_db + P.RECOGNISER_FLOOR_BELOW_PEAK_DB) < 3.0
+    assert np.all(with_noise_floor(np.zeros(800, dtype=np.float32)) == 0.0)

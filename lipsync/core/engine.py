@@ -29,11 +29,18 @@ from lipsync.core.media import (
     VideoWriter,
     check_input_path,
     check_output_path,
+    frame_times,
     open_video,
     probe,
 )
 from lipsync.core.selection import FramePlan, SelectionOptions, plan_frames
-from lipsync.core.types import FaceObservation, MouthTrack
+from lipsync.core.types import (
+    LANDMARK_COUNTS,
+    LANDMARK_GROUPS,
+    FaceObservation,
+    MouthTrack,
+    Pose,
+)
 
 log = logging.getLogger("lipsync")
 
@@ -127,14 +134,25 @@ class LipSyncEngine:
         check_input_path(video, "video")
         check_input_path(audio, "audio")
         check_output_path(output, [video, audio])
+        info = probe(video)
+        if not info.video:
+            raise NoStreamError(f"The file '{video}' has no video stream: give a video file.")
         mode = self.options.encode.audio_mode
-        if mode in ("keep", "both") and not probe(video).audio:
+        if mode in ("keep", "both") and not info.audio:
             raise NoStreamError(
                 f"The video '{video}' has no audio to keep (--audio-mode {mode}): "
                 "use --audio-mode replace."
             )
 
+        # Pass 0: frame times from the packets, so the speech is analysed (and its samples
+        # freed) before the per-frame face data starts to accumulate.
+        rel = _relative(frame_times(video))
+        fps = float(info.video[0].fps) if info.video[0].fps else 25.0
+        mouth, audio_duration = self._mouth_track(audio, fps, rel, report)
         tracked = self._track(video, report)
+        if len(tracked.times) != len(rel) or not np.allclose(tracked.times, rel, atol=1e-6):
+            log.debug("decoded frame times differ from the packets': re-analysing the speech")
+            mouth, audio_duration = self._mouth_track(audio, fps, tracked.times, report)
         plan = plan_frames(tracked.observations, tracked.in_range, self.options.selection)
         warnings: list[str] = []
         if plan.rendered == 0:
@@ -144,7 +162,6 @@ class LipSyncEngine:
             warnings.append(message + " The output is an untouched copy.")
             log.warning("%s", warnings[-1])
 
-        mouth, audio_duration = self._mouth_track(audio, tracked, report)
         result = self._render(video, audio, output, tracked, plan, mouth, report)
         video_duration = result.video_end - tracked.t0
         short_by = max(0.0, video_duration - audio_duration)
@@ -182,13 +199,13 @@ class LipSyncEngine:
             if opts.detect_every is not None:
                 tracker_opts = dataclasses.replace(tracker_opts, detect_every=opts.detect_every)
             tracker = FaceTracker(tracker_opts)
-            observations: list[list[FaceObservation]] = []
+            observations: list[tuple[PackedFace, ...]] = []
             times: list[float] = []
             builders: dict[int, AppearanceBuilder] = {}
             total = info.frame_count or None
             for frame in reader:
                 faces = tracker.update(frame.image)
-                observations.append(faces)
+                observations.append(tuple(PackedFace.pack(f) for f in faces))
                 times.append(frame.time)
                 for face in faces:
                     builder = builders.setdefault(face.track_id, AppearanceBuilder())
@@ -197,7 +214,7 @@ class LipSyncEngine:
         if not times:
             raise InputError(f"The video '{video}' has no frames that can be decoded.")
         t0 = times[0]
-        rel = np.asarray(times, np.float64) - t0
+        rel = _relative(times)
         start = opts.start if opts.start is not None else -np.inf
         end = opts.end if opts.end is not None else np.inf
         in_range = [bool(start <= t < end) for t in rel]
@@ -207,8 +224,9 @@ class LipSyncEngine:
     # --- speech -----------------------------------------------------------------------------
 
     def _mouth_track(
-        self, audio: Path, tracked: _Tracked, report: ProgressCallback
+        self, audio: Path, fps: float, times: np.ndarray, report: ProgressCallback
     ) -> tuple[MouthTrack, float]:
+        """The mouth track at ``times`` (s from the first frame) and the audio's duration."""
         from lipsync.core.speech import analyse_speech, load_speech_audio
 
         speech = load_speech_audio(audio)
@@ -216,8 +234,8 @@ class LipSyncEngine:
         track = analyse_speech(
             speech.samples,
             speech.sample_rate,
-            tracked.fps,
-            frame_times=tracked.times,
+            fps,
+            frame_times=times,
             text=self.options.text,
             lang=self.options.lang,
             espeak_events=speech.events,
@@ -248,7 +266,7 @@ class LipSyncEngine:
                     i = frame.index
                     if i < n and plan.faces[i]:
                         image = frame.image
-                        by_id = {f.track_id: f for f in tracked.observations[i]}
+                        by_id = {f.track_id: f.unpack() for f in tracked.observations[i]}
                         for tid in plan.faces[i]:
                             image = self.renderer.render(
                                 image,
@@ -269,9 +287,56 @@ class _Tracked:
     fps: float
     t0: float  # s, time of the first frame
     times: np.ndarray  # float64 (N,) s from the first frame
-    observations: list[list[FaceObservation]]
+    observations: list[tuple[PackedFace, ...]]
     in_range: list[bool]
     appearances: dict[int, Any]
+
+
+class PackedFace:
+    """A :class:`FaceObservation` kept compactly for the whole video: the landmarks, box, pose
+    and confidence in one ``float32`` array (about 0.5 KB a face), unpacked when rendered."""
+
+    __slots__ = ("_data", "track_id")
+    _N = sum(LANDMARK_COUNTS.values())  # landmark points
+
+    def __init__(self, track_id: int, data: np.ndarray) -> None:
+        self.track_id = track_id
+        self._data = data
+
+    @classmethod
+    def pack(cls, face: FaceObservation) -> PackedFace:
+        points = np.concatenate([face.landmarks[g] for g in LANDMARK_GROUPS], axis=0)
+        extra = (*face.box, face.pose.yaw, face.pose.pitch, face.pose.roll, face.confidence)
+        return cls(face.track_id, np.concatenate([points.ravel(), extra]).astype(np.float32))
+
+    @property
+    def width(self) -> float:
+        return float(self._data[2 * self._N + 2] - self._data[2 * self._N])
+
+    @property
+    def height(self) -> float:
+        return float(self._data[2 * self._N + 3] - self._data[2 * self._N + 1])
+
+    @property
+    def pose(self) -> Pose:
+        return Pose(*(float(v) for v in self._data[2 * self._N + 4 : 2 * self._N + 7]))
+
+    def unpack(self) -> FaceObservation:
+        points = self._data[: 2 * self._N].reshape(-1, 2)
+        landmarks, at = {}, 0
+        for group in LANDMARK_GROUPS:
+            n = LANDMARK_COUNTS[group]
+            landmarks[group] = points[at : at + n].copy()
+            at += n
+        tail = self._data[2 * self._N :]
+        box = (float(tail[0]), float(tail[1]), float(tail[2]), float(tail[3]))
+        return FaceObservation(box, landmarks, self.pose, float(tail[7]), self.track_id)
+
+
+def _relative(times) -> np.ndarray:
+    """``float64 (N,)`` seconds from the first of ``times``."""
+    t = np.asarray(times, np.float64)
+    return t - t[0] if t.size else t
 
 
 def _no_face_message(video: Path, plan: FramePlan) -> str:

@@ -12,6 +12,7 @@ from lipsync.core.media.probe import (
     AudioStreamInfo,
     MediaInfo,
     VideoStreamInfo,
+    frame_times,
     new_video_info,
     probe,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "atomic_output",
     "check_input_path",
     "check_output_path",
+    "frame_times",
     "iter_audio",
     "iter_frames",
     "load_audio",

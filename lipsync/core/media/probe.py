@@ -219,3 +219,18 @@ def new_video_info(
         color_trc=1,
         metadata={},
     )
+
+
+def frame_times(path: PathLike, stream_index: int = 0) -> tuple[float, ...]:
+    """Presentation times in seconds of every frame of a video stream, in display order, read
+    from the packets without decoding (cheap: no pixel is touched)."""
+    with open_input(path) as container:
+        if len(container.streams.video) <= stream_index:
+            return ()
+        stream = container.streams.video[stream_index]
+        tb = stream.time_base
+        try:
+            pts = [p.pts for p in container.demux(stream) if p.size and p.pts is not None]
+        except av.error.FFmpegError as e:
+            raise media_error(path, "video", e) from e
+    return tuple(float(p * tb) for p in sorted(pts))

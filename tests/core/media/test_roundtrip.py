@@ -12,7 +12,14 @@ import pytest
 from mediatools import ffmpeg, psnr
 
 from lipsync.core.errors import ProcessingError
-from lipsync.core.media import EncodeOptions, VideoWriter, iter_frames, open_video, probe
+from lipsync.core.media import (
+    EncodeOptions,
+    VideoWriter,
+    frame_times,
+    iter_frames,
+    open_video,
+    probe,
+)
 
 
 def transcode(src: Path, dst: Path, **options) -> None:
@@ -63,6 +70,7 @@ def test_ntsc_rate_and_nonzero_start_are_kept(make_clip, tmp_path):
     assert info.fps == Fraction(30000, 1001)
     first = next(iter_frames(dst))
     assert first.time == pytest.approx(next(iter_frames(src)).time)
+    assert frame_times(dst) == tuple(f.time for f in iter_frames(dst))
     assert first.time > 1.4
 
 
@@ -101,6 +109,7 @@ def test_variable_frame_rate_timing_is_kept(make_clip, tmp_path):
     times, _ = frames_of(src)
     steps = {t2 - t1 for t1, t2 in itertools.pairwise(times)}
     assert len(steps) > 1, "the test clip should have irregular frame intervals"
+    assert frame_times(src) == tuple(float(t) for t in times)  # from packets, no decoding
     dst = tmp_path / "out.mkv"
     transcode(src, dst)
     assert_same_frames(src, dst)

@@ -33,6 +33,7 @@ from lipsync.core.media import (
     open_video,
     probe,
 )
+from lipsync.core.media.patch import PatchFrame, even_region, patchable
 from lipsync.core.selection import FramePlan, SelectionOptions, plan_frames
 from lipsync.core.types import (
     LANDMARK_COUNTS,
@@ -45,6 +46,7 @@ from lipsync.core.types import (
 log = logging.getLogger("lipsync")
 
 ProgressCallback = Callable[[str, int, "int | None"], None]
+REGION_MARGIN = 1.0  # inter-ocular distances around jaw and nose that rendering may change
 
 
 class NoFaceError(InputError):
@@ -261,25 +263,65 @@ class LipSyncEngine:
             writer = VideoWriter(
                 output, reader.info, options=opts.encode, audio=audio, original=video
             )
+            fast = patchable(reader.info) and writer.pix_fmt == reader.info.pix_fmt
             with writer:
-                for frame in reader:
-                    i = frame.index
-                    if i < n and plan.faces[i]:
-                        image = frame.image
-                        by_id = {f.track_id: f.unpack() for f in tracked.observations[i]}
-                        for tid in plan.faces[i]:
-                            image = self.renderer.render(
-                                image,
-                                by_id[tid],
-                                mouth.values[i],
-                                tracked.appearances[tid],
-                                strength=float(plan.strength[i]),
-                            )
-                        frame = dataclasses.replace(frame, image=image)
-                    writer.write(frame)
-                    report("Rendering", i + 1, n)
+                if fast:
+                    for i, decoded in reader.iter_decoded():
+                        if i < n and plan.faces[i]:
+                            patch = PatchFrame(decoded, reader.info)
+                            for face in self._faces(tracked, plan, i):
+                                self._render_region(patch, face, mouth.values[i], tracked, plan, i)
+                            decoded = patch.to_av() if patch.changed else decoded
+                        writer.write_decoded(decoded, decoded.pts)
+                        report("Rendering", i + 1, n)
+                else:
+                    for frame in reader:
+                        i = frame.index
+                        if i < n and plan.faces[i]:
+                            image = frame.image
+                            for face in self._faces(tracked, plan, i):
+                                image = self.renderer.render(
+                                    image,
+                                    face,
+                                    mouth.values[i],
+                                    tracked.appearances[face.track_id],
+                                    strength=float(plan.strength[i]),
+                                )
+                            frame = dataclasses.replace(frame, image=image)
+                        writer.write(frame)
+                        report("Rendering", i + 1, n)
         assert writer.result is not None
         return writer.result
+
+    @staticmethod
+    def _faces(tracked: _Tracked, plan: FramePlan, i: int) -> list[FaceObservation]:
+        """The faces chosen in frame ``i``, unpacked."""
+        by_id = {f.track_id: f for f in tracked.observations[i]}
+        return [by_id[tid].unpack() for tid in plan.faces[i]]
+
+    def _render_region(
+        self,
+        patch: PatchFrame,
+        face: FaceObservation,
+        target: np.ndarray,
+        tracked: _Tracked,
+        plan: FramePlan,
+        i: int,
+    ) -> None:
+        """Render one face inside the region around its lower face only."""
+        height, width = patch.y.shape
+        region = even_region(*lower_face_bounds(face, REGION_MARGIN), width, height)
+        if region[2] - region[0] < 2 or region[3] - region[1] < 2:
+            return
+        before = patch.rgb(region)
+        after = self.renderer.render(
+            before,
+            shift_face(face, -region[0], -region[1]),
+            target,
+            tracked.appearances[face.track_id],
+            strength=float(plan.strength[i]),
+        )
+        patch.put_rgb(region, before, after)
 
 
 @dataclass(eq=False)
@@ -331,6 +373,23 @@ class PackedFace:
         tail = self._data[2 * self._N :]
         box = (float(tail[0]), float(tail[1]), float(tail[2]), float(tail[3]))
         return FaceObservation(box, landmarks, self.pose, float(tail[7]), self.track_id)
+
+
+def lower_face_bounds(face: FaceObservation, margin: float) -> tuple[float, float, float, float]:
+    """(x0, y0, x1, y1) px around the jaw and nose, widened by ``margin`` inter-ocular
+    distances on every side: the only place a renderer may change."""
+    points = np.concatenate([face.landmarks["jaw"], face.landmarks["nose"]], axis=0)
+    pad = margin * face.inter_ocular
+    (x0, y0), (x1, y1) = points.min(axis=0) - pad, points.max(axis=0) + pad
+    return float(x0), float(y0), float(x1), float(y1)
+
+
+def shift_face(face: FaceObservation, dx: float, dy: float) -> FaceObservation:
+    """``face`` moved by (dx, dy) px: the same face in a region's own coordinates."""
+    offset = np.array([dx, dy], np.float32)
+    box = (face.box[0] + dx, face.box[1] + dy, face.box[2] + dx, face.box[3] + dy)
+    landmarks = {g: np.asarray(p, np.float32) + offset for g, p in face.landmarks.items()}
+    return dataclasses.replace(face, box=box, landmarks=landmarks)
 
 
 def _relative(times) -> np.ndarray:

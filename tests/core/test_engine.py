@@ -11,7 +11,7 @@ from mediatools import lavfi_clip, psnr
 from lipsync.core.demo import write_portrait_clip
 from lipsync.core.engine import LipSyncEngine, NoFaceError, SyncOptions
 from lipsync.core.errors import MediaError
-from lipsync.core.media import iter_frames, probe, save_audio
+from lipsync.core.media import iter_frames, open_video, probe, save_audio
 from lipsync.core.quality.aperture import best_lag_correlation
 from lipsync.core.speech import analyse_speech, synthesize, write_sidecar
 
@@ -164,3 +164,39 @@ def test_corrupt_audio_is_a_clear_error(portrait_clip, tmp_path):
     with pytest.raises(MediaError, match=r"dub\.wav"):
         LipSyncEngine().run(portrait_clip, bad, tmp_path / "out.mp4")
     assert not (tmp_path / "out.mp4").exists()
+
+
+def test_region_rendering_matches_full_frame_rendering(portrait_clip, speech):
+    """The fast path (render a region of the decoded frame) gives the full-frame result."""
+    from lipsync.core.engine import REGION_MARGIN, lower_face_bounds, shift_face
+    from lipsync.core.face import FaceTracker, TrackerOptions
+    from lipsync.core.media.patch import PatchFrame, even_region
+    from lipsync.core.render import AppearanceBuilder, get_renderer
+
+    renderer = get_renderer("warp")
+    target = np.array([0.8, 0.1, 0.2, 0.0, 0.0, 0.6], np.float32)
+    with open_video(portrait_clip) as reader:
+        tracker = FaceTracker(TrackerOptions(fps=25.0))
+        for index, decoded in reader.iter_decoded():
+            image = reader.to_rgb(decoded)
+            [face] = tracker.update(image)
+            if index == 10:
+                break
+        builder = AppearanceBuilder()
+        builder.add(image, face)
+        appearance = builder.build()
+        full = renderer.render(image, face, target, appearance)
+        patch = PatchFrame(decoded, reader.info)
+        region = even_region(*lower_face_bounds(face, REGION_MARGIN), *image.shape[1::-1])
+        before = patch.rgb(region)
+        after = renderer.render(
+            before, shift_face(face, -region[0], -region[1]), target, appearance
+        )
+        patch.put_rgb(region, before, after)
+        fast = reader.to_rgb(patch.to_av())
+    x0, y0, x1, y1 = region
+    assert psnr(fast[y0:y1, x0:x1], full[y0:y1, x0:x1]) > 38
+    outside = np.ones(image.shape[:2], bool)
+    outside[y0:y1, x0:x1] = False
+    np.testing.assert_array_equal(fast[outside], image[outside])  # bit-exact outside
+    assert np.any(full[y0:y1, x0:x1] != image[y0:y1, x0:x1])

@@ -105,6 +105,19 @@ class VideoReader:
             # A damaged tail: keep every frame decoded so far and say where it stopped.
             log.warning("'%s': decoding stopped after %d frames (%s)", self.path, index, e)
 
+    def iter_decoded(self) -> Iterator[tuple[int, av.VideoFrame]]:
+        """``(index, frame)`` for every decoded frame, as PyAV gives it (no conversion): for
+        changing regions of frames (:mod:`lipsync.core.media.patch`)."""
+        index = 0
+        try:
+            for frame in self._container.decode(self._stream):
+                yield index, frame
+                index += 1
+        except av.error.FFmpegError as e:
+            if index == 0:
+                raise media_error(self.path, "video", e) from e
+            log.warning("'%s': decoding stopped after %d frames (%s)", self.path, index, e)
+
     def to_rgb(self, frame: av.VideoFrame) -> np.ndarray:
         """The frame as upright ``uint8 (H, W, 3)`` RGB, converted with the stream's matrix."""
         image = frame.to_ndarray(

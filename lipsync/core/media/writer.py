@@ -279,11 +279,7 @@ class VideoWriter:
                 f"Frame {self._frames} is {image.dtype} {image.shape}, but the output needs "
                 f"uint8 ({v.height}, {v.width}, 3)."
             )
-        if pts is None:
-            pts = round((self._frames * self._step + self._start_time) / v.time_base)
-        if self._last_pts is not None and pts <= self._last_pts:
-            log.warning("frame %d: pts %d not after %d; nudged", self._frames, pts, self._last_pts)
-            pts = self._last_pts + 1
+        pts = self._next_pts(pts)
         coded = to_coded(image, v.rotation)
         vf = av.VideoFrame.from_ndarray(coded, format="rgb24")
         vf = vf.reformat(
@@ -293,6 +289,36 @@ class VideoWriter:
             src_color_range="JPEG",
             dst_color_range=self._spec.range,
         )
+        self._encode(vf, pts)
+
+    def write_decoded(self, frame: av.VideoFrame, pts: int | None) -> None:
+        """Encode a frame already in the coded orientation and in the encoder's pixel format
+        (a decoded frame passed through, or a :class:`~lipsync.core.media.patch.PatchFrame`'s
+        ``to_av()``): no colour conversion at all, so its pixels reach the encoder as they are."""
+        if frame.format.name != self._pix_fmt:
+            raise ProcessingError(
+                f"Frame {self._frames} is {frame.format.name}, but the encoder takes "
+                f"{self._pix_fmt}: write it as RGB instead."
+            )
+        self._encode(frame, self._next_pts(pts))
+
+    def _next_pts(self, pts: int | None) -> int:
+        """``pts``, or the regular next one when it is None; never at or before the last."""
+        v = self.video
+        if pts is None:
+            pts = round((self._frames * self._step + self._start_time) / v.time_base)
+        if self._last_pts is not None and pts <= self._last_pts:
+            log.warning("frame %d: pts %d not after %d; nudged", self._frames, pts, self._last_pts)
+            pts = self._last_pts + 1
+        return pts
+
+    @property
+    def pix_fmt(self) -> str:
+        """The pixel format the encoder takes."""
+        return self._pix_fmt
+
+    def _encode(self, vf: av.VideoFrame, pts: int) -> None:
+        v = self.video
         vf.pts = pts
         vf.time_base = v.time_base
         self._out.mux(self._vstream.encode(vf))

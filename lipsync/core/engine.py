@@ -33,8 +33,9 @@ from lipsync.core.media import (
     open_video,
     probe,
 )
-from lipsync.core.media.patch import PatchFrame, even_region, patchable
+from lipsync.core.media.patch import PatchFrame, patchable, stable_region
 from lipsync.core.selection import FramePlan, SelectionOptions, plan_frames
+from lipsync.core.streaming import prefetch
 from lipsync.core.types import (
     LANDMARK_COUNTS,
     LANDMARK_GROUPS,
@@ -46,7 +47,8 @@ from lipsync.core.types import (
 log = logging.getLogger("lipsync")
 
 ProgressCallback = Callable[[str, int, "int | None"], None]
-REGION_MARGIN = 1.0  # inter-ocular distances around jaw and nose that rendering may change
+TRACKING_THREADS = 1  # onnxruntime threads for face tracking (decoding runs beside it)
+REGION_MARGIN = 0.8  # inter-ocular distances around jaw and nose that rendering may change
 
 
 class NoFaceError(InputError):
@@ -190,14 +192,17 @@ class LipSyncEngine:
     # --- pass 1 -----------------------------------------------------------------------------
 
     def _track(self, video: Path, report: ProgressCallback) -> _Tracked:
-        from lipsync.core.face import FaceTracker, TrackerOptions
+        from lipsync.core.face import BackendOptions, FaceTracker, TrackerOptions
+        from lipsync.core.models import SessionOptions
         from lipsync.core.render import AppearanceBuilder
 
         opts = self.options
         with open_video(video) as reader:
             info = reader.info
             fps = float(info.fps) if info.fps else 25.0
-            tracker_opts = TrackerOptions(fps=fps)
+            # one inference thread: the read-ahead thread decodes on the other core
+            backend = BackendOptions(session=SessionOptions(threads=TRACKING_THREADS))
+            tracker_opts = TrackerOptions(fps=fps, backend=backend)
             if opts.detect_every is not None:
                 tracker_opts = dataclasses.replace(tracker_opts, detect_every=opts.detect_every)
             tracker = FaceTracker(tracker_opts)
@@ -205,7 +210,7 @@ class LipSyncEngine:
             times: list[float] = []
             builders: dict[int, AppearanceBuilder] = {}
             total = info.frame_count or None
-            for frame in reader:
+            for frame in prefetch(reader):
                 faces = tracker.update(frame.image)
                 observations.append(tuple(PackedFace.pack(f) for f in faces))
                 times.append(frame.time)
@@ -266,7 +271,7 @@ class LipSyncEngine:
             fast = patchable(reader.info) and writer.pix_fmt == reader.info.pix_fmt
             with writer:
                 if fast:
-                    for i, decoded in reader.iter_decoded():
+                    for i, decoded in prefetch(reader.iter_decoded()):
                         if i < n and plan.faces[i]:
                             patch = PatchFrame(decoded, reader.info)
                             for face in self._faces(tracked, plan, i):
@@ -275,7 +280,7 @@ class LipSyncEngine:
                         writer.write_decoded(decoded, decoded.pts)
                         report("Rendering", i + 1, n)
                 else:
-                    for frame in reader:
+                    for frame in prefetch(reader):
                         i = frame.index
                         if i < n and plan.faces[i]:
                             image = frame.image
@@ -310,7 +315,7 @@ class LipSyncEngine:
     ) -> None:
         """Render one face inside the region around its lower face only."""
         height, width = patch.y.shape
-        region = even_region(*lower_face_bounds(face, REGION_MARGIN), width, height)
+        region = stable_region(*lower_face_bounds(face, REGION_MARGIN), width, height)
         if region[2] - region[0] < 2 or region[3] - region[1] < 2:
             return
         before = patch.rgb(region)

@@ -9,12 +9,18 @@ a full-frame RGB round trip is avoided.
 from __future__ import annotations
 
 import av
+import cv2
 import numpy as np
 
 from lipsync.core.media.colour import colour_spec
 from lipsync.core.media.probe import VideoStreamInfo
 
 PATCH_PIX_FMTS = ("yuv420p", "yuvj420p")
+REGION_STEP = 32  # px; region sizes are rounded up to this, so converters are reused
+
+
+# swscale contexts, reused while the region size and colour settings stay the same
+_REFORMATTERS: dict[str, av.video.reformatter.VideoReformatter] = {}
 
 
 def patchable(info: VideoStreamInfo) -> bool:
@@ -39,6 +45,20 @@ def even_region(
     return ax0, ay0, max(ax0, ax1), max(ay0, ay1)
 
 
+def stable_region(
+    x0: float, y0: float, x1: float, y1: float, width: int, height: int
+) -> tuple[int, int, int, int]:
+    """:func:`even_region` with its size rounded up to :data:`REGION_STEP` px (grown about
+    its centre, shifted back inside the frame), so consecutive frames share one size and the
+    colour converters are built once."""
+    w = min(width, -(-int(np.ceil(x1 - x0)) // REGION_STEP) * REGION_STEP)
+    h = min(height, -(-int(np.ceil(y1 - y0)) // REGION_STEP) * REGION_STEP)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    left = int(min(max(0, round(cx - w / 2)), width - w)) // 2 * 2
+    top = int(min(max(0, round(cy - h / 2)), height - h)) // 2 * 2
+    return even_region(left, top, left + w, top + h, width, height)
+
+
 class PatchFrame:
     """A decoded 4:2:0 frame whose regions can be read as RGB and written back.
 
@@ -54,6 +74,8 @@ class PatchFrame:
         self.y, self.u, self.v = _planes(packed, frame.width, frame.height)
         self._packed = packed
         self.changed = False
+        self._to_rgb = _REFORMATTERS.setdefault("to_rgb", av.video.reformatter.VideoReformatter())
+        self._to_yuv = _REFORMATTERS.setdefault("to_yuv", av.video.reformatter.VideoReformatter())
 
     def rgb(self, region: tuple[int, int, int, int]) -> np.ndarray:
         """The even-aligned ``region`` as ``uint8 (h, w, 3)`` RGB."""
@@ -63,24 +85,27 @@ class PatchFrame:
             self.v[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2],
         )  # fmt: skip
         small = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
-        return small.to_ndarray(
+        return self._to_rgb.reformat(
+            small,
             format="rgb24",
             src_colorspace=self._spec.matrix,
             src_color_range=self._spec.range,
             dst_color_range="JPEG",
-        )
+        ).to_ndarray()
 
     def put_rgb(
         self, region: tuple[int, int, int, int], before: np.ndarray, after: np.ndarray
     ) -> None:
         """Write ``after`` (RGB of ``region``) back where it differs from ``before``; luma per
         changed pixel, chroma per 2x2 block with any changed pixel."""
-        changed = np.any(after != before, axis=2)
+        diff = cv2.absdiff(after, before)
+        changed = (diff[..., 0] | diff[..., 1] | diff[..., 2]) != 0
         if not changed.any():
             return
         x0, y0, x1, y1 = region
         small = av.VideoFrame.from_ndarray(np.ascontiguousarray(after), format="rgb24")
-        yuv = small.reformat(
+        yuv = self._to_yuv.reformat(
+            small,
             format="yuv420p",
             dst_colorspace=self._spec.matrix,
             interpolation="AREA",
@@ -89,10 +114,12 @@ class PatchFrame:
         ).to_ndarray()
         h, w = after.shape[:2]
         y, u, v = _planes(yuv, w, h)
-        block = changed.reshape(h // 2, 2, w // 2, 2).any(axis=(1, 3))
-        self.y[y0:y1, x0:x1][changed] = y[changed]
-        self.u[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2][block] = u[block]
-        self.v[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2][block] = v[block]
+        block = (
+            changed[0::2, 0::2] | changed[1::2, 0::2] | changed[0::2, 1::2] | changed[1::2, 1::2]
+        )
+        np.copyto(self.y[y0:y1, x0:x1], y, where=changed)
+        np.copyto(self.u[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2], u, where=block)
+        np.copyto(self.v[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2], v, where=block)
         self.changed = True
 
     def to_av(self) -> av.VideoFrame:

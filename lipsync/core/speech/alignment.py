@@ -30,6 +30,7 @@ from lipsync.core.speech.sphinx import (
     model_file,
     pocketsphinx,
     recogniser_pcm,
+    start_fresh,
 )
 from lipsync.core.types import PhoneSegment
 
@@ -118,13 +119,13 @@ def _decode(decoder, pcm: bytes, words: list[_Word]) -> list[tuple[str, str, int
     for k, w in enumerate(new.values()):
         decoder.add_word(w.name, " ".join(w.phones), update=k == len(new) - 1)
     decoder.set_align_text(" ".join(w.name for w in words))
-    decoder.start_utt()
+    start_fresh(decoder)
     decoder.process_raw(pcm, full_utt=True)
     decoder.end_utt()
     if decoder.hyp() is None:
         raise RuntimeError("the speech does not fit the words")
     decoder.set_alignment()
-    decoder.start_utt()
+    start_fresh(decoder)
     decoder.process_raw(pcm, full_utt=True)
     decoder.end_utt()
     alignment = decoder.get_alignment()

@@ -26,6 +26,7 @@ from lipsync.core.speech.sphinx import (
     model_file,
     pocketsphinx,
     recogniser_pcm,
+    start_fresh,
 )
 from lipsync.core.types import PhoneSegment
 
@@ -66,7 +67,7 @@ def recognise(samples: np.ndarray) -> list[PhoneSegment]:
     with loop.lock:
         decoder = loop.decoder
         try:
-            decoder.start_utt()
+            start_fresh(decoder)
             decoder.process_raw(recogniser_pcm(samples), full_utt=True)
             decoder.end_utt()
             raw = [(s.word, int(s.start_frame), int(s.end_frame), float(s.ascore)) for s in

@@ -44,6 +44,14 @@ def acoustic_model() -> str:
     return model_file("en-us", "en-us")
 
 
+def start_fresh(decoder) -> None:
+    """Start an utterance with the front end as new (noise estimate, cepstral mean, dither
+    generator): otherwise a reused decoder carries state from what it heard before, and the
+    same audio would give different phones depending on earlier calls."""
+    decoder.reinit_feat()
+    decoder.start_utt()
+
+
 def decoder_settings(ds: int, topn: int, dither: bool) -> dict[str, object]:
     """Decoder keywords shared by every recogniser: model, rate, reproducibility, and the
     speed settings ``ds`` (frames per Gaussian evaluation) and ``topn`` (Gaussians scored).

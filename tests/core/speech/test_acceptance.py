@@ -44,10 +44,9 @@ def test_other_languages_with_transcript(truth, lang):
 def test_alignment_of_sentences_that_once_failed(truth, lang, text):
     """Without the recognisers' noise floor these did not align at all (digital silence inside
     words read as pauses) and fell back to the audio-only source."""
-    from lipsync.core.speech.espeak import synthesize
     from lipsync.core.speech.phone_events import events_to_segments
 
-    syn = synthesize(text, lang=lang, voice=lang)
+    syn = truth.synthesize(text, lang, lang)
     track = analyse_speech(syn.samples, syn.sample_rate, truth.FPS, text=text, lang=lang)
     ref = analyse_speech(syn.samples, syn.sample_rate, truth.FPS, espeak_events=syn.events)
     assert track.source == "alignment"

@@ -20,7 +20,8 @@ REGION_STEP = 32  # px; region sizes are rounded up to this, so converters are r
 
 
 # swscale contexts, reused while the region size and colour settings stay the same
-_REFORMATTERS: dict[str, av.video.reformatter.VideoReformatter] = {}
+_TO_RGB = av.video.reformatter.VideoReformatter()
+_TO_YUV = av.video.reformatter.VideoReformatter()
 
 
 def patchable(info: VideoStreamInfo) -> bool:
@@ -74,8 +75,6 @@ class PatchFrame:
         self.y, self.u, self.v = _planes(packed, frame.width, frame.height)
         self._packed = packed
         self.changed = False
-        self._to_rgb = _REFORMATTERS.setdefault("to_rgb", av.video.reformatter.VideoReformatter())
-        self._to_yuv = _REFORMATTERS.setdefault("to_yuv", av.video.reformatter.VideoReformatter())
 
     def rgb(self, region: tuple[int, int, int, int]) -> np.ndarray:
         """The even-aligned ``region`` as ``uint8 (h, w, 3)`` RGB."""
@@ -85,7 +84,7 @@ class PatchFrame:
             self.v[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2],
         )  # fmt: skip
         small = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
-        return self._to_rgb.reformat(
+        return _TO_RGB.reformat(
             small,
             format="rgb24",
             src_colorspace=self._spec.matrix,
@@ -104,7 +103,7 @@ class PatchFrame:
             return
         x0, y0, x1, y1 = region
         small = av.VideoFrame.from_ndarray(np.ascontiguousarray(after), format="rgb24")
-        yuv = self._to_yuv.reformat(
+        yuv = _TO_YUV.reformat(
             small,
             format="yuv420p",
             dst_colorspace=self._spec.matrix,

@@ -88,22 +88,13 @@ class VideoReader:
         self._container.close()
 
     def __iter__(self) -> Iterator[VideoFrame]:
-        info = self.info
-        time_base = info.time_base
-        frame_step = 1 / info.fps if info.fps else Fraction(0)
-        index = 0
-        try:
-            for frame in self._container.decode(self._stream):
-                pts = frame.pts
-                time = float(pts * time_base if pts is not None else index * frame_step)
-                image = self.to_rgb(frame)
-                yield VideoFrame(index=index, pts=pts, time_base=time_base, time=time, image=image)
-                index += 1
-        except av.error.FFmpegError as e:
-            if index == 0:
-                raise media_error(self.path, "video", e) from e
-            # A damaged tail: keep every frame decoded so far and say where it stopped.
-            log.warning("'%s': decoding stopped after %d frames (%s)", self.path, index, e)
+        time_base = self.info.time_base
+        frame_step = 1 / self.info.fps if self.info.fps else Fraction(0)
+        for index, frame in self.iter_decoded():
+            pts = frame.pts
+            time = float(pts * time_base if pts is not None else index * frame_step)
+            image = self.to_rgb(frame)
+            yield VideoFrame(index=index, pts=pts, time_base=time_base, time=time, image=image)
 
     def iter_decoded(self) -> Iterator[tuple[int, av.VideoFrame]]:
         """``(index, frame)`` for every decoded frame, as PyAV gives it (no conversion): for
@@ -116,6 +107,7 @@ class VideoReader:
         except av.error.FFmpegError as e:
             if index == 0:
                 raise media_error(self.path, "video", e) from e
+            # A damaged tail: keep every frame decoded so far and say where it stopped.
             log.warning("'%s': decoding stopped after %d frames (%s)", self.path, index, e)
 
     def to_rgb(self, frame: av.VideoFrame) -> np.ndarray:

@@ -30,6 +30,7 @@ from lipsync.core.speech.sphinx import (
     model_file,
     pocketsphinx,
     recogniser_pcm,
+    shared,
     start_fresh,
 )
 from lipsync.core.types import PhoneSegment
@@ -67,16 +68,8 @@ class _Aligner:
         self.lock = threading.Lock()
 
 
-_ALIGNER: _Aligner | None = None
-_ALIGNER_LOCK = threading.Lock()
-
-
 def _aligner() -> _Aligner:
-    global _ALIGNER
-    with _ALIGNER_LOCK:
-        if _ALIGNER is None:
-            _ALIGNER = _Aligner()
-        return _ALIGNER
+    return shared(_Aligner)
 
 
 def _is_english(lang: str | None) -> bool:

@@ -26,6 +26,7 @@ from lipsync.core.speech.sphinx import (
     model_file,
     pocketsphinx,
     recogniser_pcm,
+    shared,
     start_fresh,
 )
 from lipsync.core.types import PhoneSegment
@@ -48,16 +49,8 @@ class _PhoneLoop:
         self.lock = threading.Lock()
 
 
-_LOOP: _PhoneLoop | None = None
-_LOOP_LOCK = threading.Lock()
-
-
 def _loop() -> _PhoneLoop:
-    global _LOOP
-    with _LOOP_LOCK:
-        if _LOOP is None:
-            _LOOP = _PhoneLoop()
-        return _LOOP
+    return shared(_PhoneLoop)
 
 
 def recognise(samples: np.ndarray) -> list[PhoneSegment]:

@@ -6,7 +6,10 @@ pocketsphinx decoders are not thread-safe; each user keeps one decoder behind a 
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from types import ModuleType
+from typing import TypeVar
 
 import numpy as np
 
@@ -14,6 +17,19 @@ from lipsync.core.errors import MissingDependencyError
 from lipsync.core.speech import parameters as P
 
 FRAME_SECONDS = 0.01  # s; pocketsphinx frame period (its -frate is 100 frames/s)
+
+T = TypeVar("T")
+_SHARED: dict[Callable[[], object], object] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared(factory: Callable[[], T]) -> T:
+    """The one instance ``factory()`` builds on first use, shared by every caller after
+    (decoders load their models once; each keeps its own lock for use)."""
+    with _SHARED_LOCK:
+        if factory not in _SHARED:
+            _SHARED[factory] = factory()
+        return _SHARED[factory]  # type: ignore[return-value]
 
 
 def pocketsphinx() -> ModuleType:

@@ -21,10 +21,13 @@ from lipsync.core.errors import EXIT_INTERRUPTED, EXIT_USAGE, LipsyncError
 
 #: Command name -> module under ``lipsync.cli`` defining ``command``.
 COMMANDS: dict[str, str] = {
+    "check": "check",
     "demo": "demo",
     "faces": "faces",
+    "models": "models",
     "probe": "probe",
     "sync": "sync",
+    "timeline": "timeline",
     "visemes": "visemes",
 }
 

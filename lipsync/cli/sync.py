@@ -22,7 +22,14 @@ from lipsync.cli.context import CliContext
     help="Read the transcript from this UTF-8 file.",
 )  # fmt: skip
 @click.option("--lang", help="Language of the speech (espeak-ng code, e.g. en, es, de).")
-@click.option("--renderer", default="warp", show_default=True, help="Mouth renderer by name.")
+@click.option(
+    "--renderer", default="warp", show_default=True,
+    help="Mouth renderer by name: warp (built in) or wav2lip (needs --model).",
+)  # fmt: skip
+@click.option(
+    "--model", type=click.Path(dir_okay=False, path_type=str),
+    help="Model file of a learned renderer (e.g. wav2lip.onnx from `lipsync models export`).",
+)  # fmt: skip
 @click.option(
     "--face", default="largest", show_default=True,
     help="Who speaks: 'largest', 'all', or a face id from `lipsync faces`.",
@@ -55,6 +62,7 @@ def command(
     text_file: str | None,
     lang: str | None,
     renderer: str,
+    model: str | None,
     face: str,
     start: float | None,
     end: float | None,
@@ -95,6 +103,7 @@ def command(
         check_output_path(report_path, [video, audio, output])
     options = SyncOptions(
         renderer=renderer,
+        model=model,
         selection=SelectionOptions(face=face),
         start=start,
         end=end,

@@ -60,11 +60,13 @@ class SyncOptions:
     """Everything a run can be asked to do differently.
 
     ``start``/``end``: seconds from the first frame; only frames in [start, end) change.
-    ``text``/``lang``: the transcript of the speech, for forced alignment. ``allow_no_face``:
+    ``renderer``/``model``: the mouth renderer by name and its model file (learned renderers
+    only). ``text``/``lang``: the transcript of the speech, for forced alignment. ``allow_no_face``:
     write an untouched copy instead of failing when no usable face is found.
     """
 
     renderer: str = "warp"
+    model: str | None = None
     selection: SelectionOptions = field(default_factory=SelectionOptions)
     start: float | None = None
     end: float | None = None
@@ -122,7 +124,7 @@ class LipSyncEngine:
         from lipsync.core.render import get_renderer
 
         self.options = options or SyncOptions()
-        self.renderer = get_renderer(self.options.renderer)
+        self.renderer = get_renderer(self.options.renderer, self.options.model)
 
     def run(
         self,

@@ -23,6 +23,7 @@ from lipsync.core.render.mouth_model import target_shape
 from lipsync.core.render.registry import (
     DEFAULT_RENDERER,
     Renderer,
+    RenderJob,
     get_renderer,
     register_renderer,
     renderer_names,
@@ -33,6 +34,7 @@ __all__ = [
     "DEFAULT_RENDERER",
     "AppearanceBuilder",
     "InteriorSample",
+    "RenderJob",
     "Renderer",
     "TrackAppearance",
     "WarpRenderer",

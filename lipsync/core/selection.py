@@ -1,6 +1,7 @@
 """Which face speaks in each frame, which frames may be rendered, and how strongly (pure).
 
-The engine tracks every frame first, then plans here: per frame the chosen face (or none) and
+The engine plans here as frames stream by (:class:`FramePlanner`), or a whole tracked video at
+once (:func:`plan_frames`, the same result): per frame the chosen face (or none) and
 why a frame passes through untouched, and a render strength that ramps in and out over a few
 frames at the edges of rendered stretches, so a face that appears, turns away or shrinks hands
 over smoothly instead of popping.
@@ -82,24 +83,42 @@ def plan_frames(
     ``observations[i]`` are the faces tracked in frame ``i``; ``in_range[i]`` says whether the
     frame lies inside the requested time range.
     """
-    n = len(observations)
+    planner = FramePlanner(options)
     chosen: list[tuple[int, ...]] = []
     reasons: list[str | None] = []
-    current: int | None = None
     for faces, inside in zip(observations, in_range, strict=True):
+        picked, reason = planner.choose(faces, inside)
+        chosen.append(picked)
+        reasons.append(reason)
+    strength = handover_strength(np.array([r is None for r in reasons], bool), options)
+    return FramePlan(tuple(chosen), strength, tuple(reasons))
+
+
+class FramePlanner:
+    """The choice of :func:`plan_frames`, one frame at a time (for streaming).
+
+    The choice of a frame depends on the frames before it only; its strength also on the
+    ``handover_frames + 1`` frames after it (see :func:`handover_strength`).
+    """
+
+    def __init__(self, options: SelectionOptions) -> None:
+        self.options = options
+        self._current: int | None = None
+
+    def choose(
+        self, faces: Sequence[FaceObservation], inside: bool
+    ) -> tuple[tuple[int, ...], str | None]:
+        """The track ids to render in this frame, and why it passes through if none."""
+        options = self.options
         if not inside:
-            chosen.append(())
-            reasons.append(OUTSIDE_RANGE)
-            continue
+            return (), OUTSIDE_RANGE
         if not faces:
-            chosen.append(())
-            reasons.append(NO_FACE)
-            continue
+            return (), NO_FACE
         candidates, reason = _candidates(faces, options)
         if options.face == "all":
             picked = tuple(f.track_id for f in candidates)
         elif options.face == "largest":
-            current = _largest(faces, current)
+            self._current = current = _largest(faces, self._current)
             picked = tuple(f.track_id for f in candidates if f.track_id == current)
             if not picked and reason is None:
                 reason = _reason_for(next(f for f in faces if f.track_id == current), options)
@@ -108,11 +127,7 @@ def plan_frames(
             if not picked:
                 target = [f for f in faces if f.track_id == options.face]
                 reason = _reason_for(target[0], options) if target else NOT_SELECTED
-        chosen.append(picked)
-        reasons.append(None if picked else (reason or NOT_SELECTED))
-    strength = handover_strength(np.array([r is None for r in reasons], bool), options)
-    assert len(chosen) == n
-    return FramePlan(tuple(chosen), strength, tuple(reasons))
+        return picked, None if picked else (reason or NOT_SELECTED)
 
 
 def handover_strength(renderable: np.ndarray, options: SelectionOptions) -> np.ndarray:

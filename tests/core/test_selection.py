@@ -84,24 +84,3 @@ def test_handover_empty_and_disabled():
     assert handover_strength(np.zeros(0, bool), SelectionOptions()).shape == (0,)
     mask = np.array([1, 0, 1], bool)
     assert handover_strength(mask, SelectionOptions(handover_frames=0)).tolist() == [1, 0, 1]
-
-
-def test_packed_faces_plan_and_unpack_like_the_originals():
-    from lipsync.core.engine import PackedFace
-    from lipsync.core.types import LANDMARK_COUNTS
-
-    rng = np.random.default_rng(1)
-    landmarks = {
-        g: rng.uniform(0, 500, (n, 2)).astype(np.float32) for g, n in LANDMARK_COUNTS.items()
-    }
-    original = FaceObservation((10.0, 20.0, 210.0, 260.0), landmarks, Pose(5.0, -3.0, 1.5), 0.9, 7)
-    packed = PackedFace.pack(original)
-    back = packed.unpack()
-    assert (packed.width, packed.height, packed.track_id) == (200.0, 240.0, 7)
-    assert back.box == original.box and back.pose == original.pose and back.track_id == 7
-    assert back.confidence == pytest.approx(0.9)
-    for group in LANDMARK_COUNTS:
-        np.testing.assert_array_equal(back.landmarks[group], landmarks[group])
-    frames = [[original], [packed]]
-    plan = plan_frames(frames, [True, True], SelectionOptions(handover_frames=0))
-    assert plan.faces == ((7,), (7,))

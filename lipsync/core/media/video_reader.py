@@ -13,9 +13,8 @@ import av
 import numpy as np
 
 from lipsync.core.errors import NoStreamError
-from lipsync.core.media.colour import colour_spec
 from lipsync.core.media.container import PathLike, media_error, open_input
-from lipsync.core.media.orientation import to_display
+from lipsync.core.media.convert import frame_to_rgb
 from lipsync.core.media.probe import VideoStreamInfo, video_stream_info
 
 log = logging.getLogger("lipsync")
@@ -66,12 +65,6 @@ class VideoReader:
         except BaseException:
             self._container.close()
             raise
-        self._spec = colour_spec(self.info.colorspace, self.info.color_range, self.info.pix_fmt)
-        # 8-bit 4:2:0 takes swscale's fast unscaled path, exact whatever the flag. Other
-        # layouts get chroma by sample replication, the exact inverse of the writer's box
-        # averaging (swscale's bilinear upsampling misplaces 10-bit 4:2:2 chroma).
-        plain = self.info.bit_depth == 8 and "420" in self.info.pix_fmt
-        self._interpolation = "BILINEAR" if plain else "POINT"
 
     def __enter__(self) -> VideoReader:
         return self
@@ -112,14 +105,7 @@ class VideoReader:
 
     def to_rgb(self, frame: av.VideoFrame) -> np.ndarray:
         """The frame as upright ``uint8 (H, W, 3)`` RGB, converted with the stream's matrix."""
-        image = frame.to_ndarray(
-            format="rgb24",
-            src_colorspace=self._spec.matrix,
-            interpolation=self._interpolation,
-            src_color_range=self._spec.range,
-            dst_color_range="JPEG",
-        )
-        return to_display(image, self.info.rotation)
+        return frame_to_rgb(frame, self.info)
 
 
 def open_video(path: PathLike, stream_index: int = 0) -> VideoReader:

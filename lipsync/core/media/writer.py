@@ -32,9 +32,9 @@ from lipsync.core import constants as C
 from lipsync.core.errors import InputError, NoStreamError, OutputError, ProcessingError
 from lipsync.core.media.atomic import atomic_output
 from lipsync.core.media.audio import iter_audio
-from lipsync.core.media.colour import colour_spec, encoder_pix_fmt
+from lipsync.core.media.colour import encoder_pix_fmt
 from lipsync.core.media.container import PathLike, open_input
-from lipsync.core.media.orientation import to_coded
+from lipsync.core.media.convert import rgb_to_frame
 from lipsync.core.media.probe import VideoStreamInfo
 from lipsync.core.media.video_reader import VideoFrame
 
@@ -177,7 +177,6 @@ class VideoWriter:
             if key in v.metadata and key != "handler_name":
                 stream.metadata[key] = v.metadata[key]
         self._vstream = stream
-        self._spec = colour_spec(v.colorspace, v.color_range, v.pix_fmt)
         self._pix_fmt = pix_fmt
         self._start_time = float((v.start_pts or 0) * v.time_base)
         self._frames = 0
@@ -280,15 +279,7 @@ class VideoWriter:
                 f"uint8 ({v.height}, {v.width}, 3)."
             )
         pts = self._next_pts(pts)
-        coded = to_coded(image, v.rotation)
-        vf = av.VideoFrame.from_ndarray(coded, format="rgb24")
-        vf = vf.reformat(
-            format=self._pix_fmt,
-            dst_colorspace=self._spec.matrix,
-            interpolation="AREA",  # box-averaged chroma: a decode/encode round trip is near-exact
-            src_color_range="JPEG",
-            dst_color_range=self._spec.range,
-        )
+        vf = rgb_to_frame(image, v, self._pix_fmt)
         self._encode(vf, pts)
 
     def write_decoded(self, frame: av.VideoFrame, pts: int | None) -> None:

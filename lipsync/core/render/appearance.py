@@ -136,6 +136,8 @@ class AppearanceBuilder:
         # max-heap (by -openness) of the least-open shapes
         self._neutral: list[tuple[float, int, dict[str, np.ndarray]]] = []
         self._bank: list[InteriorSample] = []
+        #: Counts the changes to what :meth:`build` would return (for caching builds).
+        self.version = 0
 
     def add(self, image: np.ndarray, face: FaceObservation) -> None:
         """Take one frame (RGB ``uint8 (H, W, 3)``) and the track's face in it."""
@@ -152,8 +154,10 @@ class AppearanceBuilder:
         entry = (-gap, index, shape)
         if len(self._neutral) < P.NEUTRAL_POOL:
             heapq.heappush(self._neutral, entry)
+            self.version += 1
         elif -gap > self._neutral[0][0]:
             heapq.heapreplace(self._neutral, entry)
+            self.version += 1
         if gap >= P.BANK_MIN_OPEN and abs(face.pose.yaw) <= P.BANK_MAX_YAW:
             self._offer(image, face, shape, gap, index)
 
@@ -170,11 +174,13 @@ class AppearanceBuilder:
             if all(gap <= s.openness for s in near):
                 return
             self._bank = [s for s in self._bank if s not in near]
+            self.version += 1
         elif len(self._bank) >= P.BANK_SIZE:
             weakest = min(self._bank, key=lambda s: s.openness)
             if gap <= weakest.openness:
                 return
             self._bank.remove(weakest)
+            self.version += 1
         frame = eye_frame(face.landmarks)
         centre = mouth_centre(face.landmarks["outer_lip"]).astype(np.float64)
         m = _crop_transform(frame, centre)
@@ -201,6 +207,7 @@ class AppearanceBuilder:
         self._bank.append(
             InteriorSample(crop, sample.inner_lip, sample.outer_lip, gap, colour, index)
         )
+        self.version += 1
 
     def build(self) -> TrackAppearance:
         """The track's appearance; raises :class:`InputError` when no usable frame was added."""

@@ -16,14 +16,22 @@ from lipsync.core.speech.phone_events import (
     sidecar_path,
     write_sidecar,
 )
-from lipsync.core.speech.track import analyse_speech, analyse_speech_file, load_speech_audio
+from lipsync.core.speech.track import (
+    MouthCurve,
+    analyse_speech,
+    analyse_speech_curve,
+    analyse_speech_file,
+    load_speech_audio,
+)
 from lipsync.core.speech.track_json import track_from_json, track_to_json
 
 __all__ = [
+    "MouthCurve",
     "PhoneEvents",
     "PhonemeEvent",
     "Synthesis",
     "analyse_speech",
+    "analyse_speech_curve",
     "analyse_speech_file",
     "load_speech_audio",
     "read_sidecar",

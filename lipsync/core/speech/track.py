@@ -114,9 +114,43 @@ def _check_fps(fps: float) -> float:
     return value
 
 
-def _neutral(fps: float, times: np.ndarray) -> MouthTrack:
-    values = np.zeros((times.shape[0], len(MOUTH_PARAMS)), dtype=np.float32)
-    return MouthTrack(fps=fps, times=times, values=values, phones=(), source="silence")
+@dataclass(frozen=True, eq=False)
+class MouthCurve:
+    """The mouth of a whole speech, to be sampled at any frame times (streaming video).
+
+    ``phones``: the segments it comes from; ``source``: one of :data:`SOURCES`; ``fps``: the
+    video rate (contacts are held for at least the frame nearest their centre);
+    ``loudness``: for the audio-only source, ``(times, values)`` float arrays that scale the
+    opening with the energy of the speech.
+    """
+
+    phones: tuple[PhoneSegment, ...]
+    source: str
+    fps: float
+    loudness: tuple[np.ndarray, np.ndarray] | None = None
+
+    def values(self, times: np.ndarray) -> np.ndarray:
+        """``float32 (N, P)`` mouth parameters at ``times`` (float64 (N,) s, ascending).
+
+        Each frame's value depends on its own time and its immediate neighbours' (which frame
+        is nearest a short contact), so a block evaluated with one frame of margin on each side
+        equals the same frames evaluated with the whole video.
+        """
+        times = np.asarray(times, dtype=np.float64).reshape(-1)
+        if not self.phones:
+            return np.zeros((times.shape[0], len(MOUTH_PARAMS)), dtype=np.float32)
+        values = mouth_values(self.phones, times, self.fps)
+        if self.loudness is not None and times.shape[0]:
+            loud = np.interp(times, *self.loudness) if self.loudness[0].size else 0 * times
+            loud = loud.astype(np.float32)
+            w = np.float32(P.ENERGY_OPEN_WEIGHT)
+            values[:, _OPEN] *= (1.0 - w) + w * loud
+        return values
+
+    def track(self, times: np.ndarray) -> MouthTrack:
+        """The :class:`MouthTrack` at ``times``."""
+        times = np.asarray(times, dtype=np.float64).reshape(-1)
+        return MouthTrack(self.fps, times, self.values(times), self.phones, self.source)
 
 
 def analyse_speech(
@@ -138,28 +172,41 @@ def analyse_speech(
     (exact synthesis timing) takes precedence over both. ``on_progress(done, total)`` is called
     after each stage.
     """
-    report = on_progress or (lambda done, total: None)
     fps = _check_fps(fps)
-    x = _prepare(samples, sample_rate)
-    duration = x.shape[0] / P.ANALYSIS_RATE
     if frame_times is None:
+        duration = _prepare(samples, sample_rate).shape[0] / P.ANALYSIS_RATE
         times = frame_times_for(duration, fps)
     else:
         times = np.asarray(frame_times, dtype=np.float64).reshape(-1)
         if times.shape[0] and not np.all(np.isfinite(times)):
             raise InputError("The frame times contain NaN or infinity: give times in seconds.")
+    curve = analyse_speech_curve(samples, sample_rate, fps, text, lang, espeak_events, on_progress)
+    return curve.track(times)
+
+
+def analyse_speech_curve(
+    samples: np.ndarray,
+    sample_rate: int,
+    fps: float,
+    text: str | None = None,
+    lang: str | None = None,
+    espeak_events: PhoneEvents | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> MouthCurve:
+    """:func:`analyse_speech` without frame times: the :class:`MouthCurve` to sample later."""
+    report = on_progress or (lambda done, total: None)
+    fps = _check_fps(fps)
     report(0, 3)
-
     if espeak_events is not None:
-        phones = events_to_segments(espeak_events)
         report(3, 3)
-        return MouthTrack(fps, times, mouth_values(phones, times, fps), phones, "espeak")
+        return MouthCurve(events_to_segments(espeak_events), "espeak", fps)
 
+    x = _prepare(samples, sample_rate)
     acoustics = analyse_acoustics(x, with_formants=False)
     report(1, 3)
     if not acoustics.speech.any():
         report(3, 3)
-        return _neutral(fps, times)
+        return MouthCurve((), "silence", fps)
 
     source = "audio"
     phones: tuple[PhoneSegment, ...] = ()
@@ -172,17 +219,14 @@ def analyse_speech(
         except ProcessingError as e:
             log.warning("%s Using the audio-only analysis instead.", e)
     report(2, 3)
+    loudness = None
     if source == "audio":
         from lipsync.core.speech.phone_loop import recognise_phones
 
         phones = recognise_phones(x, acoustics)
-    values = mouth_values(phones, times, fps)
-    if source == "audio" and times.shape[0]:
-        loud = acoustics.at("loudness", times).astype(np.float32)
-        w = np.float32(P.ENERGY_OPEN_WEIGHT)
-        values[:, _OPEN] *= (1.0 - w) + w * loud
+        loudness = (acoustics.times, acoustics.loudness.astype(np.float64))
     report(3, 3)
-    return MouthTrack(fps, times, values, phones, source)
+    return MouthCurve(tuple(phones), source, fps, loudness)
 
 
 def load_speech_audio(path: str | os.PathLike[str], use_sidecar: bool = True) -> SpeechAudio:

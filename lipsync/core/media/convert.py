@@ -1,0 +1,44 @@
+"""Decoded frames to the engine's upright RGB and back, with the stream's own colour.
+
+Both directions use the stream's matrix and range (:func:`~.colour.colour_spec`) and undo /
+redo its display rotation, so an untouched picture survives the round trip: 8-bit 4:2:0 goes
+through swscale's exact unscaled path; other layouts take chroma by sample replication on the
+way in and box averaging on the way out, inverses of each other (swscale's bilinear upsampling
+misplaces 10-bit 4:2:2 chroma).
+"""
+
+from __future__ import annotations
+
+import av
+import numpy as np
+
+from lipsync.core.media.colour import colour_spec
+from lipsync.core.media.orientation import to_coded, to_display
+from lipsync.core.media.probe import VideoStreamInfo
+
+
+def frame_to_rgb(frame: av.VideoFrame, info: VideoStreamInfo) -> np.ndarray:
+    """``frame`` (decoded, of the stream ``info``) as upright ``uint8 (H, W, 3)`` RGB."""
+    spec = colour_spec(info.colorspace, info.color_range, info.pix_fmt)
+    plain = info.bit_depth == 8 and "420" in info.pix_fmt
+    image = frame.to_ndarray(
+        format="rgb24",
+        src_colorspace=spec.matrix,
+        interpolation="BILINEAR" if plain else "POINT",
+        src_color_range=spec.range,
+        dst_color_range="JPEG",
+    )
+    return to_display(image, info.rotation)
+
+
+def rgb_to_frame(image: np.ndarray, info: VideoStreamInfo, pix_fmt: str) -> av.VideoFrame:
+    """Upright RGB ``uint8 (H, W, 3)`` as a coded frame of the stream ``info`` in ``pix_fmt``."""
+    spec = colour_spec(info.colorspace, info.color_range, info.pix_fmt)
+    frame = av.VideoFrame.from_ndarray(to_coded(image, info.rotation), format="rgb24")
+    return frame.reformat(
+        format=pix_fmt,
+        dst_colorspace=spec.matrix,
+        interpolation="AREA",  # box-averaged chroma: a decode/encode round trip is near-exact
+        src_color_range="JPEG",
+        dst_color_range=spec.range,
+    )

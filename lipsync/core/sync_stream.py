@@ -1,0 +1,355 @@
+"""Single-pass lip-sync of a stream of decoded frames, with a bounded lookahead.
+
+    frames in ──► track faces, learn each face's appearance ──► lookahead window
+              ──► plan (who speaks, how strongly) + mouth target ──► render (batched) ──► out
+
+A frame leaves the window once ``lookahead`` newer frames have arrived (or the input ended):
+by then the hand-over ramps around it are known, the faces in it have been seen for a while
+(their appearance is built from every frame seen so far, the lookahead included), and the
+mouth targets of its block are evaluated with a frame of margin on each side. Memory is the
+window's decoded frames, whatever the length of the video; frames leave in order, none dropped
+or added. Files (:class:`~lipsync.core.engine.LipSyncEngine`) and pipes (``lipsync-filter``)
+stream through this same code, so they give the same pixels.
+
+For 8-bit 4:2:0 frames shown as coded, only the region a renderer changes is converted to RGB
+and back (:mod:`lipsync.core.media.patch`); other layouts convert that region from a full RGB
+picture of the frame. Untouched frames come out as the very frames that came in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import av
+import numpy as np
+
+from lipsync.core.media import VideoStreamInfo
+from lipsync.core.media.convert import frame_to_rgb, rgb_to_frame
+from lipsync.core.media.patch import PatchFrame, patchable, stable_region
+from lipsync.core.selection import FramePlanner, handover_strength
+from lipsync.core.sync_options import SyncOptions
+from lipsync.core.types import FaceObservation
+
+log = logging.getLogger("lipsync")
+
+ProgressCallback = Callable[[str, int, "int | None"], None]
+TRACKING_THREADS = 1  # onnxruntime threads for face tracking (decoding runs beside it)
+REGION_MARGIN = 0.8  # inter-ocular distances around jaw and nose that rendering may change
+STAGE = "Lip-syncing"
+
+
+@dataclass(frozen=True, eq=False)
+class InFrame:
+    """A decoded frame entering the stream: ``time`` in seconds (any origin; None: unknown,
+    then ``index / fps``), ``pts`` as the source stamped it."""
+
+    index: int
+    frame: av.VideoFrame
+    time: float | None = None
+    pts: int | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class OutFrame:
+    """A frame leaving the stream. ``frame`` is the input frame, or its changed copy in the
+    same pixel format; ``image`` the changed picture as upright RGB when it was rendered from
+    RGB (layouts other than 8-bit 4:2:0), else None."""
+
+    index: int
+    time: float
+    pts: int | None
+    frame: av.VideoFrame
+    image: np.ndarray | None
+    changed: bool
+
+    def coded(self, info: VideoStreamInfo) -> av.VideoFrame:
+        """The frame in the input's pixel format and coded orientation."""
+        if self.image is None:
+            return self.frame
+        return rgb_to_frame(self.image, info, self.frame.format.name)
+
+
+@dataclass(eq=False)
+class _Entry:
+    index: int
+    frame: av.VideoFrame
+    time: float  # s from the first frame
+    pts: int | None
+    faces: dict[int, FaceObservation]
+    picked: tuple[int, ...]
+    reason: str | None
+    target: np.ndarray | None = None
+    strength: float = 0.0
+    appearances: dict[int, Any] = field(default_factory=dict)
+    patch: PatchFrame | None = None
+    image: np.ndarray | None = None
+    changed: bool = False
+
+
+class SyncStream:
+    """Lip-sync frames as they come. ``curve`` is the speech's
+    :class:`~lipsync.core.speech.MouthCurve` (time 0 = the first frame); ``speech`` its
+    ``float32 (n,)`` 16 kHz samples for renderers that read audio (None otherwise)::
+
+        stream = SyncStream(renderer, options, info, curve)
+        for out in stream.run(frames):          # InFrame in, OutFrame out, in order
+            sink(out)
+        stream.counts                           # untouched frames by reason
+    """
+
+    def __init__(
+        self,
+        renderer: Any,
+        options: SyncOptions,
+        info: VideoStreamInfo,
+        curve: Any,
+        speech: tuple[np.ndarray, int] | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> None:
+        self.renderer = renderer
+        self.options = options
+        self.info = info
+        self.curve = curve
+        self.fps = float(info.fps) if info.fps else 25.0
+        self._report = on_progress or (lambda stage, done, total: None)
+        ramp = options.selection.handover_frames
+        self.window = max(ramp + 2, round(options.lookahead * self.fps))
+        self.batch_size = max(1, int(getattr(renderer, "batch_size", 1)))
+        self._fast = patchable(info)
+        self._planner = FramePlanner(options.selection)
+        self._history: deque[bool] = deque(maxlen=ramp + 1)
+        self._builders: dict[int, Any] = {}
+        self._built: dict[int, tuple[int, Any]] = {}
+        self._t0: float | None = None
+        self._left_time: float | None = None  # s from the first frame, of the last to leave
+        self._targets: dict[int, np.ndarray] = {}
+        #: Untouched frames by reason, frames rendered, faces rendered, frames seen.
+        self.counts: Counter[str] = Counter()
+        self.rendered = 0
+        self.faces: set[int] = set()
+        self.frames = 0
+        self.first_time: float | None = None
+        self.last_time: float | None = None
+        #: Seconds of speech (0 when no samples were given).
+        self.audio_duration = speech[0].shape[0] / speech[1] if speech is not None else 0.0
+        if speech is not None and hasattr(renderer, "prepare"):
+            renderer.prepare(speech[0], speech[1], self.fps)
+
+    # --- the stream ---------------------------------------------------------------------------
+
+    def run(self, frames: Iterable[InFrame]) -> Iterator[OutFrame]:
+        """Every frame of ``frames``, lip-synced, in order."""
+        from lipsync.core.face import BackendOptions, FaceTracker, TrackerOptions
+        from lipsync.core.models import SessionOptions
+
+        backend = BackendOptions(session=SessionOptions(threads=TRACKING_THREADS))
+        tracker_opts = TrackerOptions(fps=self.fps, backend=backend)
+        if self.options.detect_every is not None:
+            tracker_opts = dataclasses.replace(tracker_opts, detect_every=self.options.detect_every)
+        tracker = FaceTracker(tracker_opts)
+        window: deque[_Entry] = deque()
+        ready: list[_Entry] = []
+        total = self.info.frame_count or None
+        for item in frames:
+            window.append(self._take(item, tracker))
+            if len(window) > self.window:
+                yield from self._leave(window, ready, total, final=False)
+        while window:
+            yield from self._leave(window, ready, total, final=True)
+        yield from self._flush(ready, total)
+
+    def _take(self, item: InFrame, tracker: Any) -> _Entry:
+        """Track one new frame and learn from it."""
+        from lipsync.core.render import AppearanceBuilder
+
+        time = item.time if item.time is not None else item.index / self.fps
+        if self._t0 is None:
+            self._t0 = time
+            self.first_time = time
+        self.last_time = time
+        rel = time - self._t0
+        image = frame_to_rgb(item.frame, self.info)
+        faces = tracker.update(image)
+        for face in faces:
+            builder = self._builders.setdefault(face.track_id, AppearanceBuilder())
+            builder.add(image, face)
+        opts = self.options
+        inside = (opts.start is None or rel >= opts.start) and (opts.end is None or rel < opts.end)
+        picked, reason = self._planner.choose(faces, inside)
+        return _Entry(
+            item.index, item.frame, rel, item.pts, {f.track_id: f for f in faces}, picked, reason
+        )
+
+    def _leave(
+        self, window: deque[_Entry], ready: list[_Entry], total: int | None, final: bool
+    ) -> Iterator[OutFrame]:
+        """The oldest frame leaves the window: plan it fully and queue it for rendering."""
+        entry = window[0]
+        if entry.index not in self._targets and entry.picked:
+            self._evaluate_targets(window, final)
+        window.popleft()
+        self._left_time = entry.time
+        renderable = entry.reason is None
+        ramp = self.options.selection.handover_frames
+        ahead = [e.reason is None for e in list(window)[: ramp + 1]]
+        local = np.array([*self._history, renderable, *ahead], bool)
+        entry.strength = float(handover_strength(local, self.options.selection)[len(self._history)])
+        self._history.append(renderable)
+        entry.target = self._targets.pop(entry.index, None)
+        if entry.picked:
+            entry.appearances = {tid: self._appearance(tid) for tid in entry.picked}
+        ready.append(entry)
+        jobs = sum(len(e.picked) for e in ready)
+        if jobs == 0 or jobs >= self.batch_size:
+            yield from self._flush(ready, total)
+
+    def _evaluate_targets(self, window: deque[_Entry], final: bool) -> None:
+        """Mouth targets for the frames now in the window (the newest one only when the input
+        has ended), with the neighbouring frames' times as margin."""
+        entries = list(window)
+        times = [e.time for e in entries]
+        keep = entries if final else entries[:-1]
+        if self._left_time is not None:
+            times.insert(0, self._left_time)
+        values = self.curve.values(np.array(times, np.float64))
+        offset = 1 if self._left_time is not None else 0
+        for k, e in enumerate(keep):
+            self._targets[e.index] = values[offset + k]
+
+    def _appearance(self, track_id: int) -> Any:
+        """The track's appearance from every frame seen so far (rebuilt only after changes)."""
+        builder = self._builders[track_id]
+        cached = self._built.get(track_id)
+        if cached is None or cached[0] != builder.version:
+            cached = (builder.version, builder.build())
+            self._built[track_id] = cached
+        return cached[1]
+
+    # --- rendering ----------------------------------------------------------------------------
+
+    def _flush(self, ready: list[_Entry], total: int | None) -> Iterator[OutFrame]:
+        """Render the queued frames (faces batched, one face per frame per round) and emit
+        them in order."""
+        rounds = max((len(e.picked) for e in ready), default=0)
+        for k in range(rounds):
+            todo = [e for e in ready if len(e.picked) > k]
+            for at in range(0, len(todo), self.batch_size):
+                self._render(todo[at : at + self.batch_size], k)
+        for entry in ready:
+            yield self._out(entry, total)
+        ready.clear()
+
+    def _render(self, entries: list[_Entry], k: int) -> None:
+        from lipsync.core.render import RenderJob
+
+        jobs, places = [], []
+        for entry in entries:
+            tid = entry.picked[k]
+            face = entry.faces[tid]
+            picture, region = self._region(entry, face)
+            if region is None:
+                continue
+            jobs.append(
+                RenderJob(
+                    image=picture,
+                    face=shift_face(face, -region[0], -region[1]),
+                    target=entry.target,
+                    appearance=entry.appearances[tid],
+                    strength=entry.strength,
+                    index=entry.index,
+                    time=entry.time,
+                    fps=self.fps,
+                )
+            )
+            places.append((entry, region, picture))
+        if not jobs:
+            return
+        if hasattr(self.renderer, "render_batch"):
+            results = self.renderer.render_batch(jobs)
+        else:
+            results = [
+                self.renderer.render(j.image, j.face, j.target, j.appearance, strength=j.strength)
+                for j in jobs
+            ]
+        for (entry, region, before), after in zip(places, results, strict=True):
+            self._put(entry, region, before, after)
+
+    def _region(
+        self, entry: _Entry, face: FaceObservation
+    ) -> tuple[np.ndarray, tuple[int, int, int, int] | None]:
+        """The RGB picture of the part of the frame the renderer may change, and where."""
+        bounds = getattr(self.renderer, "bounds", None)
+        box = bounds(face) if bounds is not None else lower_face_bounds(face, REGION_MARGIN)
+        if self._fast:
+            if entry.patch is None:
+                entry.patch = PatchFrame(entry.frame, self.info)
+            height, width = entry.patch.y.shape
+        else:
+            if entry.image is None:
+                entry.image = frame_to_rgb(entry.frame, self.info)
+            height, width = entry.image.shape[:2]
+        region = stable_region(*box, width, height)
+        if region[2] - region[0] < 2 or region[3] - region[1] < 2:
+            return np.zeros((0, 0, 3), np.uint8), None
+        if entry.patch is not None:
+            return entry.patch.rgb(region), region
+        x0, y0, x1, y1 = region
+        return entry.image[y0:y1, x0:x1].copy(), region
+
+    def _put(
+        self, entry: _Entry, region: tuple[int, int, int, int], before: np.ndarray, after: Any
+    ) -> None:
+        after = np.asarray(after)
+        if after.shape != before.shape or after.dtype != np.uint8:
+            raise TypeError(
+                f"renderer {self.renderer.name!r} returned {after.dtype} {after.shape} for a "
+                f"{before.shape} region"
+            )
+        if entry.patch is not None:
+            entry.patch.put_rgb(region, before, after)
+            entry.changed = entry.changed or entry.patch.changed
+        elif not np.array_equal(after, before):
+            x0, y0, x1, y1 = region
+            entry.image[y0:y1, x0:x1] = after
+            entry.changed = True
+
+    def _out(self, entry: _Entry, total: int | None) -> OutFrame:
+        if entry.reason is None:
+            self.rendered += 1
+            self.faces.update(entry.picked)
+        else:
+            self.counts[entry.reason] += 1
+        self.frames += 1
+        frame, image = entry.frame, None
+        if entry.changed:
+            if entry.patch is not None:
+                frame = entry.patch.to_av()
+            else:
+                image = entry.image
+        out = OutFrame(
+            entry.index, entry.time + (self._t0 or 0.0), entry.pts, frame, image, entry.changed
+        )
+        self._report(STAGE, self.frames, total)
+        return out
+
+
+def lower_face_bounds(face: FaceObservation, margin: float) -> tuple[float, float, float, float]:
+    """(x0, y0, x1, y1) px around the jaw and nose, widened by ``margin`` inter-ocular
+    distances on every side: the only place a renderer may change."""
+    points = np.concatenate([face.landmarks["jaw"], face.landmarks["nose"]], axis=0)
+    pad = margin * face.inter_ocular
+    (x0, y0), (x1, y1) = points.min(axis=0) - pad, points.max(axis=0) + pad
+    return float(x0), float(y0), float(x1), float(y1)
+
+
+def shift_face(face: FaceObservation, dx: float, dy: float) -> FaceObservation:
+    """``face`` moved by (dx, dy) px: the same face in a region's own coordinates."""
+    offset = np.array([dx, dy], np.float32)
+    box = (face.box[0] + dx, face.box[1] + dy, face.box[2] + dx, face.box[3] + dy)
+    landmarks = {g: np.asarray(p, np.float32) + offset for g, p in face.landmarks.items()}
+    return dataclasses.replace(face, box=box, landmarks=landmarks)

@@ -73,16 +73,22 @@ def configure_logging(verbose: bool, quiet: bool) -> None:
     logger.propagate = False
 
 
-def run(group: click.Group, args: Sequence[str] | None = None, prog_name: str = "lipsync") -> int:
+def run(
+    group: click.Command,
+    args: Sequence[str] | None = None,
+    prog_name: str = "lipsync",
+    broken_pipe_code: int = 0,
+) -> int:
     """Run ``group`` and turn every outcome into an exit code, printing errors as one line.
 
-    Bad input never shows a traceback; ``--verbose`` (anywhere on the line) adds it.
+    Bad input never shows a traceback; ``--verbose`` (anywhere on the line) adds it. A reader
+    closing our stdout early ends the run quietly with ``broken_pipe_code``.
     """
     argv = list(sys.argv[1:] if args is None else args)
     verbose = "-v" in argv or "--verbose" in argv
     _sigterm_as_interrupt()
     try:
-        group.main(args=argv, prog_name=prog_name, standalone_mode=False)
+        code = group.main(args=argv, prog_name=prog_name, standalone_mode=False)
     except LipsyncError as e:
         _report(prog_name, str(e), e, verbose)
         return e.exit_code
@@ -99,12 +105,12 @@ def run(group: click.Group, args: Sequence[str] | None = None, prog_name: str = 
         return e.exit_code
     except BrokenPipeError:
         _silence_stdout()
-        return 0
+        return broken_pipe_code
     except Exception as e:  # an unexpected failure: still one sentence, traceback on demand
         text = f"unexpected error: {type(e).__name__}: {e}. Run again with --verbose for details."
         _report(prog_name, text, e, verbose)
         return 1
-    return 0
+    return code if isinstance(code, int) else 0  # click returns an Exit's code
 
 
 def main() -> None:

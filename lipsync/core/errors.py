@@ -16,6 +16,9 @@ EXIT_USAGE = 2  # wrong options or arguments (click's own code)
 EXIT_BAD_INPUT = 3  # an input or output the user gave cannot be used
 EXIT_MISSING_DEPENDENCY = 4  # an optional extra or a system program is not installed
 EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+EXIT_DOWNSTREAM_CLOSED = (
+    141  # lipsync-filter: the reader of its output closed the pipe (128 + SIGPIPE)
+)
 
 
 class LipsyncError(Exception):

@@ -157,7 +157,8 @@ class SyncStream:
         total = self.info.frame_count or None
         for item in frames:
             window.append(self._take(item, tracker))
-            if len(window) > self.window:
+            # a speech still arriving (a live pipe) holds frames back until it is known
+            while len(window) > self.window and window[0].time <= self._known_until():
                 yield from self._leave(window, ready, total, final=False)
         while window:
             yield from self._leave(window, ready, total, final=True)
@@ -208,12 +209,20 @@ class SyncStream:
         if jobs == 0 or jobs >= self.batch_size:
             yield from self._flush(ready, total)
 
+    def _known_until(self) -> float:
+        """Seconds (from the first frame) up to which the speech's mouth is final."""
+        return float(getattr(self.curve, "known_until", np.inf))
+
     def _evaluate_targets(self, window: deque[_Entry], final: bool) -> None:
         """Mouth targets for the frames now in the window (the newest one only when the input
-        has ended), with the neighbouring frames' times as margin."""
+        has ended; only those whose speech is known), with the neighbouring frames' times as
+        margin."""
         entries = list(window)
         times = [e.time for e in entries]
         keep = entries if final else entries[:-1]
+        if not final:
+            known = self._known_until()
+            keep = [e for e in keep if e.time <= known] or keep[:1]
         if self._left_time is not None:
             times.insert(0, self._left_time)
         values = self.curve.values(np.array(times, np.float64))

@@ -134,7 +134,8 @@ class MouthCurve:
 
         Each frame's value depends on its own time and its immediate neighbours' (which frame
         is nearest a short contact), so a block evaluated with one frame of margin on each side
-        equals the same frames evaluated with the whole video.
+        equals the same frames evaluated with the whole video (to about 1e-5: phones further
+        than ``CONTEXT_SECONDS`` from a block are left out of it).
         """
         times = np.asarray(times, dtype=np.float64).reshape(-1)
         if not self.phones:

@@ -1,0 +1,170 @@
+"""The ``lipsync-filter`` command: argument parsing, stderr logging, exit codes.
+
+Exit codes are those of ``lipsync`` (0 ok, 1 failure, 2 usage, 3 bad input, 4 missing
+dependency, 130 interrupted) plus 141 when the program reading the output closed the pipe
+early (the frames it took were whole; the filter stopped quietly).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from lipsync import __version__
+from lipsync.cli.context import CliContext
+from lipsync.core.errors import EXIT_DOWNSTREAM_CLOSED
+
+
+@click.command("lipsync-filter", context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="lipsync-filter")
+@click.option(
+    "-f", "--format", "fmt", type=click.Choice(["y4m", "nut", "raw"]), default="y4m",
+    show_default=True, help="Frame format on stdin and stdout.",
+)  # fmt: skip
+@click.option(
+    "--audio", type=click.Path(dir_okay=False, path_type=str),
+    help="The speech that drives the mouth (any audio or video file).",
+)  # fmt: skip
+@click.option(
+    "--audio-from-stream", is_flag=True,
+    help="NUT only: the input's own audio stream is the speech (it is passed through too).",
+)  # fmt: skip
+@click.option(
+    "--colorspace", type=click.Choice(["bt601", "bt709", "bt2020"]),
+    help="YUV matrix of the frames (y4m and raw carry none: bt601 unless given; NUT's tag).",
+)  # fmt: skip
+@click.option("--size", help="Raw only: picture size WIDTHxHEIGHT.")
+@click.option("--rate", help="Raw only: frames per second (25, 30000/1001 …).")
+@click.option("--pix-fmt", help="Raw only: rgb24, bgr24 or yuv420p.")
+@click.option(
+    "--renderer", default="warp", show_default=True,
+    help="Mouth renderer by name: warp (built in) or wav2lip (needs --model).",
+)  # fmt: skip
+@click.option("--model", type=click.Path(dir_okay=False, path_type=str),
+              help="Model file of a learned renderer.")  # fmt: skip
+@click.option(
+    "--face", default="largest", show_default=True,
+    help="Who speaks: 'largest', 'all', or a face id from `lipsync faces`.",
+)  # fmt: skip
+@click.option("--text", help="Transcript of the speech, for exact phone timing.")
+@click.option("--text-file", type=click.Path(exists=True, dir_okay=False, path_type=str),
+              help="Read the transcript from this UTF-8 file.")  # fmt: skip
+@click.option("--lang", help="Language of the speech (espeak-ng code, e.g. en, es, de).")
+@click.option("--start", type=float, help="Change only frames from this time on (seconds).")
+@click.option("--end", type=float, help="Change only frames before this time (seconds).")
+@click.option(
+    "--lookahead", type=float, default=None,
+    help="Seconds of video held back to learn each face first (default 1).",
+)  # fmt: skip
+@click.option("--example", is_flag=True, help="Print ready-to-paste ffmpeg command lines.")
+@click.option("-v", "--verbose", is_flag=True, help="Debug logs and full tracebacks (stderr).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar, warnings only (stderr).")
+def command(
+    fmt: str,
+    audio: str | None,
+    audio_from_stream: bool,
+    colorspace: str | None,
+    size: str | None,
+    rate: str | None,
+    pix_fmt: str | None,
+    renderer: str,
+    model: str | None,
+    face: str,
+    text: str | None,
+    text_file: str | None,
+    lang: str | None,
+    start: float | None,
+    end: float | None,
+    lookahead: float | None,
+    example: bool,
+    verbose: bool,
+    quiet: bool,
+) -> None:
+    """Lip-sync video frames from stdin to the speech in --audio; frames out on stdout.
+
+    Drops between two ffmpeg processes. stdout carries only frames; logs and the progress
+    bar go to stderr. Frames leave in order, none dropped or added, after a short lookahead.
+
+    \b
+    Example:
+      ffmpeg -i in.mp4 -f yuv4mpegpipe - | lipsync-filter --audio dub.wav \\
+        | ffmpeg -f yuv4mpegpipe -i - -i dub.wav -map 0:v -map 1:a out.mp4
+      lipsync-filter --example      # more: NUT with the dub inside, rawvideo
+    """
+    if example:
+        from lipsync.integrations.ffmpeg.examples import EXAMPLES
+
+        click.echo(EXAMPLES, nl=False)
+        return
+    from lipsync.cli.main import configure_logging
+    from lipsync.cli.progress import staged_progress
+    from lipsync.core.engine import SyncOptions
+    from lipsync.core.errors import InputError
+    from lipsync.core.media import check_input_path
+    from lipsync.core.media.rawpipe import RawFormat
+    from lipsync.core.selection import SelectionOptions
+    from lipsync.core.sync_options import LOOKAHEAD_SECONDS
+    from lipsync.integrations.ffmpeg.filter import run_filter
+
+    configure_logging(verbose=verbose, quiet=quiet)
+    if text is not None and text_file is not None:
+        raise click.UsageError("Give either --text or --text-file, not both.")
+    if text_file is not None:
+        try:
+            with open(text_file, encoding="utf-8") as f:
+                text = f.read()
+        except UnicodeDecodeError as e:
+            raise InputError(f"The transcript '{text_file}' is not UTF-8 text.") from e
+    if fmt != "raw" and (size or rate or pix_fmt):
+        raise click.UsageError("--size, --rate and --pix-fmt are for --format raw only.")
+    raw = RawFormat.parse(size, rate, pix_fmt) if fmt == "raw" else None
+    if audio is not None:
+        check_input_path(audio, "audio")
+    options = SyncOptions(
+        renderer=renderer,
+        model=model,
+        selection=SelectionOptions(face=face),
+        start=start,
+        end=end,
+        text=text,
+        lang=lang,
+        lookahead=LOOKAHEAD_SECONDS if lookahead is None else lookahead,
+    )
+    ctx = CliContext(verbose=verbose, quiet=quiet)
+    source, sink = sys.stdin.buffer, sys.stdout.buffer
+    if sink.isatty():
+        raise click.UsageError(
+            "stdout is a terminal: pipe lipsync-filter into ffmpeg (see --example)."
+        )
+    try:
+        with staged_progress(ctx) as update:
+            result = run_filter(
+                source,
+                sink,
+                options,
+                fmt=fmt,
+                audio=audio,
+                audio_from_stream=audio_from_stream,
+                raw=raw,
+                colorspace=colorspace,
+                on_progress=update,
+            )
+    except BrokenPipeError:  # the reader closed our output: stop quietly (click would exit 1)
+        from lipsync.cli.main import _silence_stdout
+
+        _silence_stdout()
+        raise click.exceptions.Exit(EXIT_DOWNSTREAM_CLOSED) from None
+    import logging
+
+    logging.getLogger("lipsync").info(
+        "%d frames, %d lip-synced, mouth from %s", result.frames, result.rendered,
+        result.mouth_source,
+    )  # fmt: skip
+
+
+def main() -> None:
+    """Console-script entry point of ``lipsync-filter``."""
+    from lipsync.cli.main import run
+
+    sys.exit(run(command, prog_name="lipsync-filter", broken_pipe_code=EXIT_DOWNSTREAM_CLOSED))

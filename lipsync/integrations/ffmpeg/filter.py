@@ -1,0 +1,151 @@
+"""The filter loop: frames from a byte pipe, through the engine's stream, to a byte pipe.
+
+The same :class:`~lipsync.core.sync_stream.SyncStream` as ``lipsync sync`` runs here, so a
+clip piped through the filter gets exactly the pixels ``lipsync sync`` gives it. Frames leave
+in order after the engine's lookahead; memory stays that of the lookahead window.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from lipsync.core.engine import (
+    InFrame,
+    LipSyncEngine,
+    ProgressCallback,
+    SyncOptions,
+    no_face_message,
+)
+from lipsync.core.errors import InputError
+from lipsync.core.media import VideoStreamInfo
+from lipsync.core.media.colour import CS_BT709, CS_BT2020_NCL, CS_SMPTE170M, CS_UNSPECIFIED
+from lipsync.core.media.rawpipe import RawFormat, RawReader, RawWriter
+from lipsync.core.media.y4m import Y4MReader, Y4MWriter
+from lipsync.core.streaming import prefetch
+
+log = logging.getLogger("lipsync")
+
+FORMATS = ("y4m", "nut", "raw")
+MATRICES = {"bt601": CS_SMPTE170M, "bt709": CS_BT709, "bt2020": CS_BT2020_NCL}
+
+
+@dataclass(frozen=True)
+class FilterResult:
+    """What a filter run did: frames in and out, lip-synced, and untouched by reason."""
+
+    frames: int
+    rendered: int
+    passed_through: dict[str, int] = field(default_factory=dict)
+    mouth_source: str = ""
+    warnings: tuple[str, ...] = ()
+
+
+def run_filter(
+    source: BinaryIO,
+    sink: BinaryIO,
+    options: SyncOptions,
+    *,
+    fmt: str = "y4m",
+    audio: str | Path | None = None,
+    audio_from_stream: bool = False,
+    raw: RawFormat | None = None,
+    colorspace: str | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> FilterResult:
+    """Lip-sync the frames on ``source`` to the speech in ``audio`` (a file) or in the NUT
+    input's own audio stream, writing frames in the same format to ``sink``. ``colorspace``
+    ("bt601", "bt709", "bt2020") is the YUV matrix when the stream does not say it.
+
+    Raises :class:`~lipsync.core.errors.MediaFormatError` for a malformed input before
+    anything is written, and after all whole frames for an input that breaks off.
+    """
+    if fmt not in FORMATS:
+        raise InputError(f"Unknown pipe format '{fmt}': choose one of {', '.join(FORMATS)}.")
+    if audio_from_stream and fmt != "nut":
+        raise InputError("--audio-from-stream needs --format nut (the only format with audio).")
+    if (audio is None) == (not audio_from_stream):
+        raise InputError("Give the speech with --audio FILE, or --audio-from-stream (NUT only).")
+    engine = LipSyncEngine(options)
+    if fmt == "nut":
+        return _run_nut(source, sink, engine, audio, audio_from_stream, colorspace, on_progress)
+    if fmt == "raw":
+        if raw is None:
+            raise InputError("Raw video needs its --size, --rate and --pix-fmt.")
+        reader: RawReader | Y4MReader = RawReader(source, raw)
+        writer: RawWriter | Y4MWriter = RawWriter(sink)
+    else:
+        reader = Y4MReader(source)
+        writer = Y4MWriter(sink, reader.header)
+    info = reader.info = with_matrix(reader.info, colorspace)
+    stream = engine.open_stream(info, audio, on_progress)
+    frames = prefetch(InFrame(i, frame) for i, frame in reader)
+    for out in stream.run(frames):
+        if fmt == "raw" and reader.error is not None and writer.frames == 0:
+            # raw data that ends inside a picture before any frame went out: the size or
+            # pixel format does not match the data (a cut-short stream is much rarer)
+            raise reader.error
+        writer.write(out.coded(info))
+    writer.close()
+    return _finish(stream, reader.error)
+
+
+def _run_nut(
+    source, sink, engine, audio, audio_from_stream, colorspace, on_progress
+) -> FilterResult:
+    from lipsync.core.media.nutpipe import NutReader, NutWriter
+
+    reader = NutReader(source)
+    if colorspace is not None or reader.info.colorspace == CS_UNSPECIFIED:
+        reader.info = with_matrix(reader.info, colorspace)
+    writer = NutWriter(sink, reader)
+    reader.on_audio = writer.audio
+    info = reader.info
+    if audio_from_stream:
+        from lipsync.integrations.ffmpeg.stream_audio import stream_with_own_audio
+
+        stream, frames = stream_with_own_audio(engine, reader, writer, on_progress)
+    else:
+        stream = engine.open_stream(info, audio, on_progress)
+        frames = prefetch(_nut_frames(reader))
+    try:
+        for out in stream.run(frames):
+            writer.write(out.coded(info), out.pts)
+        writer.close()
+    finally:
+        reader.close()
+    return _finish(stream, reader.error)
+
+
+def with_matrix(info: VideoStreamInfo, colorspace: str | None) -> VideoStreamInfo:
+    """``info`` with the YUV matrix named ``colorspace`` (unchanged when None)."""
+    if colorspace is None:
+        return info
+    try:
+        value = MATRICES[colorspace]
+    except KeyError:
+        known = ", ".join(MATRICES)
+        raise InputError(f"Unknown colour space '{colorspace}': choose one of {known}.") from None
+    return dataclasses.replace(info, colorspace=value)
+
+
+def _nut_frames(reader):
+    tb = reader.info.time_base
+    for index, frame in reader:
+        time = float(frame.pts * tb) if frame.pts is not None else None
+        yield InFrame(index, frame, time, frame.pts)
+
+
+def _finish(stream, error) -> FilterResult:
+    warnings = []
+    if stream.frames and stream.rendered == 0:
+        warnings.append(no_face_message("the input", stream.counts) + " It passed untouched.")
+        log.warning("%s", warnings[-1])
+    if error is not None:
+        raise error
+    return FilterResult(
+        stream.frames, stream.rendered, dict(stream.counts), stream.curve.source, tuple(warnings)
+    )

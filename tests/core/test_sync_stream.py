@@ -1,0 +1,126 @@
+"""The single-pass stream: batches give the same pixels, the lookahead bounds the frames held,
+blockwise mouth targets equal the whole-video ones, and live speech is analysed in chunks."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from lipsync.core.demo import write_portrait_clip
+from lipsync.core.engine import LipSyncEngine, SyncOptions, decoded_frames
+from lipsync.core.media import open_video, save_audio
+from lipsync.core.render import WarpRenderer
+from lipsync.core.speech import analyse_speech_curve, synthesize, write_sidecar
+from lipsync.core.speech.incremental import IncrementalCurve
+from lipsync.core.types import MOUTH_PARAMS
+
+TEXT = "Bob bought a map. Pam made more maps, for Mom and the baby."
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("stream")
+    syn = synthesize(TEXT, "en-us")
+    speech = save_audio(folder / "line.wav", syn.samples, syn.sample_rate)
+    write_sidecar(speech, syn.events)
+    clip = write_portrait_clip(folder / "clip.mp4", 1.6, size=(640, 360))
+    return clip, speech, syn
+
+
+class Recording:
+    """The warp renderer behind the batch interface, remembering what it was given."""
+
+    name = "recording"
+
+    def __init__(self, batch_size: int) -> None:
+        self.batch_size = batch_size
+        self.warp = WarpRenderer()
+        self.batches: list[int] = []
+        self.targets: dict[int, np.ndarray] = {}
+
+    def render_batch(self, jobs):
+        self.batches.append(len(jobs))
+        out = []
+        for j in jobs:
+            self.targets[j.index] = j.target
+            out.append(self.warp.render(j.image, j.face, j.target, j.appearance, j.strength))
+        return out
+
+
+def run_stream(clip, speech, renderer=None, **options):
+    engine = LipSyncEngine(SyncOptions(**options))
+    if renderer is not None:
+        engine.renderer = renderer
+    with open_video(clip) as reader:
+        stream = engine.open_stream(reader.info, speech)
+        pulled = [0]
+        held = []
+
+        def source():
+            for item in decoded_frames(reader):
+                pulled[0] += 1
+                yield item
+
+        pictures = []
+        for out in stream.run(source()):
+            held.append(pulled[0] - out.index - 1)
+            pictures.append(out.coded(reader.info).to_ndarray())
+    return stream, pictures, held
+
+
+def test_batches_give_the_same_pixels_as_one_frame_at_a_time(media):
+    clip, speech, _ = media
+    _, single, _ = run_stream(clip, speech)
+    batched = Recording(batch_size=7)
+    _, pictures, _ = run_stream(clip, speech, renderer=batched)
+    assert max(batched.batches) == 7 and len(batched.batches) > 1
+    assert len(pictures) == len(single)
+    for a, b in zip(pictures, single, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("lookahead", [0.0, 0.5])
+def test_the_lookahead_bounds_the_frames_held(media, lookahead):
+    clip, speech, _ = media
+    stream, pictures, held = run_stream(clip, speech, lookahead=lookahead)
+    assert len(pictures) == 40
+    assert max(held) <= stream.window
+    assert stream.window == max(6, round(lookahead * 25))
+
+
+def test_blockwise_mouth_targets_equal_the_whole_video_evaluation(media):
+    clip, speech, _ = media
+    recording = Recording(batch_size=1)
+    stream, _, _ = run_stream(clip, speech, renderer=recording, lookahead=0.3)
+    times = np.arange(40) / 25.0
+    whole = stream.curve.values(times)
+    assert len(recording.targets) == 40
+    for i, target in recording.targets.items():
+        np.testing.assert_allclose(target, whole[i], atol=1e-3)  # phones > 0.6 s away cut
+
+
+def test_speech_arriving_live_is_analysed_in_chunks_cut_in_pauses(media):
+    _, _, syn = media
+    samples = syn.samples.astype(np.float32)
+    if samples.dtype.kind != "f" or np.abs(samples).max() > 1.5:
+        samples = samples / 32768.0
+    from lipsync.core.speech.track import resample
+
+    line = resample(samples, syn.sample_rate)
+    x = np.concatenate([line, np.zeros(8000, np.float32), line])  # two sentences, a pause
+    curve = IncrementalCurve(25.0)
+    known = []
+    for at in range(0, x.shape[0], 1600):  # 0.1 s packets
+        curve.add(x[at : at + 1600])
+        known.append(curve.known_until)
+    assert np.isfinite(known[-1]) and known[-1] > 0  # analysed before the end
+    assert all(b >= a for a, b in itertools.pairwise(known))
+    curve.finish()
+    assert curve.known_until == np.inf and curve.source == "audio"
+    whole = analyse_speech_curve(x, 16000, 25.0)
+    times = np.arange(int(x.shape[0] / 16000 * 25)) / 25.0
+    opened = MOUTH_PARAMS.index("open")
+    live, full = curve.values(times)[:, opened], whole.values(times)[:, opened]
+    assert np.corrcoef(live, full)[0, 1] > 0.7

@@ -1,0 +1,131 @@
+"""``lipsync-filter`` throughput and latency between two ffmpeg processes.
+
+1. Throughput: ``ffmpeg -f yuv4mpegpipe | lipsync-filter | ffmpeg (libx264)`` against
+   ``ffmpeg -f yuv4mpegpipe | cat | ffmpeg (libx264)`` on the same 1080p moving-portrait clip
+   with espeak-ng speech, in the same run. Goal: ratio <= 1.5 with the built-in renderer.
+2. Latency: seconds from the first frame written into the filter to the first frame out of it
+   (the engine holds back its lookahead, 1 s of video by default), and the model start-up.
+
+    .venv/bin/python bench/filter_throughput.py [--seconds 20] [--size 1920x1080]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from lipsync.core.demo import write_portrait_clip
+from lipsync.core.media import save_audio
+from lipsync.core.speech import synthesize, write_sidecar
+
+LINE = (
+    "Hola a todos. Me llamo Eileen, y hoy vamos a hablar del espacio y de las estrellas. "
+    "Bienvenidos a bordo: preparamos el despegue, miramos la Tierra desde muy lejos. "
+)
+
+
+def exe(name: str) -> str:
+    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    return found or sys.exit(f"{name} is not installed (run `make setup`)")
+
+
+def speech_of(path: Path, seconds: float) -> Path:
+    text = LINE
+    syn = synthesize(text, "es")
+    while syn.samples.shape[0] / syn.sample_rate < seconds:
+        text += LINE
+        syn = synthesize(text, "es")
+    save_audio(path, syn.samples, syn.sample_rate)
+    write_sidecar(path, syn.events)
+    return path
+
+
+def chain(clip: Path, middle: list[str], out: Path) -> float:
+    """Wall seconds of ``ffmpeg decode | middle | ffmpeg encode``."""
+    ff = [exe("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
+    t0 = time.perf_counter()
+    up = subprocess.Popen([*ff, "-i", str(clip), "-f", "yuv4mpegpipe", "-"], stdout=subprocess.PIPE)
+    mid = subprocess.Popen(middle, stdin=up.stdout, stdout=subprocess.PIPE)
+    up.stdout.close()
+    down = subprocess.Popen(
+        [*ff, "-f", "yuv4mpegpipe", "-i", "-", "-c:v", "libx264", "-crf", "18",
+         "-preset", "medium", str(out)],
+        stdin=mid.stdout,
+    )  # fmt: skip
+    mid.stdout.close()
+    codes = [down.wait(), mid.wait(), up.wait()]
+    if any(codes):
+        sys.exit(f"a pipeline process failed: exit codes {codes}")
+    return time.perf_counter() - t0
+
+
+def latency(clip: Path, audio: Path) -> tuple[float, float]:
+    """(start-up s until the filter reads its first frame, s from the first frame in to the
+    first frame out)."""
+    source = subprocess.run(
+        [exe("ffmpeg"), "-v", "error", "-i", str(clip), "-f", "yuv4mpegpipe", "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    header_end = source.index(b"\n") + 1
+    frame = source.index(b"FRAME", header_end + 5) - header_end
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [exe("lipsync-filter"), "-q", "--audio", str(audio)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    first_in: list[float] = []
+
+    def feed() -> None:
+        proc.stdin.write(source[: header_end + frame])
+        proc.stdin.flush()
+        first_in.append(time.perf_counter())
+        proc.stdin.write(source[header_end + frame :])
+        proc.stdin.close()
+
+    thread = threading.Thread(target=feed)
+    thread.start()
+    proc.stdout.read(1)
+    first_out = time.perf_counter()
+    proc.stdout.read()
+    proc.wait()
+    thread.join()
+    return first_in[0] - t0, first_out - first_in[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--size", default="1920x1080")
+    args = parser.parse_args()
+    w, h = (int(v) for v in args.size.split("x"))
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        audio = speech_of(tmp / "speech.wav", args.seconds)
+        clip = write_portrait_clip(tmp / "clip.mp4", args.seconds, (w, h), preset="ultrafast")
+        frames = round(args.seconds * 25)
+        t_cat = chain(clip, ["cat"], tmp / "cat.mp4")
+        t_ours = chain(clip, [exe("lipsync-filter"), "-q", "--audio", str(audio)], tmp / "f.mp4")
+        print(
+            f"{w}x{h} {args.seconds:g} s ({frames} frames): ffmpeg | cat | ffmpeg {t_cat:6.1f} s "
+            f"({frames / t_cat:5.1f} fps), ffmpeg | lipsync-filter | ffmpeg {t_ours:6.1f} s "
+            f"({frames / t_ours:5.1f} fps), ratio {t_ours / t_cat:.2f} (goal <= 1.5)",
+            flush=True,
+        )
+        startup, delay = latency(clip, audio)
+        print(
+            f"latency: start-up {startup:.2f} s (speech analysis, models), first frame in -> "
+            f"first frame out {delay:.2f} s (1 s lookahead = 25 frames)",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

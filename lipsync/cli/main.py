@@ -26,8 +26,10 @@ COMMANDS: dict[str, str] = {
     "faces": "faces",
     "models": "models",
     "probe": "probe",
+    "resolve": "resolve",
     "sync": "sync",
     "timeline": "timeline",
+    "translate": "translate",
     "visemes": "visemes",
 }
 

@@ -11,6 +11,10 @@ declare -A CHECKS=(
   [e2fsprogs]="cmd:chattr"
   # dlib's 68-point model: the independent reference of the face tests, never bundled
   [libdlib-data]="file:/usr/share/dlib/shape_predictor_68_face_landmarks.dat"
+  # headless browser: the HTML reports are checked in a real browser by the tests
+  [chromium]="cmd:chromium"
+  # Lua 5.4 (luac5.4 -p): the Resolve Lua launcher is parsed and run by the tests
+  [lua5.4]="cmd:luac5.4"
 )
 
 missing=()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import click
 
@@ -49,9 +50,18 @@ from lipsync.cli.context import CliContext
     help="Write the run report (JSON) here.",
 )  # fmt: skip
 @click.option(
+    "--html", "html_path", type=click.Path(dir_okay=False, path_type=str),
+    help="Write the run report as a self-contained HTML page here.",
+)  # fmt: skip
+@click.option(
     "--allow-no-face", is_flag=True,
     help="Write an untouched copy when no face can be lip-synced, instead of failing.",
 )  # fmt: skip
+@click.option(
+    "--strict", is_flag=True,
+    help="Stop before the render when a preflight check fails (see `lipsync check`).",
+)  # fmt: skip
+@click.option("--no-check", is_flag=True, help="Skip the quick preflight check.")
 @click.pass_obj
 def command(
     ctx: CliContext,
@@ -70,37 +80,51 @@ def command(
     crf: int,
     preset: str,
     report_path: str | None,
+    html_path: str | None,
     allow_no_face: bool,
+    strict: bool,
+    no_check: bool,
 ) -> None:
     """Lip-sync VIDEO to the speech in AUDIO and write the result to OUTPUT.
 
     Every frame keeps its timestamp; only the lower face of the chosen speaker changes.
     Frames without a usable face pass through untouched.
 
+    A quick preflight check runs first and prints its warnings (--strict stops on a failed
+    check). --report and --html add an analysis of the result: the audio-visual offset,
+    per-shot confidence, before/after thumbnails and a plot of mouth opening.
+
     \b
     Example:
       lipsync sync interview.mp4 interview_es.wav -o interview_es.mp4
       lipsync sync take3.mov dub.wav -o take3_dub.mov --text-file line.txt --lang es \\
-          --face 1 --start 12.5 --end 31 --audio-mode both --report take3.json
+          --face 1 --start 12.5 --end 31 --audio-mode both --report take3.json \\
+          --html take3.html --strict
     """
     import logging
 
     from lipsync.cli.progress import staged_progress
     from lipsync.core.engine import LipSyncEngine, SyncOptions
     from lipsync.core.errors import InputError
-    from lipsync.core.media import EncodeOptions, check_output_path, write_text
+    from lipsync.core.media import EncodeOptions, check_output_path
+    from lipsync.core.quality.preflight import format_check, quick_preflight, raise_on_failure
     from lipsync.core.selection import SelectionOptions
 
+    log = logging.getLogger("lipsync")
     if text is not None and text_file is not None:
         raise click.UsageError("Give either --text or --text-file, not both.")
+    if strict and no_check:
+        raise click.UsageError("Give either --strict or --no-check, not both.")
     if text_file is not None:
         try:
             with open(text_file, encoding="utf-8") as f:
                 text = f.read()
         except UnicodeDecodeError as e:
             raise InputError(f"The transcript '{text_file}' is not UTF-8 text.") from e
-    if report_path is not None:
-        check_output_path(report_path, [video, audio, output])
+    check_output_path(output, [video, audio])
+    for path in (report_path, html_path):
+        if path is not None:
+            check_output_path(path, [video, audio, output])
     options = SyncOptions(
         renderer=renderer,
         model=model,
@@ -113,11 +137,34 @@ def command(
         allow_no_face=allow_no_face,
     )
     engine = LipSyncEngine(options)
-    with staged_progress(ctx) as update:
+    preflight = None
+    if not no_check:
+        with staged_progress(ctx) as update:
+            preflight = quick_preflight(video, audio, on_progress=update)
+        if strict:
+            raise_on_failure(preflight)
+    # The warnings appear once the run has accepted its inputs and starts working, so a
+    # mistake in the command line still gets its one sentence alone.
+    pending = list(preflight.problems) if preflight is not None else []
+
+    def warn_pending() -> None:
+        while pending:
+            log.warning("check: %s", format_check(pending.pop(0)))
+
+    with staged_progress(ctx) as bar:
+
+        def update(stage: str, done: int, total: int | None) -> None:
+            warn_pending()
+            bar(stage, done, total)
+
         report = engine.run(video, audio, output, on_progress=update)
-    if report_path is not None:
-        write_text(report_path, json.dumps(report.to_json(), indent=2) + "\n", [video, audio])
-    log = logging.getLogger("lipsync")
+        warn_pending()
+        analysis = None
+        if report_path is not None or html_path is not None:
+            from lipsync.core.quality.run_report import analyse_run
+
+            analysis = analyse_run(report, text=text, lang=lang, on_progress=update)
+    _write_reports(report, preflight, analysis, report_path, html_path, [video, audio])
     skipped = sum(report.passed_through.values())
     log.info(
         "wrote %s: %d frames, %d lip-synced, %d untouched (%s), mouth from %s, %.1f s",
@@ -129,3 +176,30 @@ def command(
         report.mouth_source,
         report.seconds,
     )
+    if analysis is not None and math.isfinite(analysis.offset.correlation):
+        off = analysis.offset
+        log.info(
+            "audio-visual offset %+.0f ms (r = %.2f against the speech)",
+            off.seconds * 1000,
+            off.correlation,
+        )
+
+
+def _write_reports(report, preflight, analysis, report_path, html_path, inputs) -> None:
+    """The JSON run report (the engine's report plus the preflight and the analysis) and the
+    HTML page, each written atomically."""
+    from lipsync.core.media import write_text
+
+    data = report.to_json()
+    if report_path is not None:
+        data["preflight"] = preflight.to_json() if preflight is not None else None
+        data["analysis"] = analysis.to_json() if analysis is not None else None
+        write_text(report_path, json.dumps(data, indent=2) + "\n", inputs)
+    if html_path is not None:
+        from pathlib import Path
+
+        from lipsync.core.quality.html_report import render_html, write_html
+
+        title = f"lipsync sync: {Path(report.output).name}"
+        page = render_html(preflight, analysis, sync=report.to_json(), title=title)
+        write_html(html_path, page, inputs)

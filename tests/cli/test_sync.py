@@ -50,12 +50,13 @@ def test_no_face_is_one_sentence_unless_allowed(inputs, tmp_path):
     _, audio = inputs
     bars = lavfi_clip(tmp_path / "bars.mp4", size="320x240", duration=0.5, audio=False)
     out = tmp_path / "out.mp4"
-    proc = lipsync("sync", str(bars), str(audio), "-o", str(out))
+    proc = lipsync("sync", str(bars), str(audio), "-o", str(out), "--no-check")
     assert_one_sentence_error(proc, 3, "has a face", "--allow-no-face")
     assert not out.exists()
     proc = lipsync("sync", str(bars), str(audio), "-o", str(out), "--allow-no-face")
     assert proc.returncode == 0, proc.stderr
     assert out.exists() and "untouched copy" in proc.stderr
+    assert "check: FAIL  Face presence: A face is visible in 0%" in proc.stderr
 
 
 @pytest.mark.parametrize(
@@ -86,6 +87,68 @@ def test_bad_files(inputs, tmp_path):
         "sync", str(video), str(audio), "-o", str(tmp_path / "o.mp4"), "--text", "a",
         "--text-file", str(audio),
     )  # fmt: skip
+    assert both.returncode == 2 and "Traceback" not in both.stderr
+
+
+@pytest.fixture(scope="module")
+def reported(inputs, tmp_path_factory):
+    """A run with the JSON and HTML run reports."""
+    video, audio = inputs
+    folder = tmp_path_factory.mktemp("reported")
+    out, report, page = folder / "out.mp4", folder / "run.json", folder / "run.html"
+    proc = lipsync(
+        "sync", str(video), str(audio), "-o", str(out), "--text", "Mama made a map.",
+        "--lang", "en", "--report", str(report), "--html", str(page),
+    )  # fmt: skip
+    return proc, report, page
+
+
+def test_preflight_warns_before_the_run_and_reports_after(reported):
+    proc, report, page = reported
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.splitlines()
+    warning = next(i for i, line in enumerate(lines) if "check: WARN  Resolution" in line)
+    assert warning < next(i for i, line in enumerate(lines) if "wrote " in line)
+    assert "audio-visual offset" in proc.stderr
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["frames"] == 40 and data["rendered"] == 40  # the engine's own fields stay
+    assert data["preflight"]["quick"] is True and data["preflight"]["status"] == "warn"
+    analysis = data["analysis"]
+    assert analysis["frames"] == 40 and analysis["passed_through"] == {}
+    assert abs(analysis["av_offset"]["frames"]) <= 1 and analysis["av_offset"]["correlation"] > 0.5
+    assert len(analysis["shots"]) == 1 and analysis["shots"][0]["confidence"] > 0.4
+    assert 1 <= len(analysis["thumbnails"]) <= 3
+    html = page.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "<script" not in html
+    assert html.count("data:image/png;base64,") == 2 * len(analysis["thumbnails"]) + 1
+
+
+@pytest.mark.browser
+def test_run_page_in_a_real_browser(reported, tmp_path):
+    from quality_media import CHROMIUM, CHROMIUM_SKIP, browse
+
+    if CHROMIUM is None:
+        pytest.skip(CHROMIUM_SKIP)
+    _, report, page = reported
+    shot, text = browse(page, tmp_path)
+    assert shot.startswith(b"\x89PNG") and len(shot) > 10_000
+    for check in json.loads(report.read_text(encoding="utf-8"))["preflight"]["checks"]:
+        assert check["title"] in text and check["message"] in text
+    for words in ("Frames processed", "Audio-visual offset", "Per-shot confidence",
+                  "widest mouth openings", "Mouth opening against the speech"):  # fmt: skip
+        assert words in text
+
+
+def test_strict_stops_before_the_render(inputs, tmp_path):
+    video, _ = inputs
+    quiet = tmp_path / "quiet.wav"
+    rng = np.random.default_rng(1)
+    save_audio(quiet, rng.normal(0, 0.01, 16000).astype(np.float32), 16000)
+    out = tmp_path / "out.mp4"
+    proc = lipsync("sync", str(video), str(quiet), "-o", str(out), "--strict")
+    assert_one_sentence_error(proc, 3, "preflight check failed", "speech present", "--strict")
+    assert not out.exists()
+    both = lipsync("sync", str(video), str(quiet), "-o", str(out), "--strict", "--no-check")
     assert both.returncode == 2 and "Traceback" not in both.stderr
 
 

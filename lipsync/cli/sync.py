@@ -8,6 +8,7 @@ import math
 import click
 
 from lipsync.cli.context import CliContext
+from lipsync.core.constants import LOOKAHEAD_SECONDS
 
 
 @click.command("sync")
@@ -62,6 +63,10 @@ from lipsync.cli.context import CliContext
     help="Stop before the render when a preflight check fails (see `lipsync check`).",
 )  # fmt: skip
 @click.option("--no-check", is_flag=True, help="Skip the quick preflight check.")
+@click.option(
+    "--lookahead", type=float, default=LOOKAHEAD_SECONDS, show_default=True,
+    help="Seconds of video held back so each face is learnt before it is rendered.",
+)  # fmt: skip
 @click.pass_obj
 def command(
     ctx: CliContext,
@@ -84,6 +89,7 @@ def command(
     allow_no_face: bool,
     strict: bool,
     no_check: bool,
+    lookahead: float,
 ) -> None:
     """Lip-sync VIDEO to the speech in AUDIO and write the result to OUTPUT.
 
@@ -135,6 +141,7 @@ def command(
         lang=lang,
         encode=EncodeOptions(audio_mode=audio_mode, crf=crf, preset=preset),
         allow_no_face=allow_no_face,
+        lookahead=lookahead,
     )
     engine = LipSyncEngine(options)
     preflight = None

@@ -29,3 +29,7 @@ PROVENANCE_COMMENT = "Synthetically lip-synced with lipsync {version}: the mouth
 
 # --- Output files ------------------------------------------------------------------------------
 TEMP_PREFIX = ".lipsync-tmp-"  # temporary outputs beside the destination start with this
+
+# Streaming
+LOOKAHEAD_SECONDS = 1.0  # s of video held back: each face is learnt before it is rendered
+MAX_LOOKAHEAD_SECONDS = 10.0  # s; memory is this many decoded frames

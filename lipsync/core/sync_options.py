@@ -8,12 +8,10 @@ from typing import Any
 
 import numpy as np
 
+from lipsync.core.constants import LOOKAHEAD_SECONDS, MAX_LOOKAHEAD_SECONDS
 from lipsync.core.errors import InputError
 from lipsync.core.media import EncodeOptions
 from lipsync.core.selection import SelectionOptions
-
-LOOKAHEAD_SECONDS = 1.0  # video held back while streaming: appearance warm-up and hand-overs
-MAX_LOOKAHEAD_SECONDS = 10.0
 
 
 @dataclass(frozen=True)

@@ -99,12 +99,12 @@ def command(
         return
     from lipsync.cli.main import configure_logging
     from lipsync.cli.progress import staged_progress
+    from lipsync.core.constants import LOOKAHEAD_SECONDS
     from lipsync.core.engine import SyncOptions
     from lipsync.core.errors import InputError
     from lipsync.core.media import check_input_path
     from lipsync.core.media.rawpipe import RawFormat
     from lipsync.core.selection import SelectionOptions
-    from lipsync.core.sync_options import LOOKAHEAD_SECONDS
     from lipsync.integrations.ffmpeg.filter import run_filter
 
     configure_logging(verbose=verbose, quiet=quiet)

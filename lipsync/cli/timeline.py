@@ -1,0 +1,151 @@
+"""``lipsync timeline new|render``: dub timelines in OpenTimelineIO, lip-synced clip by clip."""
+
+from __future__ import annotations
+
+import click
+
+from lipsync.cli.context import CliContext
+
+
+@click.group("timeline")
+def command() -> None:
+    """Edited timelines (OpenTimelineIO): make a dub timeline, or lip-sync one.
+
+    `new` builds a timeline of a video with its dub (and subtitles) to edit in any NLE;
+    `render` lip-syncs every picture clip that dub audio plays over and writes the same
+    timeline back with only those clips' media swapped.
+
+    \b
+    Example:
+      lipsync timeline new talk.mp4 --dub talk_es.wav --subtitles talk.es.srt -o talk_es.otio
+      lipsync timeline render talk_es_edited.otio -o talk_es_synced.otio
+    """
+
+
+@command.command("new")
+@click.argument("video", type=click.Path(path_type=str))
+@click.option("--dub", required=True, type=click.Path(path_type=str),
+              help="The dub audio (any file with sound), placed from the first frame.")  # fmt: skip
+@click.option("--subtitles", type=click.Path(path_type=str),
+              help="SubRip subtitles, added as markers (text, speaker, language).")  # fmt: skip
+@click.option("--language", help="Language of the subtitles (default: from a name like x.es.srt).")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=str),
+    help="The timeline to write (.otio; .xml/.edl with OpenTimelineIO-Plugins).",
+)  # fmt: skip
+@click.pass_obj
+def new(
+    ctx: CliContext,
+    video: str,
+    dub: str,
+    subtitles: str | None,
+    language: str | None,
+    output: str,
+) -> None:
+    """Make a dub timeline: VIDEO on "Picture", its sound on "Original", the dub on "Dub".
+
+    \b
+    Example:
+      lipsync timeline new talk.mp4 --dub talk_es.wav -o talk_es.otio
+    """
+    import logging
+
+    from lipsync.otio_adapters.dub_timeline import write_dub_timeline
+
+    timeline = write_dub_timeline(video, dub, output, subtitles, language=language)
+    markers = len(timeline.tracks.markers)
+    logging.getLogger("lipsync").info(
+        "wrote %s: %d tracks%s", output, len(timeline.tracks),
+        f", {markers} subtitle markers" if markers else "",
+    )  # fmt: skip
+
+
+@command.command("render")
+@click.argument("timeline", type=click.Path(path_type=str))
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=str),
+    help="The timeline to write, the same with lip-synced media (.otio).",
+)  # fmt: skip
+@click.option("--video-track", metavar="NAME|INDEX",
+              help='The picture track: a name, or a number from 1 ("V2"). Default: "Picture", '
+                   "else the first video track.")  # fmt: skip
+@click.option("--dub-track", "dub_tracks", multiple=True, metavar="NAME|INDEX",
+              help='The dub track(s): a name, or a number from 1 ("A3"). Default: "Dub". '
+                   "Repeat to mix several.")  # fmt: skip
+@click.option("--media-dir", type=click.Path(file_okay=False, path_type=str),
+              help="Folder for the renders. Default: lipsync_media beside the output.")  # fmt: skip
+@click.option("--handles", type=click.IntRange(min=0), default=12, show_default=True,
+              help="Frames rendered beyond each end of a clip.")  # fmt: skip
+@click.option("--renderer", default="warp", show_default=True,
+              help="Mouth renderer: warp (built in) or wav2lip (needs --model).")  # fmt: skip
+@click.option("--model", type=click.Path(dir_okay=False, path_type=str),
+              help="Model file of a learned renderer.")  # fmt: skip
+@click.option("--allow-no-face", is_flag=True,
+              help="Swap in an untouched copy for clips without a usable face.")  # fmt: skip
+@click.option("--force", is_flag=True, help="Render every clip again, changed or not.")
+@click.option("--crf", type=click.IntRange(0, 51), default=18, show_default=True,
+              help="x264 quality of the renders (lower is better).")  # fmt: skip
+@click.option("--preset", default="medium", show_default=True, help="x264 speed preset.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=str),
+              help="Write the clip-by-clip report (JSON) here.")  # fmt: skip
+@click.pass_obj
+def render(
+    ctx: CliContext,
+    timeline: str,
+    output: str,
+    video_track: str | None,
+    dub_tracks: tuple[str, ...],
+    media_dir: str | None,
+    handles: int,
+    renderer: str,
+    model: str | None,
+    allow_no_face: bool,
+    force: bool,
+    crf: int,
+    preset: str,
+    report_path: str | None,
+) -> None:
+    """Lip-sync the picture clips of TIMELINE to the dub playing over them.
+
+    TIMELINE is any timeline OTIO reads (.otio, .otioz; .xml, .edl, .aaf with the
+    OpenTimelineIO-Plugins adapters). Only clips whose picture or dub changed since the last
+    render are rendered again. A clip-by-clip summary goes to stdout.
+
+    \b
+    Example:
+      lipsync timeline render edit.otio -o edit_synced.otio --dub-track "Spanish dub"
+      lipsync timeline render edit.xml -o edit_synced.otio --handles 24 --report report.json
+    """
+    import json
+    from pathlib import Path
+
+    from lipsync.cli.progress import staged_progress
+    from lipsync.core.errors import ProcessingError
+    from lipsync.core.media import EncodeOptions, check_output_path, write_text
+    from lipsync.otio_adapters.render import RenderOptions, render_timeline
+    from lipsync.otio_adapters.report import FAILED
+
+    if report_path is not None:
+        check_output_path(report_path, [timeline, output])
+    options = RenderOptions(
+        renderer=renderer,
+        model=model,
+        handles=handles,
+        media_dir=Path(media_dir) if media_dir else None,
+        video_track=video_track,
+        dub_tracks=tuple(dub_tracks),
+        allow_no_face=allow_no_face,
+        force=force,
+        encode=EncodeOptions(crf=crf, preset=preset),
+    )
+    with staged_progress(ctx) as update:
+        report = render_timeline(timeline, output, options, on_progress=update)
+    if report_path is not None:
+        write_text(report_path, json.dumps(report.to_json(), indent=2) + "\n", [timeline])
+    click.echo(report.summary())
+    failed = report.by_status(FAILED)
+    if failed:
+        raise ProcessingError(
+            f"{len(failed)} of {len(report.clips)} clips could not be rendered (see the "
+            f"summary); '{output}' was written with them unchanged."
+        )

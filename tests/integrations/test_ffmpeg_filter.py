@@ -298,3 +298,16 @@ def test_example_prints_a_command_line_for_each_format():
     for words in ("-f yuv4mpegpipe", "--format nut --audio-from-stream", "--format raw"):
         assert words in proc.stdout
     assert proc.stdout.count("| lipsync-filter") == 4
+
+
+def test_strict_stops_on_a_failed_speech_check_before_any_frame(media):
+    folder, clip, _, _ = media
+    noise = folder / "noise.wav"
+    subprocess.run(ff("-y", "-f", "lavfi", "-i", "anoisesrc=d=1.5", str(noise)), check=True)
+    decode = ff("-i", str(clip), "-t", "0.4", "-f", "yuv4mpegpipe", "-")
+    out, codes, err = pipeline(decode, filter_cmd("--strict", "--audio", str(noise)))
+    assert codes[1] == 3 and out == b""
+    assert b"preflight check failed (speech present" in err and b"Traceback" not in err
+    out, codes, err = pipeline(decode, filter_cmd("--audio", str(noise)))
+    assert codes == [0, 0] and out
+    assert b"check: FAIL  Speech present" in err

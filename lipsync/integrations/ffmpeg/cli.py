@@ -57,6 +57,11 @@ from lipsync.core.errors import EXIT_DOWNSTREAM_CLOSED
     "--lookahead", type=float, default=None,
     help="Seconds of video held back to learn each face first (default 1).",
 )  # fmt: skip
+@click.option(
+    "--strict", is_flag=True,
+    help="Stop before the first frame when a preflight check of the speech fails.",
+)  # fmt: skip
+@click.option("--no-check", is_flag=True, help="Skip the quick preflight check of the speech.")
 @click.option("--example", is_flag=True, help="Print ready-to-paste ffmpeg command lines.")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logs and full tracebacks (stderr).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, warnings only (stderr).")
@@ -77,6 +82,8 @@ def command(
     start: float | None,
     end: float | None,
     lookahead: float | None,
+    strict: bool,
+    no_check: bool,
     example: bool,
     verbose: bool,
     quiet: bool,
@@ -119,8 +126,12 @@ def command(
     if fmt != "raw" and (size or rate or pix_fmt):
         raise click.UsageError("--size, --rate and --pix-fmt are for --format raw only.")
     raw = RawFormat.parse(size, rate, pix_fmt) if fmt == "raw" else None
+    if strict and no_check:
+        raise click.UsageError("Give either --strict or --no-check, not both.")
     if audio is not None:
         check_input_path(audio, "audio")
+        if not no_check:
+            _preflight(audio, strict)
     options = SyncOptions(
         renderer=renderer,
         model=model,
@@ -161,6 +172,19 @@ def command(
         "%d frames, %d lip-synced, mouth from %s", result.frames, result.rendered,
         result.mouth_source,
     )  # fmt: skip
+
+
+def _preflight(audio: str, strict: bool) -> None:
+    """The quick checks of the speech (the frames are not here yet): warnings on stderr."""
+    import logging
+
+    from lipsync.core.quality import format_check, quick_preflight, raise_on_failure
+
+    report = quick_preflight(None, audio)
+    for check in report.problems:
+        logging.getLogger("lipsync").warning("check: %s", format_check(check))
+    if strict:
+        raise_on_failure(report)
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ from lipsync.core.errors import EXIT_INTERRUPTED, EXIT_USAGE, LipsyncError
 
 #: Command name -> module under ``lipsync.cli`` defining ``command``.
 COMMANDS: dict[str, str] = {
+    "batch": "batch",
     "check": "check",
     "demo": "demo",
     "faces": "faces",

@@ -1,0 +1,74 @@
+"""The files a translation run delivers beside its video output, and the plain re-mux used
+when the lip sync is switched off."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from lipsync.core.media import EncodeOptions, VideoWriter, open_video, write_text
+from lipsync.core.media.convert import frame_to_rgb
+from lipsync.core.pipeline.segments import Segment
+from lipsync.core.pipeline.subtitles import format_srt, format_vtt, segments_to_cues
+
+Progress = Callable[[int, "int | None"], None]
+
+
+def output_paths(output: Path, source_lang: str, target_lang: str) -> dict[str, Path]:
+    """Where each delivered file goes, named after ``output``: ``film_es.mp4`` gives
+    ``film_es.dub.wav``, ``film_es.en.srt``, ``film_es.es.vtt``, ``film_es.otio``,
+    ``film_es.report.json`` …"""
+    stem = output.with_suffix("")
+    src = source_lang or "source"
+    if src == target_lang:
+        src = "source"
+
+    def named(suffix: str) -> Path:
+        return stem.with_name(stem.name + suffix)
+
+    return {
+        "video": output,
+        "dub_audio": named(".dub.wav"),
+        "source_srt": named(f".{src}.srt"),
+        "source_vtt": named(f".{src}.vtt"),
+        "target_srt": named(f".{target_lang}.srt"),
+        "target_vtt": named(f".{target_lang}.vtt"),
+        "timeline": named(".otio"),
+        "report": named(".report.json"),
+    }
+
+
+def write_subtitle_files(
+    paths: dict[str, Path], segments: Sequence[Segment], inputs: Sequence[Path]
+) -> None:
+    """Source and target subtitles, SRT and WebVTT, with speaker labels when there are
+    several speakers."""
+    several = len({s.speaker for s in segments}) > 1
+    source = segments_to_cues(segments, target=False)
+    target = segments_to_cues([s for s in segments if s.target], target=True)
+    write_text(paths["source_srt"], format_srt(source, several), inputs)
+    write_text(paths["source_vtt"], format_vtt(source, several), inputs)
+    write_text(paths["target_srt"], format_srt(target, several), inputs)
+    write_text(paths["target_vtt"], format_vtt(target, several), inputs)
+
+
+def remux(video: Path, audio: Path, output: Path, on_progress: Progress | None = None) -> int:
+    """``video``'s frames (re-encoded, same timing) with ``audio`` as its sound; the number of
+    frames written. For runs without lip sync."""
+    report = on_progress or (lambda done, total: None)
+    with open_video(video) as reader:
+        info = reader.info
+        total = info.frame_count or None
+        options = EncodeOptions(audio_mode="replace")
+        with VideoWriter(output, info, options=options, audio=audio, original=video) as writer:
+            n = 0
+            for _, frame in reader.iter_decoded():
+                if frame.format.name == writer.pix_fmt:
+                    writer.write_decoded(frame, frame.pts)
+                else:
+                    writer.write(frame_to_rgb(frame, info), frame.pts)
+                n += 1
+                if n % 25 == 0:
+                    report(n, total)
+            report(n, total)
+    return n

@@ -1,0 +1,146 @@
+"""``lipsync batch JOBS``: many videos, many languages, on this machine or a Ray cluster."""
+
+from __future__ import annotations
+
+import click
+
+from lipsync.cli.context import CliContext
+from lipsync.core.errors import EXIT_INTERRUPTED, LipsyncError
+
+
+class BatchInterrupted(LipsyncError):
+    """Ctrl-C during a batch: what finished is kept for the next run."""
+
+    exit_code = EXIT_INTERRUPTED
+
+
+@click.command("batch")
+@click.argument("job_file", metavar="JOBS", type=click.Path(path_type=str))
+@click.option(
+    "-j", "--workers", type=click.IntRange(1, 1024),
+    help="Tasks at a time (default: one per core here, or the Ray cluster's CPUs).",
+)  # fmt: skip
+@click.option(
+    "--ray", "ray_address", is_flag=False, flag_value="local", metavar="[ADDRESS]",
+    help="Run the tasks on Ray: a cluster address (auto, HOST:6379, ray://HOST:10001), or "
+    "none for a local Ray instance. Needs pip install 'lipsync[ray]'.",
+)  # fmt: skip
+@click.option(
+    "--cpus-per-task", type=click.FloatRange(0.01), default=1.0, show_default=True,
+    help="CPUs each Ray task declares.",
+)  # fmt: skip
+@click.option(
+    "--gpus-per-task", type=click.FloatRange(0), default=0.0, show_default=True,
+    help="GPUs each Ray task declares (for a learned renderer on GPU workers).",
+)  # fmt: skip
+@click.option(
+    "--retries", type=click.IntRange(0, 20), default=2, show_default=True,
+    help="Further attempts of a task that failed or whose worker died.",
+)  # fmt: skip
+@click.option(
+    "--output-dir", type=click.Path(file_okay=False, path_type=str),
+    help="Where the outputs go (overrides the job file's output_dir).",
+)  # fmt: skip
+@click.option(
+    "--work-dir", type=click.Path(file_okay=False, path_type=str),
+    help="Work directory of finished steps (overrides the job file's; on a cluster: a folder "
+    "every node sees at the same path).",
+)  # fmt: skip
+@click.option(
+    "--report", "report_path", type=click.Path(dir_okay=False, path_type=str),
+    help="Also write the batch report (JSON) here.",
+)  # fmt: skip
+@click.option("--check", is_flag=True, help="Only check the job file and list its jobs.")
+@click.pass_obj
+def command(
+    ctx: CliContext,
+    job_file: str,
+    workers: int | None,
+    ray_address: str | None,
+    cpus_per_task: float,
+    gpus_per_task: float,
+    retries: int,
+    output_dir: str | None,
+    work_dir: str | None,
+    report_path: str | None,
+    check: bool,
+) -> None:
+    """Lip-sync every (video, language) job listed in the job file JOBS (JSON or YAML).
+
+    Long videos are cut at shot boundaries or pauses of the dub into chunks rendered in
+    parallel and joined frame-exactly, with the dub muxed once over the whole. Every finished
+    step is kept in the work directory: after Ctrl-C, a crash or a fix, run the same command
+    again and only what is missing is done. A task whose worker dies is retried; a job that
+    keeps failing is reported and the others go on. The report (work directory's report.json)
+    lists every job and chunk with its status, time and warnings.
+
+    \b
+    Job file (JSON; paths relative to it):
+      {"output_dir": "dubbed", "defaults": {"crf": 18, "chunk_seconds": 60},
+       "inputs": [{"video": "intro.mp4", "dubs": {"es": "intro_es.wav"}},
+                  {"directory": "season2", "languages": ["es", "de"],
+                   "dubs": "{dir}/{stem}_{lang}.wav"}]}
+
+    \b
+    Examples:
+      lipsync batch jobs.json
+      lipsync batch jobs.yaml -j 4 --report batch.json
+      lipsync batch jobs.json --ray auto --work-dir /shared/lipsync-work
+    """
+    import json
+    import logging
+    from dataclasses import replace
+    from pathlib import Path
+
+    from lipsync.cli.progress import staged_progress
+    from lipsync.core.batch import BatchOptions, load_job_file, run_batch
+    from lipsync.core.batch.jobfile import WORK_DIR_NAME
+    from lipsync.core.errors import ProcessingError
+    from lipsync.core.media import check_output_path, write_text
+
+    log = logging.getLogger("lipsync")
+    spec = load_job_file(job_file)
+    if output_dir is not None:
+        out = Path(output_dir).resolve()
+        default_work = Path(spec.work_dir) == Path(spec.output_dir) / WORK_DIR_NAME
+        jobs = tuple(replace(j, output=str(out / Path(j.output).name)) for j in spec.jobs)
+        work = str(out / WORK_DIR_NAME) if default_work else spec.work_dir
+        spec = replace(spec, jobs=jobs, output_dir=str(out), work_dir=work)
+    if work_dir is not None:
+        spec = replace(spec, work_dir=str(Path(work_dir).resolve()))
+    if report_path is not None:
+        check_output_path(report_path, [job_file])
+    if check:
+        for job in spec.jobs:
+            source = job.dub if job.kind == "sync" else "translation"
+            click.echo(f"{job.id}\t{job.kind}\t{job.video}\t{source}\t{job.output}")
+        log.info("%s: %d jobs; work directory %s", job_file, len(spec.jobs), spec.work_dir)
+        return
+    options = BatchOptions(
+        workers=workers,
+        retries=retries,
+        ray=ray_address,
+        cpus_per_task=cpus_per_task,
+        gpus_per_task=gpus_per_task,
+    )
+    try:
+        with staged_progress(ctx) as update:
+            report = run_batch(spec, options, on_progress=update)
+    except KeyboardInterrupt:
+        raise BatchInterrupted(
+            f"interrupted; finished steps are kept in '{spec.work_dir}': run the same command "
+            "again to continue where it stopped."
+        ) from None
+    if report_path is not None:
+        write_text(report_path, json.dumps(report.to_json(), indent=1) + "\n", [job_file])
+    counts = report.counts()
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    log.info("%d jobs (%s) in %.1f s; report: %s", len(report.jobs), summary, report.seconds,
+             Path(report.work_dir) / "report.json")  # fmt: skip
+    failed = [j for j in report.jobs if j.status == "failed"]
+    if failed:
+        first = failed[0]
+        raise ProcessingError(
+            f"{len(failed)} of {len(report.jobs)} jobs failed (first: {first.id}: {first.error}); "
+            "see the report, fix the cause and run the same command again."
+        )

@@ -8,6 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.lipsync-installed
 # torch is pinned and installed first: an unpinned torch pulls gigabytes of CUDA wheels.
 TORCH := torch==2.13.0
+WHISPER := openai-whisper>=20240930
 EXTRAS := dev,torch,dlib
 DEMO_DIR := demo-out
 
@@ -36,6 +37,8 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet "$(TORCH)"
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	# Whisper for the tests, without its GPU-only triton (the dev extra has its other deps)
+	$(BIN)/python -m pip install --quiet --no-deps "$(WHISPER)"
 	@touch $@
 
 bench: setup

@@ -81,11 +81,13 @@ def run(
     args: Sequence[str] | None = None,
     prog_name: str = "lipsync",
     broken_pipe_code: int = 0,
+    interrupted: str = "interrupted; nothing was written.",
 ) -> int:
     """Run ``group`` and turn every outcome into an exit code, printing errors as one line.
 
     Bad input never shows a traceback; ``--verbose`` (anywhere on the line) adds it. A reader
-    closing our stdout early ends the run quietly with ``broken_pipe_code``.
+    closing our stdout early ends the run quietly with ``broken_pipe_code``; Ctrl-C prints
+    ``interrupted``.
     """
     argv = list(sys.argv[1:] if args is None else args)
     verbose = "-v" in argv or "--verbose" in argv
@@ -96,10 +98,10 @@ def run(
         _report(prog_name, str(e), e, verbose)
         return e.exit_code
     except click.exceptions.Abort:
-        _report(prog_name, "interrupted; nothing was written.", None, False)
+        _report(prog_name, interrupted, None, False)
         return EXIT_INTERRUPTED
     except KeyboardInterrupt:
-        _report(prog_name, "interrupted; nothing was written.", None, False)
+        _report(prog_name, interrupted, None, False)
         return EXIT_INTERRUPTED
     except click.ClickException as e:
         e.show()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import signal
 import subprocess
 import threading
 
@@ -311,3 +312,33 @@ def test_strict_stops_on_a_failed_speech_check_before_any_frame(media):
     out, codes, err = pipeline(decode, filter_cmd("--audio", str(noise)))
     assert codes == [0, 0] and out
     assert b"check: FAIL  Speech present" in err
+
+
+def test_ctrl_c_stops_cleanly_between_frames(media):
+    _, clip, speech, _ = media
+    source = subprocess.run(
+        ff("-i", str(clip), "-f", "yuv4mpegpipe", "-"), capture_output=True, check=True
+    ).stdout
+    proc = subprocess.Popen(
+        filter_cmd("--audio", str(speech)),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    header = source.index(b"\n") + 1
+    one = 6 + SIZE[0] * SIZE[1] * 3 // 2
+
+    def feed() -> None:  # more than the lookahead, so frames come out; stdin stays open
+        with contextlib.suppress(BrokenPipeError):
+            proc.stdin.write(source[: header + 35 * one])
+            proc.stdin.flush()
+
+    threading.Thread(target=feed, daemon=True).start()
+    first = proc.stdout.read(header + one)
+    assert first.startswith(b"YUV4MPEG2")
+    proc.send_signal(signal.SIGINT)
+    rest, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert (len(first) + len(rest) - header) % one == 0  # whole frames only
+    lines = err.decode().strip().splitlines()
+    assert lines == ["lipsync-filter: error: interrupted; the frames already written are whole."]

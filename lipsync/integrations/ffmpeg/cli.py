@@ -191,4 +191,10 @@ def main() -> None:
     """Console-script entry point of ``lipsync-filter``."""
     from lipsync.cli.main import run
 
-    sys.exit(run(command, prog_name="lipsync-filter", broken_pipe_code=EXIT_DOWNSTREAM_CLOSED))
+    code = run(
+        command,
+        prog_name="lipsync-filter",
+        broken_pipe_code=EXIT_DOWNSTREAM_CLOSED,
+        interrupted="interrupted; the frames already written are whole.",
+    )
+    sys.exit(code)

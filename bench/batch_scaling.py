@@ -25,30 +25,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchtools import speech_of
+
 from lipsync.core.batch import BatchOptions, load_job_file, run_batch
 from lipsync.core.demo import write_portrait_clip
 from lipsync.core.engine import LipSyncEngine, SyncOptions
-from lipsync.core.media import EncodeOptions, iter_frames, save_audio
-from lipsync.core.speech import synthesize, write_sidecar
+from lipsync.core.media import EncodeOptions, iter_frames
 
-LINE = (
-    "Hola a todos. Me llamo Eileen, y hoy vamos a hablar del espacio y de las estrellas. "
-    "Bienvenidos a bordo: preparamos el despegue, miramos la Tierra desde muy lejos. "
-)
 SIZE = (640, 360)
 CRF, PRESET = 18, "veryfast"
-
-
-def speech_of(path: Path, seconds: float) -> Path:
-    """Spanish espeak-ng speech of about ``seconds`` s, with its phone sidecar."""
-    text = LINE
-    syn = synthesize(text, "es")
-    while syn.samples.shape[0] / syn.sample_rate < seconds:
-        text += LINE
-        syn = synthesize(text, "es")
-    save_audio(path, syn.samples, syn.sample_rate)
-    write_sidecar(path, syn.events)
-    return path
 
 
 def batch(folder: Path, name: str, video: Path, dub: Path, chunk: float, options: BatchOptions):

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,30 +19,9 @@ import threading
 import time
 from pathlib import Path
 
+from benchtools import exe, speech_of
+
 from lipsync.core.demo import write_portrait_clip
-from lipsync.core.media import save_audio
-from lipsync.core.speech import synthesize, write_sidecar
-
-LINE = (
-    "Hola a todos. Me llamo Eileen, y hoy vamos a hablar del espacio y de las estrellas. "
-    "Bienvenidos a bordo: preparamos el despegue, miramos la Tierra desde muy lejos. "
-)
-
-
-def exe(name: str) -> str:
-    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
-    return found or sys.exit(f"{name} is not installed (run `make setup`)")
-
-
-def speech_of(path: Path, seconds: float) -> Path:
-    text = LINE
-    syn = synthesize(text, "es")
-    while syn.samples.shape[0] / syn.sample_rate < seconds:
-        text += LINE
-        syn = synthesize(text, "es")
-    save_audio(path, syn.samples, syn.sample_rate)
-    write_sidecar(path, syn.events)
-    return path
 
 
 def chain(clip: Path, middle: list[str], out: Path) -> float:

@@ -12,21 +12,15 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from lipsync.core.demo import write_portrait_clip
-from lipsync.core.media import save_audio
-from lipsync.core.speech import synthesize, write_sidecar
+from benchtools import ffmpeg, speech_of
 
-LINE = (
-    "Hola a todos. Me llamo Eileen, y hoy vamos a hablar del espacio y de las estrellas. "
-    "Bienvenidos a bordo: preparamos el despegue, miramos la Tierra desde muy lejos. "
-)
+from lipsync.core.demo import write_portrait_clip
 
 # Runs lipsync's CLI in this interpreter and prints the process's peak RSS (MiB) on stderr.
 MEASURE = (
@@ -36,23 +30,6 @@ MEASURE = (
     "print('PEAK_MB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, file=sys.stderr)\n"
     "sys.exit(code)\n"
 )
-
-
-def ffmpeg(*args: str) -> None:
-    exe = shutil.which("ffmpeg") or sys.exit("ffmpeg is not installed (run `make setup`)")
-    subprocess.run([exe, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
-
-
-def speech_of(path: Path, seconds: float) -> Path:
-    """Spanish espeak-ng speech of at least ``seconds``, with its phone sidecar."""
-    text = LINE
-    syn = synthesize(text, "es")
-    while syn.samples.shape[0] / syn.sample_rate < seconds:
-        text += LINE
-        syn = synthesize(text, "es")
-    save_audio(path, syn.samples, syn.sample_rate)
-    write_sidecar(path, syn.events)
-    return path
 
 
 def lipsync_sync(video: Path, audio: Path, out: Path) -> tuple[float, float]:

@@ -24,16 +24,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
+from benchtools import speech_of
 
 from lipsync.core.demo import write_portrait_clip
-from lipsync.core.media import save_audio
 from lipsync.core.models import SessionOptions, open_wav2lip
 from lipsync.core.models.wav2lip import random_wav2lip
 from lipsync.core.models.wav2lip_export import export_wav2lip, random_inputs
-from lipsync.core.speech import synthesize, write_sidecar
 
 BATCHES = (16, 64)
-LINE = "Hola a todos. Me llamo Eileen, y hoy vamos a hablar del espacio y de las estrellas. "
 
 
 def per_frame_ms(runs: dict[str, Callable[[], object]], batch: int, repeats: int) -> dict:
@@ -83,17 +81,6 @@ def inference(tmp: Path, repeats: int) -> Path:
             flush=True,
         )
     return onnx
-
-
-def speech_of(path: Path, seconds: float) -> Path:
-    text = LINE
-    syn = synthesize(text, "es")
-    while syn.samples.shape[0] / syn.sample_rate < seconds:
-        text += LINE
-        syn = synthesize(text, "es")
-    save_audio(path, syn.samples[: int(seconds * syn.sample_rate)], syn.sample_rate)
-    write_sidecar(path, syn.events)
-    return path
 
 
 def sync_fps(tmp: Path, onnx: Path, seconds: float) -> None:

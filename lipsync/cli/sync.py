@@ -110,23 +110,16 @@ def command(
     import logging
 
     from lipsync.cli.progress import staged_progress
+    from lipsync.cli.transcript import read_transcript
     from lipsync.core.engine import LipSyncEngine, SyncOptions
-    from lipsync.core.errors import InputError
     from lipsync.core.media import EncodeOptions, check_output_path
     from lipsync.core.quality.preflight import format_check, quick_preflight, raise_on_failure
     from lipsync.core.selection import SelectionOptions
 
     log = logging.getLogger("lipsync")
-    if text is not None and text_file is not None:
-        raise click.UsageError("Give either --text or --text-file, not both.")
     if strict and no_check:
         raise click.UsageError("Give either --strict or --no-check, not both.")
-    if text_file is not None:
-        try:
-            with open(text_file, encoding="utf-8") as f:
-                text = f.read()
-        except UnicodeDecodeError as e:
-            raise InputError(f"The transcript '{text_file}' is not UTF-8 text.") from e
+    text = read_transcript(text, text_file)
     check_output_path(output, [video, audio])
     for path in (report_path, html_path):
         if path is not None:

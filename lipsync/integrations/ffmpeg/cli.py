@@ -106,23 +106,16 @@ def command(
         return
     from lipsync.cli.main import configure_logging
     from lipsync.cli.progress import staged_progress
+    from lipsync.cli.transcript import read_transcript
     from lipsync.core.constants import LOOKAHEAD_SECONDS
     from lipsync.core.engine import SyncOptions
-    from lipsync.core.errors import InputError
     from lipsync.core.media import check_input_path
     from lipsync.core.media.rawpipe import RawFormat
     from lipsync.core.selection import SelectionOptions
     from lipsync.integrations.ffmpeg.filter import run_filter
 
     configure_logging(verbose=verbose, quiet=quiet)
-    if text is not None and text_file is not None:
-        raise click.UsageError("Give either --text or --text-file, not both.")
-    if text_file is not None:
-        try:
-            with open(text_file, encoding="utf-8") as f:
-                text = f.read()
-        except UnicodeDecodeError as e:
-            raise InputError(f"The transcript '{text_file}' is not UTF-8 text.") from e
+    text = read_transcript(text, text_file)
     if fmt != "raw" and (size or rate or pix_fmt):
         raise click.UsageError("--size, --rate and --pix-fmt are for --format raw only.")
     raw = RawFormat.parse(size, rate, pix_fmt) if fmt == "raw" else None

@@ -29,7 +29,7 @@ from lipsync.cli.context import CliContext
 @click.option("--mt-model", help="MarianMT model folder (or Hugging Face model name).")
 @click.option(
     "--subtitles", type=click.Path(path_type=str),
-    help="Your translated subtitles (.srt or .vtt), aligned to the recognised lines.",
+    help="Your translated subtitles (.srt, .vtt, or an OTIO timeline with subtitle markers).",
 )  # fmt: skip
 @click.option(
     "--tts", type=click.Choice(["espeak", "coqui"]), default="espeak", show_default=True,

@@ -1,5 +1,6 @@
-"""Subtitles: SubRip (.srt) and WebVTT (.vtt) read and written, speaker labels, and aligning a
-translated subtitle file to the recognised segments.
+"""Subtitles: SubRip (.srt) and WebVTT (.vtt) read and written, the subtitle markers of an
+OTIO timeline read, speaker labels, and aligning a translated subtitle file to the recognised
+segments.
 
 A speaker label is recognised at the start of a cue as ``NAME: text``, ``[NAME] text`` or
 WebVTT's ``<v NAME>text``; it is taken off the text. Times are seconds.
@@ -89,16 +90,54 @@ def parse_subtitles(text: str, where: str = "the subtitles") -> tuple[Cue, ...]:
     return tuple(sorted(cues, key=lambda c: (c.start, c.end)))
 
 
+OTIO_SUFFIXES = (".otio", ".otioz", ".otiod")
+
+
 def read_subtitles(path: str | Path) -> tuple[Cue, ...]:
-    """Read an .srt or .vtt file (UTF-8)."""
+    """Read an .srt or .vtt file (UTF-8), or the subtitle markers of an OTIO timeline."""
     p = Path(path)
     if not p.is_file():
         raise InputError(f"The subtitle file '{p}' does not exist: give an .srt or .vtt file.")
+    if p.suffix.lower() in OTIO_SUFFIXES:
+        return read_otio_cues(p)
     try:
         text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
         raise InputError(f"The subtitle file '{p}' is not UTF-8 text: save it as UTF-8.") from e
     return parse_subtitles(text, where=f"'{p}'")
+
+
+def read_otio_cues(path: str | Path) -> tuple[Cue, ...]:
+    """The markers of an OTIO timeline as cues: those of the top-level stack, else of the first
+    track with markers. A marker written by lipsync (``metadata["lipsync"]["subtitle"]``, as
+    the ``srt`` adapter and ``lipsync timeline new`` write them) brings its exact text and
+    speaker; any other marker its name (with a ``NAME:`` label, if any). Times are seconds
+    from the start of the stack."""
+    import opentimelineio as otio
+
+    p = Path(path)
+    try:
+        timeline = otio.adapters.read_from_file(str(p))
+    except Exception as e:  # OTIO raises many kinds for a bad file
+        raise InputError(f"The timeline '{p}' cannot be read ({e}): give an OTIO file.") from e
+    stack = timeline.tracks if isinstance(timeline, otio.schema.Timeline) else None
+    holders = [stack, *(stack or [])] if stack is not None else []
+    markers = next((list(h.markers) for h in holders if h is not None and h.markers), [])
+    cues = []
+    for marker in markers:
+        start = marker.marked_range.start_time.to_seconds()
+        end = start + marker.marked_range.duration.to_seconds()
+        ours = dict(marker.metadata.get("lipsync", {}) or {}).get("subtitle")
+        if ours:  # the exact cue text, its label (if any) still in it
+            speaker, text = split_speaker(str(ours.get("text", marker.name)))
+            speaker = ours.get("speaker") or speaker
+        else:
+            speaker, text = split_speaker(marker.name)
+        if text.strip() and end > start:
+            cues.append(Cue(start, end, text, speaker))
+    if not cues:
+        raise InputError(f"The timeline '{p}' has no subtitle markers: give an .srt or .vtt file.")
+    return tuple(sorted(cues, key=lambda c: (c.start, c.end)))
 
 
 def _stamp(seconds: float, sep: str) -> str:

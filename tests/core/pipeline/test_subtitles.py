@@ -59,3 +59,38 @@ def test_cues_align_to_the_segments_they_overlap_most():
     assert out[0].end == pytest.approx(1.9) and out[1].start == pytest.approx(2.0)
     assert [s.index for s in out] == [1, 2, 3, 4]
     assert gaps_after(out, 10.0) == pytest.approx([0.1, 1.4, 2.0, 1.0])
+
+
+def test_subtitle_markers_of_an_otio_timeline_are_cues_with_speakers(tmp_path):
+    import opentimelineio as otio
+
+    from lipsync.core.pipeline.subtitles import read_subtitles
+
+    srt = tmp_path / "talk.es.srt"
+    srt.write_text(
+        "1\n00:00:01,000 --> 00:00:02,500\n[ANA] Hola a todos.\n\n"
+        "2\n00:00:03,000 --> 00:00:04,000\nBOB: Bienvenidos.\n",
+        encoding="utf-8",
+    )
+    timeline = otio.adapters.read_from_file(str(srt), adapter_name="srt")  # our OTIO plugin
+    otio.adapters.write_to_file(timeline, str(tmp_path / "talk.otio"))
+    cues = read_subtitles(tmp_path / "talk.otio")
+    assert [(c.start, c.end, c.text, c.speaker) for c in cues] == [
+        (1.0, 2.5, "Hola a todos.", "ANA"),
+        (3.0, 4.0, "Bienvenidos.", "BOB"),
+    ]
+    foreign = otio.schema.Timeline()
+    foreign.tracks.markers.append(
+        otio.schema.Marker(
+            "CARLA: Buenas noches.",
+            otio.opentime.TimeRange(
+                otio.opentime.RationalTime(50, 25), otio.opentime.RationalTime(25, 25)
+            ),
+        )
+    )
+    otio.adapters.write_to_file(foreign, str(tmp_path / "foreign.otio"))
+    (cue,) = read_subtitles(tmp_path / "foreign.otio")
+    assert (cue.start, cue.end, cue.text, cue.speaker) == (2.0, 3.0, "Buenas noches.", "CARLA")
+    otio.adapters.write_to_file(otio.schema.Timeline(), str(tmp_path / "empty.otio"))
+    with pytest.raises(InputError, match="no subtitle markers"):
+        read_subtitles(tmp_path / "empty.otio")

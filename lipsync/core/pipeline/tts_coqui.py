@@ -18,6 +18,8 @@ from lipsync.core.pipeline.fitting import Take
 from lipsync.core.pipeline.voices import Voice
 
 CONFIG_NAME = "config.json"
+# The checkpoint names Coqui's own model manager looks for in a model folder.
+CHECKPOINT_NAMES = ("model_file.pth", "model_file.pth.tar", "model.pth", "checkpoint.pth")
 
 
 def find_config(model: str | None) -> tuple[Path, Path]:
@@ -36,6 +38,23 @@ def find_config(model: str | None) -> tuple[Path, Path]:
     return folder, config
 
 
+def find_checkpoint(folder: Path) -> Path:
+    """The folder's checkpoint file, found as Coqui's model manager finds it (a usual name, or
+    the only ``*.pt*`` file); the folder itself when there is none (models such as Bark and
+    Tortoise load themselves from their folder, but VITS and the like need the file)."""
+    named = [folder / name for name in CHECKPOINT_NAMES if (folder / name).is_file()]
+    if named:
+        return named[0]
+    found = sorted(folder.rglob("*.pt*"))
+    return found[0] if len(found) == 1 else folder
+
+
+def brief(error: Exception, limit: int = 200) -> str:
+    """The first two lines of ``error`` on one line (PyTorch lists every mismatched weight)."""
+    text = " ".join(line.strip() for line in str(error).splitlines()[:2] if line.strip())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class CoquiSynthesizer:
     """``synthesize(text, lang, voice, rate_factor, reference)`` -> :class:`Take` (no events)."""
 
@@ -45,10 +64,12 @@ class CoquiSynthesizer:
         folder, config = find_config(model)
         api = require("TTS.api", "tts", "Coqui speech synthesis")
         try:
-            self.tts = api.TTS(model_path=str(folder), config_path=str(config)).to(device)
-        except (OSError, ValueError, KeyError, RuntimeError) as e:
+            self.tts = api.TTS(
+                model_path=str(find_checkpoint(folder)), config_path=str(config), progress_bar=False
+            ).to(device)
+        except (OSError, ValueError, KeyError, RuntimeError, TypeError) as e:
             raise InputError(
-                f"The Coqui model in '{folder}' could not be loaded ({e}): check that its "
+                f"The Coqui model in '{folder}' could not be loaded ({brief(e)}): check that its "
                 "config.json and weights belong together."
             ) from e
         self.folder = folder

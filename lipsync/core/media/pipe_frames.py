@@ -85,13 +85,19 @@ def frame_from_bytes(data: bytes | memoryview, width: int, height: int, pix_fmt:
     return frame
 
 
-def frame_to_bytes(frame) -> bytes:
-    """The picture of ``frame`` as pipe bytes (planes without padding)."""
+def frame_chunks(frame) -> list[memoryview]:
+    """The picture of ``frame`` as pipe bytes (planes without padding), in pieces to write
+    one after another: views of the frame's own memory where its rows are not padded."""
     pix_fmt = frame.format.name
     parts = []
     for plane, (rows, row) in zip(
         frame.planes, plane_shapes(frame.width, frame.height, pix_fmt), strict=True
     ):
         view = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[:rows, :row]
-        parts.append(np.ascontiguousarray(view).tobytes())
-    return b"".join(parts)
+        parts.append(memoryview(np.ascontiguousarray(view)).cast("B"))
+    return parts
+
+
+def frame_to_bytes(frame) -> bytes:
+    """The picture of ``frame`` as pipe bytes (planes without padding)."""
+    return b"".join(frame_chunks(frame))

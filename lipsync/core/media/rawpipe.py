@@ -12,7 +12,7 @@ from typing import BinaryIO
 
 from lipsync.core.errors import InputError, MediaFormatError
 from lipsync.core.media.colour import CS_UNSPECIFIED, RANGE_JPEG, RANGE_UNSPECIFIED
-from lipsync.core.media.pipe_frames import bit_depth, frame_from_bytes, frame_size, frame_to_bytes
+from lipsync.core.media.pipe_frames import bit_depth, frame_chunks, frame_from_bytes, frame_size
 from lipsync.core.media.probe import VideoStreamInfo, new_video_info
 from lipsync.core.media.y4m import read_exact
 
@@ -109,7 +109,8 @@ class RawWriter:
         self.frames = 0
 
     def write(self, frame) -> None:
-        self._stream.write(frame_to_bytes(frame))
+        for chunk in frame_chunks(frame):
+            self._stream.write(chunk)
         self.frames += 1
 
     def close(self) -> None:

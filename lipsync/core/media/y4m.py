@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 from lipsync.core.errors import MediaFormatError
 from lipsync.core.media.colour import CS_UNSPECIFIED, RANGE_JPEG, RANGE_MPEG, RANGE_UNSPECIFIED
-from lipsync.core.media.pipe_frames import bit_depth, frame_from_bytes, frame_size, frame_to_bytes
+from lipsync.core.media.pipe_frames import bit_depth, frame_chunks, frame_from_bytes, frame_size
 from lipsync.core.media.probe import VideoStreamInfo, new_video_info
 
 MAGIC = b"YUV4MPEG2"
@@ -224,9 +224,10 @@ class Y4MWriter:
 
     def write(self, frame) -> None:
         """Write one frame (an ``av.VideoFrame`` of the header's size and pixel format)."""
-        data = frame_to_bytes(frame)
         head = b"" if self._started else self.header.line
-        self._stream.write(head + FRAME + b"\n" + data)
+        self._stream.write(head + FRAME + b"\n")
+        for chunk in frame_chunks(frame):  # no copy of the picture on the way out
+            self._stream.write(chunk)
         self._started = True
         self.frames += 1
 

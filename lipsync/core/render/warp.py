@@ -119,9 +119,13 @@ def _backward_maps(
     xs = np.arange(x0, x0 + w, dtype=np.float32)[None, :]
     ys = np.arange(y0, y0 + h, dtype=np.float32)[:, None]
     missing = ids < 0
-    c = coeffs[np.maximum(ids, 0)]  # (h, w, 3, 2)
-    map_x = xs * c[..., 0, 0] + ys * c[..., 1, 0] + c[..., 2, 0]
-    map_y = xs * c[..., 0, 1] + ys * c[..., 1, 1] + c[..., 2, 1]
+    index = np.maximum(ids, 0)
+
+    def take(row: int, col: int) -> np.ndarray:  # one coefficient per pixel, float32 (h, w)
+        return np.ascontiguousarray(coeffs[:, row, col]).take(index)
+
+    map_x = xs * take(0, 0) + ys * take(1, 0) + take(2, 0)
+    map_y = xs * take(0, 1) + ys * take(1, 1) + take(2, 1)
     if missing.any():
         map_x[missing] = np.broadcast_to(xs, (h, w))[missing]
         map_y[missing] = np.broadcast_to(ys, (h, w))[missing]

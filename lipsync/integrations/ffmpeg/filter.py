@@ -7,8 +7,12 @@ in order after the engine's lookahead; memory stays that of the lookahead window
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
+import signal
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -83,13 +87,15 @@ def run_filter(
     info = reader.info = with_matrix(reader.info, colorspace)
     stream = engine.open_stream(info, audio, on_progress)
     frames = prefetch(InFrame(i, frame) for i, frame in reader)
-    for out in stream.run(frames):
-        if fmt == "raw" and reader.error is not None and writer.frames == 0:
-            # raw data that ends inside a picture before any frame went out: the size or
-            # pixel format does not match the data (a cut-short stream is much rarer)
-            raise reader.error
-        writer.write(out.coded(info))
-    writer.close()
+    with whole_frames() as writing:
+        for out in stream.run(frames):
+            if fmt == "raw" and reader.error is not None and writer.frames == 0:
+                # raw data that ends inside a picture before any frame went out: the size or
+                # pixel format does not match the data (a cut-short stream is much rarer)
+                raise reader.error
+            with writing:
+                writer.write(out.coded(info))
+        writer.close()
     return _finish(stream, reader.error)
 
 
@@ -112,12 +118,52 @@ def _run_nut(
         stream = engine.open_stream(info, audio, on_progress)
         frames = prefetch(_nut_frames(reader))
     try:
-        for out in stream.run(frames):
-            writer.write(out.coded(info), out.pts)
-        writer.close()
+        with whole_frames() as writing:
+            for out in stream.run(frames):
+                with writing:
+                    writer.write(out.coded(info), out.pts)
+            writer.close()
     finally:
         reader.close()
     return _finish(stream, reader.error)
+
+
+class _FrameGuard:
+    """``with guard:`` around one frame's write: a Ctrl-C arriving inside waits until the
+    frame is out; outside, it interrupts at once (e.g. while waiting for input)."""
+
+    def __init__(self) -> None:
+        self.writing = False
+        self.pending = False
+
+    def __enter__(self) -> None:
+        self.writing = True
+
+    def __exit__(self, kind, value, tb) -> None:
+        self.writing = False
+        if self.pending and kind is None:
+            raise KeyboardInterrupt
+
+    def on_interrupt(self, signum: int, frame: object) -> None:
+        if self.writing:
+            self.pending = True
+        else:
+            raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def whole_frames() -> Iterator[contextlib.AbstractContextManager]:
+    """Ctrl-C (SIGINT) stops the filter between frames, never inside one (main thread only;
+    elsewhere the guard does nothing)."""
+    guard = _FrameGuard()
+    if threading.current_thread() is not threading.main_thread():
+        yield guard
+        return
+    previous = signal.signal(signal.SIGINT, guard.on_interrupt)
+    try:
+        yield guard
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def with_matrix(info: VideoStreamInfo, colorspace: str | None) -> VideoStreamInfo:

@@ -13,6 +13,7 @@ import click
 
 from lipsync import __version__
 from lipsync.cli.context import CliContext
+from lipsync.core.constants import LOOKAHEAD_SECONDS
 from lipsync.core.errors import EXIT_DOWNSTREAM_CLOSED
 
 
@@ -54,8 +55,8 @@ from lipsync.core.errors import EXIT_DOWNSTREAM_CLOSED
 @click.option("--start", type=float, help="Change only frames from this time on (seconds).")
 @click.option("--end", type=float, help="Change only frames before this time (seconds).")
 @click.option(
-    "--lookahead", type=float, default=None,
-    help="Seconds of video held back to learn each face first (default 1).",
+    "--lookahead", type=float, default=LOOKAHEAD_SECONDS, show_default=True,
+    help="Seconds of video held back so each face is learnt before it is rendered.",
 )  # fmt: skip
 @click.option(
     "--strict", is_flag=True,
@@ -81,7 +82,7 @@ def command(
     lang: str | None,
     start: float | None,
     end: float | None,
-    lookahead: float | None,
+    lookahead: float,
     strict: bool,
     no_check: bool,
     example: bool,
@@ -107,7 +108,6 @@ def command(
     from lipsync.cli.main import configure_logging
     from lipsync.cli.progress import staged_progress
     from lipsync.cli.transcript import read_transcript
-    from lipsync.core.constants import LOOKAHEAD_SECONDS
     from lipsync.core.engine import SyncOptions
     from lipsync.core.media import check_input_path
     from lipsync.core.media.rawpipe import RawFormat
@@ -133,7 +133,7 @@ def command(
         end=end,
         text=text,
         lang=lang,
-        lookahead=LOOKAHEAD_SECONDS if lookahead is None else lookahead,
+        lookahead=lookahead,
     )
     ctx = CliContext(verbose=verbose, quiet=quiet)
     source, sink = sys.stdin.buffer, sys.stdout.buffer

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).resolve().parents[1] / "tests")]
 
-from core.pipeline.translate_media import Line, make_clip  # noqa: E402
+from translate_media import Line, make_clip  # noqa: E402
 
 from lipsync.core.pipeline import TranslateOptions, translate_video  # noqa: E402
 
@@ -37,7 +37,7 @@ def main() -> None:
     parser.add_argument("--size", default="480x270")
     parser.add_argument("--no-lipsync", action="store_true")
     args = parser.parse_args()
-    import core.pipeline.translate_media as media
+    import translate_media as media
 
     media.SIZE = tuple(int(v) for v in args.size.split("x"))
     n = max(1, int(args.seconds // LINE_EVERY))

@@ -53,8 +53,9 @@ class LandmarkBackend(Protocol):
 
     name: str
 
-    def detect(self, image: np.ndarray) -> list[Seed]:
-        """Faces in an RGB ``uint8 (H, W, 3)`` frame, best first."""
+    def detect(self, image: np.ndarray, thorough: bool = True) -> list[Seed]:
+        """Faces in an RGB ``uint8 (H, W, 3)`` frame, best first. ``thorough=False`` may skip
+        the slow search for small faces (the tracker asks for it while it follows faces)."""
         ...
 
     def fit(self, image: np.ndarray, region: Region) -> Fit | None:

@@ -219,12 +219,14 @@ class FaceDetector:
         kps = (kps * size - pad) / scale + offset
         return boxes.reshape(-1, 4), kps, scores
 
-    def detect(self, image: np.ndarray) -> list[Detection]:
-        """Faces in an RGB ``uint8 (H, W, 3)`` frame, best first; an empty list if none."""
+    def detect(self, image: np.ndarray, thorough: bool = True) -> list[Detection]:
+        """Faces in an RGB ``uint8 (H, W, 3)`` frame, best first; an empty list if none.
+        ``thorough=False`` skips the tiles that find faces down to ``min_face`` px (one pass
+        over the whole frame: only faces of about a sixth of its size and more)."""
         check_frame(image)
         height, width = image.shape[:2]
         parts = [self._run(image)]
-        if self.options.model == "full" and self.options.min_face > 0:
+        if thorough and self.options.model == "full" and self.options.min_face > 0:
             tile = self._tile_size(width, height)
             if tile:
                 for x, y in tile_grid(width, height, tile):

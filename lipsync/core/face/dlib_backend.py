@@ -64,7 +64,7 @@ class DlibBackend:
         self._detector = self._dlib.get_frontal_face_detector()
         self._min_score = options.min_score
 
-    def detect(self, image: np.ndarray) -> list[Seed]:
+    def detect(self, image: np.ndarray, thorough: bool = True) -> list[Seed]:
         check_frame(image)
         rects, scores, _ = self._detector.run(image, UPSAMPLE, 0.0)
         seeds = []

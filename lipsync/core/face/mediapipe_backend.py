@@ -61,7 +61,7 @@ class MediapipeBackend:
             faces.append(xy[:MESH_POINTS])
         return faces
 
-    def detect(self, image: np.ndarray) -> list[Seed]:
+    def detect(self, image: np.ndarray, thorough: bool = True) -> list[Seed]:
         return [
             Seed(region_from_detection(d), d.box, d.score) for d in self._detector.detect(image)
         ]

@@ -33,10 +33,9 @@ class OnnxBackend:
         )
         self._mesh = FaceMesh(options.session)
 
-    def detect(self, image: np.ndarray) -> list[Seed]:
-        return [
-            Seed(region_from_detection(d), d.box, d.score) for d in self._detector.detect(image)
-        ]
+    def detect(self, image: np.ndarray, thorough: bool = True) -> list[Seed]:
+        found = self._detector.detect(image, thorough)
+        return [Seed(region_from_detection(d), d.box, d.score) for d in found]
 
     def fit(self, image: np.ndarray, region: Region) -> Fit | None:
         result = self._mesh.run(image, region)

@@ -29,6 +29,7 @@ from lipsync.core.types import FaceObservation, Pose
 logger = logging.getLogger("lipsync")
 
 DEFAULT_DETECT_EVERY = 15  # frames between detection passes while faces are tracked
+THOROUGH_EVERY = 4  # of those passes, one in this many also searches for small faces (tiles)
 DEFAULT_MAX_FACES = 4
 MATCH_IOU = 0.3  # a detection overlapping a tracked face box more than this is that face
 DUPLICATE_IOU = 0.5  # two tracks overlapping more than this follow one face: drop the younger
@@ -39,11 +40,15 @@ REGION_DEADBAND_ANGLE = math.radians(1.5)  # rad, the same for the roll of the s
 @dataclass(frozen=True)
 class TrackerOptions:
     """``detect_every``: frames between detection passes while faces are tracked (1 = detect
-    every frame; detection also runs whenever a face is lost). ``max_faces``: faces tracked at
-    once. ``fps``: frame rate for the smoothing filters (frames/s). ``smoothing``: One Euro
-    settings for the face box and pose. ``backend``: which landmark backend."""
+    every frame; detection also runs whenever a face is lost). ``thorough_every``: while faces
+    are tracked, every this many detection passes also search for small faces (the others
+    look for large ones only; with no face tracked, or one lost, every pass is thorough).
+    ``max_faces``: faces tracked at once. ``fps``: frame rate for the smoothing filters
+    (frames/s). ``smoothing``: One Euro settings for the face box and pose. ``backend``: which
+    landmark backend."""
 
     detect_every: int = DEFAULT_DETECT_EVERY
+    thorough_every: int = THOROUGH_EVERY
     max_faces: int = DEFAULT_MAX_FACES
     fps: float = 25.0
     smoothing: SmoothingOptions = field(default_factory=SmoothingOptions)
@@ -82,10 +87,11 @@ class FaceTracker:
         self, options: TrackerOptions | None = None, backend: LandmarkBackend | None = None
     ) -> None:
         self.options = options or TrackerOptions()
-        if self.options.detect_every < 1 or self.options.max_faces < 1:
+        o = self.options
+        if o.detect_every < 1 or o.max_faces < 1 or o.thorough_every < 1:
             raise InputError(
-                f"detect_every={self.options.detect_every} and max_faces="
-                f"{self.options.max_faces} must both be at least 1: pass positive values."
+                f"detect_every={o.detect_every}, thorough_every={o.thorough_every} and "
+                f"max_faces={o.max_faces} must all be at least 1: pass positive values."
             )
         self.backend = backend or create_backend(self.options.backend)
         self._ids = itertools.count()
@@ -95,6 +101,7 @@ class FaceTracker:
         """Forget all faces (use at a shot change); ids continue to increase."""
         self._tracks: list[_Track] = []
         self._since_detect = 0
+        self._passes = 0  # detection passes since the last thorough one
         self._lost = True
 
     def _new_track(self, region: Region) -> _Track:
@@ -122,7 +129,10 @@ class FaceTracker:
 
         self._since_detect += 1
         if self._lost or not self._tracks or self._since_detect >= self.options.detect_every:
-            fits.extend(self._detect(image, [box_of(f.landmarks) for _, f in fits]))
+            thorough = self._lost or not self._tracks or self._passes == 0
+            boxes = [box_of(f.landmarks) for _, f in fits]
+            fits.extend(self._detect(image, boxes, thorough))
+            self._passes = (1 if thorough else self._passes + 1) % self.options.thorough_every
             self._since_detect = 0
             self._lost = False
 
@@ -135,14 +145,17 @@ class FaceTracker:
         )
 
     def _detect(
-        self, image: np.ndarray, tracked_boxes: list[tuple[float, float, float, float]]
+        self,
+        image: np.ndarray,
+        tracked_boxes: list[tuple[float, float, float, float]],
+        thorough: bool = True,
     ) -> list[tuple[_Track, Fit]]:
         room = self.options.max_faces - len(self._tracks)
         if room <= 0:
             return []
         boxes = np.asarray(tracked_boxes, dtype=np.float32).reshape(-1, 4)
         new: list[tuple[_Track, Fit]] = []
-        for seed in self.backend.detect(image):
+        for seed in self.backend.detect(image, thorough):
             if len(new) >= room:
                 break
             box = np.asarray(seed.box, dtype=np.float32)

@@ -148,3 +148,32 @@ def test_small_face_is_tracked(astronaut, tracker_factory):
         frame = scene(1280, 720, [(astronaut, (903.0 + 2 * k, 391.0), 60.0, 0.0)])
         [face] = tracker.update(frame)
         assert np.linalg.norm(centre(face.box) - [903 + 2 * k, 391]) < 12
+
+
+def test_small_faces_are_searched_for_on_every_nth_detection_while_tracking(
+    astronaut, cameraman, tracker_factory
+):
+    """While a face is followed, one detection pass in ``thorough_every`` tiles the frame for
+    small faces; the others look for large faces only. A small face that enters is found by
+    the next thorough pass, and a lost face makes the next pass thorough."""
+    tracker = tracker_factory(detect_every=2, thorough_every=3)
+    passes: list[bool] = []
+    detect = tracker.backend.detect
+
+    def spy(image, thorough=True):
+        passes.append(thorough)
+        return detect(image, thorough)
+
+    tracker.backend.detect = spy
+    one = scene(1280, 720, [(astronaut, (400.0, 360.0), 220.0, 0.0)])
+    two = scene(1280, 720, [(astronaut, (400.0, 360.0), 220.0, 0.0),
+                            (cameraman, (1000.0, 300.0), 70.0, 0.0)])  # fmt: skip
+    assert len(tracker.update(one)) == 1  # no face yet: thorough
+    counts = [len(tracker.update(two)) for _ in range(12)]
+    assert passes[:7] == [True, False, False, True, False, False, True]
+    first_thorough_with_two = 2 * 3  # frame of the second thorough pass after the first
+    assert counts[first_thorough_with_two - 1] == 2  # the small face, found by tiling
+    assert counts[0] == 1  # not by the quick passes before it
+    assert tracker.update(background(1280, 720)) == []  # both lost
+    tracker.update(two)
+    assert passes[-1] is True

@@ -35,7 +35,7 @@ import opentimelineio as otio
 
 import lipsync
 from lipsync.core.errors import InputError, LipsyncError
-from lipsync.core.media import EncodeOptions, MediaInfo, check_output_path, probe
+from lipsync.core.media import EncodeOptions, MediaInfo, check_output_path, make_folder, probe
 from lipsync.core.media.excerpt import (
     FrameRange,
     check_frame_count,
@@ -111,13 +111,7 @@ def render_timeline(
     source, output = Path(source), Path(output)
     check_output_path(output, [source])
     media_dir = Path(options.media_dir or output.parent / DEFAULT_MEDIA_DIR).absolute()
-    try:
-        media_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise InputError(
-            f"The media folder '{media_dir}' cannot be created ({e.strerror}): give another "
-            "--media-dir."
-        ) from e
+    make_folder(media_dir, "the media folder", "--media-dir")
     loaded = read_timeline(source, extract_dir=media_dir)
     job = _Job(options, media_dir, loaded.base_dir, on_progress or (lambda s, d, t: None))
     warnings = list(loaded.warnings)

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from lipsync.core.constants import TEMP_PREFIX
-from lipsync.core.errors import InputError, OutputError
-from lipsync.core.media import write_text
+from lipsync.core.errors import InputError
+from lipsync.core.media import make_folder, write_text
 
 STATE_VERSION = 1
 
@@ -57,16 +57,8 @@ class WorkDir:
     """The batch work directory (see the module note)."""
 
     def __init__(self, root: str | Path) -> None:
-        self.root = Path(root)
-        if self.root.exists() and not self.root.is_dir():
-            raise OutputError(f"The batch work directory '{self.root}' is a file: give a folder.")
-        try:
-            (self.root / "jobs").mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise OutputError(
-                f"The batch work directory '{self.root}' cannot be created ({e.strerror}): "
-                "choose another with --work-dir."
-            ) from e
+        self.root = make_folder(root, "the batch work directory", "--work-dir")
+        make_folder(self.root / "jobs", "the batch work directory", "--work-dir")
 
     def job(self, job_id: str) -> Path:
         return self.root / "jobs" / _safe(job_id)

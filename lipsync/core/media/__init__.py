@@ -5,7 +5,7 @@ Frames are ``uint8 (H, W, 3)`` RGB, upright; audio is ``float32`` at a named rat
 
 from __future__ import annotations
 
-from lipsync.core.media.atomic import atomic_output, check_output_path, write_text
+from lipsync.core.media.atomic import atomic_output, check_output_path, make_folder, write_text
 from lipsync.core.media.audio import iter_audio, load_audio, save_audio
 from lipsync.core.media.container import check_input_path
 from lipsync.core.media.probe import (
@@ -36,6 +36,7 @@ __all__ = [
     "iter_audio",
     "iter_frames",
     "load_audio",
+    "make_folder",
     "new_video_info",
     "open_video",
     "probe",

@@ -86,3 +86,19 @@ def write_text(dest: PathLike, text: str, inputs: Iterable[PathLike] = ()) -> Pa
     with atomic_output(dest, inputs) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(dest)
+
+
+def make_folder(path: PathLike, what: str, option: str) -> Path:
+    """Create the folder ``path`` (with its parents) unless it exists; one sentence naming
+    ``what`` it is ("the work directory") and the ``option`` that chooses another otherwise."""
+    p = Path(path)
+    name = f"{what[:1].upper()}{what[1:]} '{p}'"
+    if p.exists() and not p.is_dir():
+        raise OutputError(f"{name} is a file: give a folder with {option}.")
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(
+            f"{name} cannot be created ({e.strerror}): choose another with {option}."
+        ) from e
+    return p

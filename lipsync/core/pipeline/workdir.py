@@ -23,8 +23,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from lipsync.core.errors import InputError, OutputError
-from lipsync.core.media import write_text
+from lipsync.core.errors import InputError
+from lipsync.core.media import make_folder, write_text
 
 FORMAT_VERSION = 1
 
@@ -43,18 +43,8 @@ class WorkDir:
     """A folder of cached stage results (see the module docstring)."""
 
     def __init__(self, root: str | Path) -> None:
-        self.root = Path(root)
-        if self.root.exists() and not self.root.is_dir():
-            raise OutputError(
-                f"The work directory '{self.root}' is a file: give a folder with --workdir."
-            )
-        try:
-            (self.root / "lines").mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise OutputError(
-                f"The work directory '{self.root}' cannot be created ({e.strerror}): "
-                "choose another with --workdir."
-            ) from e
+        self.root = make_folder(root, "the work directory", "--workdir")
+        make_folder(self.root / "lines", "the work directory", "--workdir")
 
     def path(self, name: str) -> Path:
         return self.root / name

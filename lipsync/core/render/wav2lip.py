@@ -30,6 +30,7 @@ from lipsync.core.models.wav2lip_audio import SAMPLE_RATE, mel_window, melspectr
 from lipsync.core.models.wav2lip_session import Wav2LipSession, open_wav2lip
 from lipsync.core.render.appearance import TrackAppearance
 from lipsync.core.render.registry import RenderJob
+from lipsync.core.render.warp import check_frame
 from lipsync.core.render.wav2lip_paste import (
     BOUNDS_MARGIN,
     MIN_SIDE,
@@ -46,15 +47,6 @@ from lipsync.core.render.wav2lip_paste import (
 from lipsync.core.types import FaceObservation
 
 logger = logging.getLogger("lipsync")
-
-
-def _check_image(image: np.ndarray) -> None:
-    if not isinstance(image, np.ndarray) or image.ndim != 3 or image.shape[2] != 3:
-        raise InputError(
-            f"A frame must be an RGB array (H, W, 3), got shape {np.shape(image)}: convert it."
-        )
-    if image.dtype != np.uint8:
-        raise InputError(f"A frame must be uint8, got {image.dtype}: convert it.")
 
 
 def _resample(speech: np.ndarray, rate: int) -> np.ndarray:
@@ -117,7 +109,7 @@ class Wav2LipRenderer:
         results: list[np.ndarray | None] = [None] * len(jobs)
         todo: list[tuple[int, CropBox, np.ndarray]] = []
         for k, job in enumerate(jobs):
-            _check_image(job.image)
+            check_frame(job.image)
             strength = float(np.clip(job.strength, 0.0, 1.0))
             scale = face_scale(job.face)
             side = self._sides(job.face.track_id, job.index, SIDE_PER_SCALE * scale)

@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+import av
+
 from lipsync.core.errors import InputError, NoStreamError
 from lipsync.core.media import (
     VideoStreamInfo,
@@ -117,7 +119,7 @@ class LipSyncEngine:
             )
             warnings: list[str] = []
             with writer:
-                for out in stream.run(prefetch(decoded_frames(reader))):
+                for out in stream.run(prefetch(decoded_frames(reader.iter_decoded(), reader.info))):
                     write_out(writer, out, reader.info)
                 if stream.frames == 0:
                     raise InputError(f"The video '{video}' has no frames that can be decoded.")
@@ -170,11 +172,13 @@ class LipSyncEngine:
         return curve, (speech.samples, speech.sample_rate)
 
 
-def decoded_frames(reader) -> Iterator[InFrame]:
-    """The frames of an open :class:`~lipsync.core.media.VideoReader` as :class:`InFrame`."""
-    info = reader.info
+def decoded_frames(
+    frames: Iterable[tuple[int, av.VideoFrame]], info: VideoStreamInfo
+) -> Iterator[InFrame]:
+    """``(index, frame)`` pairs decoded from a stream described by ``info`` (a file's
+    ``VideoReader.iter_decoded()``, a NUT pipe) as :class:`InFrame`, timed by their pts."""
     step = 1 / float(info.fps) if info.fps else 0.04
-    for index, frame in reader.iter_decoded():
+    for index, frame in frames:
         pts = frame.pts
         time = float(pts * info.time_base) if pts is not None else index * step
         yield InFrame(index, frame, time, pts)

@@ -59,7 +59,7 @@ def run_stream(clip, speech, renderer=None, **options):
         held = []
 
         def source():
-            for item in decoded_frames(reader):
+            for item in decoded_frames(reader.iter_decoded(), reader.info):
                 pulled[0] += 1
                 yield item
 

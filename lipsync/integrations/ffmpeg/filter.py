@@ -22,6 +22,7 @@ from lipsync.core.engine import (
     LipSyncEngine,
     ProgressCallback,
     SyncOptions,
+    decoded_frames,
     no_face_message,
 )
 from lipsync.core.errors import InputError
@@ -116,7 +117,7 @@ def _run_nut(
         stream, frames = stream_with_own_audio(engine, reader, writer, on_progress)
     else:
         stream = engine.open_stream(info, audio, on_progress)
-        frames = prefetch(_nut_frames(reader))
+        frames = prefetch(decoded_frames(reader, reader.info))
     try:
         with whole_frames() as writing:
             for out in stream.run(frames):
@@ -176,13 +177,6 @@ def with_matrix(info: VideoStreamInfo, colorspace: str | None) -> VideoStreamInf
         known = ", ".join(MATRICES)
         raise InputError(f"Unknown colour space '{colorspace}': choose one of {known}.") from None
     return dataclasses.replace(info, colorspace=value)
-
-
-def _nut_frames(reader):
-    tb = reader.info.time_base
-    for index, frame in reader:
-        time = float(frame.pts * tb) if frame.pts is not None else None
-        yield InFrame(index, frame, time, frame.pts)
 
 
 def _finish(stream, error) -> FilterResult:

@@ -12,7 +12,13 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from lipsync.core.engine import InFrame, LipSyncEngine, ProgressCallback, SyncStream
+from lipsync.core.engine import (
+    InFrame,
+    LipSyncEngine,
+    ProgressCallback,
+    SyncStream,
+    decoded_frames,
+)
 from lipsync.core.errors import InputError, NoStreamError
 from lipsync.core.media.nutpipe import NutReader, NutWriter, audio_decoder, decode_audio_packet
 from lipsync.core.speech import parameters as SP
@@ -84,12 +90,10 @@ def stream_with_own_audio(
     stream = SyncStream(engine.renderer, engine.options, reader.info, curve, None, on_progress)
 
     def frames() -> Iterator[InFrame]:
-        tb = reader.info.time_base
-        for index, frame in reader:
-            time = float(frame.pts * tb) if frame.pts is not None else index / fps
+        for item in decoded_frames(reader, reader.info):
             if curve.video_start is None:
-                curve.video_start = time
-            yield InFrame(index, frame, time, frame.pts)
+                curve.video_start = item.time
+            yield item
         if curve.audio_start is None:
             curve.audio_start = curve.video_start or 0.0
         curve.curve.finish()

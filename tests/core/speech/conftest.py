@@ -17,8 +17,8 @@ import pytest
 
 from lipsync.core.speech.espeak import Synthesis
 from lipsync.core.speech.phone_events import events_from_json, events_to_segments
+from lipsync.core.speech.scoring import bilabial_recall, closure_precision, open_correlation
 from lipsync.core.speech.track import analyse_speech
-from lipsync.core.speech.visemes import is_bilabial
 from lipsync.core.types import MouthTrack, PhoneSegment
 
 FPS = 25.0
@@ -77,36 +77,6 @@ def utterance(lang: str) -> Utterance:
     syn = fresh_synthesize(text, lang, voice)
     ref = analyse_speech(syn.samples, syn.sample_rate, FPS, espeak_events=syn.events)
     return Utterance(lang, text, syn, events_to_segments(syn.events), ref)
-
-
-def bilabial_recall(track: MouthTrack, truth: tuple[PhoneSegment, ...]) -> float:
-    """Share of true /p b m/ with a closed-lip frame (closure >= 0.5) within one frame of it."""
-    bilabials = [s for s in truth if is_bilabial(s.label)]
-    assert bilabials, "the test sentence must contain bilabials"
-    closed = track.times[track.param("closure") >= 0.5]
-    frame = 1.0 / track.fps + 1e-9
-    hits = sum(bool(((closed >= s.start - frame) & (closed <= s.end + frame)).any())
-               for s in bilabials)  # fmt: skip
-    return hits / len(bilabials)
-
-
-def closure_precision(track: MouthTrack, truth: tuple[PhoneSegment, ...]) -> float:
-    """Share of closed-lip frames that lie within one frame of a true /p b m/."""
-    bilabials = [s for s in truth if is_bilabial(s.label)]
-    closed = track.times[track.param("closure") >= 0.5]
-    if closed.shape[0] == 0:
-        return 0.0
-    frame = 1.0 / track.fps + 1e-9
-    near = np.zeros(closed.shape[0], dtype=bool)
-    for s in bilabials:
-        near |= (closed >= s.start - frame) & (closed <= s.end + frame)
-    return float(near.mean())
-
-
-def open_correlation(track: MouthTrack, reference: MouthTrack) -> float:
-    """Pearson r between the two tracks' ``open`` (same frame grid)."""
-    n = min(len(track), len(reference))
-    return float(np.corrcoef(track.param("open")[:n], reference.param("open")[:n])[0, 1])
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,72 @@
+"""The spectral cue that recovers bilabials the phone loop heard as /V F TH DH/."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lipsync.core.speech import parameters as P
+from lipsync.core.speech.labial import BILABIAL_LABEL, recover_bilabials, spectral_centroid
+from lipsync.core.types import PhoneSegment
+
+RATE = P.ANALYSIS_RATE
+
+
+def _tone(hz: float, seconds: float) -> np.ndarray:
+    t = np.arange(round(seconds * RATE)) / RATE
+    return (0.3 * np.sin(2 * np.pi * hz * t)).astype(np.float32)
+
+
+def _hiss(seconds: float) -> np.ndarray:
+    """Frication-like noise: white noise with its low frequencies removed (first difference)."""
+    noise = np.random.default_rng(0).standard_normal(round(seconds * RATE) + 1)
+    return (0.1 * np.diff(noise)).astype(np.float32)
+
+
+def test_centroid_follows_where_the_energy_is():
+    assert spectral_centroid(_tone(300.0, 0.1), 0.0, 0.1) == pytest.approx(300.0, rel=0.05)
+    assert spectral_centroid(_hiss(0.1), 0.0, 0.1) > 4000.0
+
+
+def test_centroid_of_nothing_is_zero():
+    assert spectral_centroid(np.zeros(1600, np.float32), 0.0, 0.1) == 0.0
+    assert spectral_centroid(_tone(300.0, 0.1), 0.05, 0.0505) == 0.0  # 8 samples
+    assert spectral_centroid(_tone(300.0, 0.1), 0.2, 0.3) == 0.0  # past the end
+
+
+def _speech_with(middle: np.ndarray) -> np.ndarray:
+    vowel = _tone(700.0, 0.1)
+    return np.concatenate([vowel, middle, vowel])
+
+
+def _segments(label: str, after: str = "AA") -> list[PhoneSegment]:
+    return [
+        PhoneSegment("AA", 0.0, 0.1, 0.9, "audio"),
+        PhoneSegment(label, 0.1, 0.16, 0.9, "audio"),
+        PhoneSegment(after, 0.16, 0.26, 0.9, "audio"),
+    ]
+
+
+@pytest.mark.parametrize("label", sorted(P.LABIAL_AMBIGUOUS))
+def test_a_low_front_consonant_before_speech_becomes_a_bilabial(label):
+    audio = _speech_with(_tone(250.0, 0.06))  # murmur-like: all energy low
+    out = recover_bilabials(_segments(label), audio)
+    assert [s.label for s in out] == ["AA", BILABIAL_LABEL, "AA"]
+    assert (out[1].start, out[1].end, out[1].confidence) == (0.1, 0.16, 0.9)
+
+
+def test_a_fricative_keeps_its_label():
+    out = recover_bilabials(_segments("F"), _speech_with(_hiss(0.06)))
+    assert [s.label for s in out] == ["AA", "F", "AA"]
+
+
+def test_before_a_pause_or_at_the_end_nothing_changes():
+    audio = _speech_with(_tone(250.0, 0.06))
+    assert [s.label for s in recover_bilabials(_segments("V", after="_"), audio)][1] == "V"
+    assert [s.label for s in recover_bilabials(_segments("V")[:2], audio)][1] == "V"
+
+
+@pytest.mark.parametrize("label", ["T", "K", "S", "AA", "_"])
+def test_other_phones_are_left_alone(label):
+    audio = _speech_with(_tone(250.0, 0.06))
+    assert recover_bilabials(_segments(label), audio)[1].label == label

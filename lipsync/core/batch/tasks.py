@@ -5,7 +5,9 @@ an outcome the driver can act on instead of an exception crossing a process boun
     translate  the translation pipeline's dub of one (video, language)
     plan       where to cut the video into chunks
     chunk      one chunk rendered (see :mod:`.chunk`)
-    join       the chunk renders joined into the output (see :mod:`.join`)
+    join       the chunk renders joined into the output (see :mod:`.join`); the renders are
+               deleted once the job's done-marker is written (their markers stay: a chunk
+               whose render is gone is rendered again if the output is ever needed again)
 """
 
 from __future__ import annotations
@@ -124,6 +126,8 @@ def join_task(p: dict[str, Any]) -> dict[str, Any]:
 
     result = join_chunks(p)
     write_json(Path(p["marker"]), {"key": p["key"], **result})
+    for render in p["renders"]:  # lossless, so large; a later run re-renders them if needed
+        Path(render).unlink(missing_ok=True)
     return result
 
 

@@ -21,6 +21,7 @@ import pytest
 from mediatools import psnr
 
 from lipsync.core.batch import BatchOptions, load_job_file, run_batch
+from lipsync.core.batch.jobfile import WORK_DIR_NAME
 from lipsync.core.batch.pools import LocalPool
 from lipsync.core.batch.tasks import CRASH_ENV
 from lipsync.core.media import iter_frames, load_audio
@@ -68,6 +69,9 @@ def test_chunks_join_frame_exactly(chunked, single, single_frames):
         assert after.first == before.last + 1  # no frame twice, none missing
         assert after.lead == 50  # the 2 s lead-in at 25 fps
     assert_same_timing_and_sound(out, single)
+    work = Path(out).parent / WORK_DIR_NAME
+    assert len(list(work.rglob("chunks/*.json"))) == 3
+    assert not list(work.rglob("*.mp4"))  # the lossless chunk renders are gone once joined
     src, expected, (x0, y0, x1, y1) = single_frames
     assert job.frames == len(expected) == chunks[-1].last + 1
     got = frames(out)

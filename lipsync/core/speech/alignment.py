@@ -25,8 +25,8 @@ from lipsync.core.errors import InputError, ProcessingError
 from lipsync.core.speech import parameters as P
 from lipsync.core.speech.phonesets import SILENCE, ipa_to_arpabet, is_silence
 from lipsync.core.speech.sphinx import (
-    FRAME_SECONDS,
     decoder_settings,
+    frame_time,
     model_file,
     pocketsphinx,
     recogniser_pcm,
@@ -162,7 +162,7 @@ def _label_segments(
 
 
 def _seg(label: str, start_frame: int, end_frame: int) -> PhoneSegment:
-    return PhoneSegment(label, start_frame * FRAME_SECONDS, end_frame * FRAME_SECONDS, 1.0, SOURCE)
+    return PhoneSegment(label, frame_time(start_frame), frame_time(end_frame), 1.0, SOURCE)
 
 
 def align(samples: np.ndarray, text: str, lang: str | None = None) -> tuple[PhoneSegment, ...]:

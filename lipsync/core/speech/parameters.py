@@ -65,6 +65,12 @@ ENERGY_SMOOTH_SECONDS = 0.03  # s; moving-average length of the loudness envelop
 RECOGNISER_FLOOR_BELOW_PEAK_DB = 30.0  # dB; noise RMS this far below the clip's loud frames
 #                                      # (PEAK_PERCENTILE of 10 ms frame energies)
 RECOGNISER_FLOOR_SEED = 0  # seed of the noise floor (deterministic output)
+RECOGNISER_DELAY_SECONDS = 0.025  # s; added to every phone boundary both recognisers report.
+#   Their frame times run early against where the phones are heard: on the 22 held-out
+#   sentences of bench/speech_accuracy.py (espeak-ng's own events as truth), 0 / 15 / 25 / 35 ms
+#   gave audio-only r of ``open`` 0.52 / 0.60 / 0.61 / 0.61 and closure precision 0.58 / 0.65 /
+#   0.65 / 0.63 (recall 81-83 % throughout); aligned r 0.89 / 0.93 / 0.92 / 0.88, precision
+#   0.81 / 0.88 / 0.91 / 0.90, recall 100 / 99 / 99 / 99 % (one Italian /p/ after a pause).
 # Speed: pocketsphinx's cost is almost all Gaussian scoring (ptm_mgau_frame_eval), so the
 # search beams barely matter; scoring every other frame (-ds 2) and the 2 best Gaussians per
 # codebook (-topn 2, default 4) cut it about 2x. With the noise floor, alignment keeps 100 %

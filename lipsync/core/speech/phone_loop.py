@@ -26,8 +26,8 @@ from lipsync.core.speech.acoustics import Acoustics
 from lipsync.core.speech.labial import recover_bilabials
 from lipsync.core.speech.phonesets import SILENCE, is_silence
 from lipsync.core.speech.sphinx import (
-    FRAME_SECONDS,
     decoder_settings,
+    frame_time,
     pocketsphinx,
     recogniser_pcm,
     shared,
@@ -78,9 +78,7 @@ def recognise(samples: np.ndarray) -> list[PhoneSegment]:
         label = SILENCE if is_silence(word) else word
         confidence = float(np.clip(ascore, 0.0, 1.0)) if np.isfinite(ascore) else 0.5
         segments.append(
-            PhoneSegment(
-                label, start * FRAME_SECONDS, (end + 1) * FRAME_SECONDS, confidence, SOURCE
-            )
+            PhoneSegment(label, frame_time(start), frame_time(end + 1), confidence, SOURCE)
         )
     return segments
 

@@ -18,6 +18,15 @@ from lipsync.core.speech import parameters as P
 
 FRAME_SECONDS = 0.01  # s; pocketsphinx frame period (its -frate is 100 frames/s)
 
+
+def frame_time(frame: int) -> float:
+    """Seconds of the boundary before pocketsphinx frame ``frame``, as heard: its frame times
+    run early against where the phones are (see
+    :data:`~.parameters.RECOGNISER_DELAY_SECONDS`), so every boundary but the start of the
+    audio moves later by that much."""
+    return 0.0 if frame <= 0 else frame * FRAME_SECONDS + P.RECOGNISER_DELAY_SECONDS
+
+
 T = TypeVar("T")
 _SHARED: dict[Callable[[], object], object] = {}
 _SHARED_LOCK = threading.Lock()

@@ -1,4 +1,4 @@
-"""Bilabials the phone loop hears as other front consonants, found again by their spectrum.
+"""Bilabials the phone loop misses, found again by their spectrum.
 
 pocketsphinx's free phone loop places lip and teeth consonants poorly: on espeak-ng speech in
 four languages it heard 28 of 34 /p/ as /TH/, /F/ or /DH/ (the weak, diffuse burst of a /p/
@@ -11,6 +11,11 @@ spread up to 8 kHz; a bilabial's closure, burst and nasal murmur put nearly all 
 whose power spectrum has its centroid below :data:`~.parameters.LABIAL_CENTROID_HZ` is taken
 for a bilabial, unless a pause follows it (phrase-final breath and fade-outs are low too, and a
 bilabial closure is made to release into speech).
+
+A phrase that starts with closed lips (/m b p/ after a pause) is often heard by the loop as a
+vowel or a glide. Its head is then low in frequency and clearly quieter than the vowel it opens
+into, where a vowel starts at full strength and /s t k/ start high: such a head becomes a
+bilabial too (:func:`close_onsets`).
 
 Pure computation: float32 (n,) audio at :data:`~.parameters.ANALYSIS_RATE` and segments in,
 segments out.
@@ -64,4 +69,73 @@ def recover_bilabials(
         ):
             seg = PhoneSegment(BILABIAL_LABEL, seg.start, seg.end, seg.confidence, seg.source)
         out.append(seg)
+    return tuple(out)
+
+
+def _energy_db(samples: np.ndarray, start: float, end: float) -> float:
+    rate = P.ANALYSIS_RATE
+    chunk = np.asarray(samples[max(0, round(start * rate)) : max(0, round(end * rate))],
+                       dtype=np.float64)  # fmt: skip
+    if chunk.shape[0] == 0:
+        return -120.0
+    return float(10.0 * np.log10(np.mean(chunk * chunk) + 1e-12))
+
+
+def phrase_onsets(speech: np.ndarray, times: np.ndarray) -> list[float]:
+    """Times (s) where phrases start: the first speech frame of ``speech`` (bool (M,), one per
+    frame at ``times``), and every later one after at least
+    :data:`~.parameters.ONSET_PAUSE_SECONDS` of pause."""
+    mask = np.asarray(speech, dtype=bool)
+    previous = np.concatenate([[False], mask[:-1]])
+    following = np.concatenate([mask[1:], [False]])
+    starts, ends = np.flatnonzero(mask & ~previous), np.flatnonzero(mask & ~following)
+    pause = round(P.ONSET_PAUSE_SECONDS / P.HOP_SECONDS)
+    return [
+        float(times[k])
+        for n, k in enumerate(starts)
+        if n == 0 or k - ends[n - 1] - 1 >= pause  # ends[n - 1]: the end of the run before
+    ]
+
+
+def is_bilabial_onset(samples: np.ndarray, onset: float) -> bool:
+    """Whether speech starting at ``onset`` (s) starts with lips closed: its first
+    :data:`~.parameters.ONSET_SECONDS` are low in frequency (a nasal murmur or a labial burst)
+    and at least :data:`~.parameters.ONSET_RISE_DB` quieter than what follows (the vowel the
+    lips open into); a vowel starts at full strength, an /s t k/ starts high."""
+    head = onset + P.ONSET_SECONDS
+    centroid = spectral_centroid(samples, onset, head)
+    if not 0.0 < centroid < P.LABIAL_CENTROID_HZ:
+        return False
+    rise = _energy_db(samples, head, head + P.ONSET_FOLLOW_SECONDS)
+    return rise - _energy_db(samples, onset, head) >= P.ONSET_RISE_DB
+
+
+def close_onsets(
+    segments: Sequence[PhoneSegment], samples: np.ndarray, onsets: Sequence[float]
+) -> tuple[PhoneSegment, ...]:
+    """``segments`` with a bilabial over the first :data:`~.parameters.ONSET_SECONDS` of each
+    phrase onset in ``onsets`` that :func:`is_bilabial_onset` and that has no bilabial yet
+    within :data:`~.parameters.ONSET_SECONDS` of it (the segments it overlaps are trimmed)."""
+    out = list(segments)
+    for onset in onsets:
+        end = onset + P.ONSET_SECONDS
+        near = any(
+            s.label == BILABIAL_LABEL or s.label in ("P", "M")
+            for s in out
+            if s.end > onset - P.ONSET_SECONDS and s.start < end + P.ONSET_SECONDS
+        )
+        if near or not is_bilabial_onset(samples, onset):
+            continue
+        source = out[0].source if out else ""
+        trimmed: list[PhoneSegment] = []
+        for s in out:
+            if s.end <= onset or s.start >= end:
+                trimmed.append(s)
+                continue
+            if s.start < onset:
+                trimmed.append(PhoneSegment(s.label, s.start, onset, s.confidence, s.source))
+            if s.end > end:
+                trimmed.append(PhoneSegment(s.label, end, s.end, s.confidence, s.source))
+        trimmed.append(PhoneSegment(BILABIAL_LABEL, onset, end, 0.5, source))
+        out = sorted(trimmed, key=lambda s: (s.start, s.end))
     return tuple(out)

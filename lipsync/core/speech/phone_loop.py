@@ -9,9 +9,9 @@ language: in other languages it finds the nearest English phones, which is what 
 
 The recognised phones are cleaned with the acoustic measures of :mod:`~.acoustics`: phones
 lying mostly in detected silence become pauses, and speech the recogniser called silence is
-kept as speech. Bilabials it heard as /V F TH DH/ are recovered by their spectrum
-(:mod:`~.labial`). Phone confidence is the decoder's posterior-like acoustic score, mapped to
-0..1.
+kept as speech. Bilabials it heard as /V F TH DH/ are recovered by their spectrum, as are
+closed lips at the start of a phrase (:mod:`~.labial`). Phone confidence is the decoder's
+posterior-like acoustic score, mapped to 0..1.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import numpy as np
 from lipsync.core.errors import ProcessingError
 from lipsync.core.speech import parameters as P
 from lipsync.core.speech.acoustics import Acoustics
-from lipsync.core.speech.labial import recover_bilabials
+from lipsync.core.speech.labial import close_onsets, phrase_onsets, recover_bilabials
 from lipsync.core.speech.phonesets import SILENCE, is_silence
 from lipsync.core.speech.sphinx import (
     decoder_settings,
@@ -104,4 +104,5 @@ def recognise_phones(samples: np.ndarray, acoustics: Acoustics) -> tuple[PhoneSe
     """Phone segments of float32 (n,) mono 16 kHz audio without a transcript (see module)."""
     if not acoustics.speech.any():
         return ()
-    return recover_bilabials(clean(recognise(samples), acoustics), samples)
+    phones = recover_bilabials(clean(recognise(samples), acoustics), samples)
+    return close_onsets(phones, samples, phrase_onsets(acoustics.speech, acoustics.times))

@@ -56,9 +56,9 @@ def test_alignment_of_sentences_that_once_failed(truth, lang, text):
 
 @pytest.mark.parametrize("lang", ["en", "es", "de", "fr"])
 def test_audio_only_meets_acceptance(truth, lang):
-    """No transcript: the phone loop plus the spectral bilabial cue (en/es/de/fr today: recall
-    0.93/0.93/0.88/0.85, r 0.69/0.60/0.73/0.60; was 0.57/0.86/0.75/0.46 and 0.62/0.73/0.65/0.42
-    before the cue and the recognisers' timing correction)."""
+    """No transcript: the phone loop plus the spectral bilabial cues (en/es/de/fr today: recall
+    0.96/1.00/0.88/0.85, r 0.70/0.64/0.73/0.60; was 0.57/0.86/0.75/0.46 and 0.62/0.73/0.65/0.42
+    before the cues and the recognisers' timing correction)."""
     u = truth.utterance(lang)
     syn = u.synthesis
     track = analyse_speech(syn.samples, syn.sample_rate, truth.FPS)
@@ -70,7 +70,7 @@ def test_audio_only_meets_acceptance(truth, lang):
 @pytest.mark.parametrize("lang", ["en", "es", "de", "fr"])
 def test_audio_only_closures_are_mostly_real(truth, lang):
     """Closures recovered from ambiguous /V F TH DH/ cost some precision (en/es/de/fr today:
-    0.74/0.56/0.78/0.72 of closed frames lie within a frame of a true /p b m/), not most of it."""
+    0.75/0.58/0.78/0.73 of closed frames lie within a frame of a true /p b m/), not most of it."""
     u = truth.utterance(lang)
     syn = u.synthesis
     track = analyse_speech(syn.samples, syn.sample_rate, truth.FPS)

@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from lipsync.core.speech import parameters as P
-from lipsync.core.speech.labial import BILABIAL_LABEL, recover_bilabials, spectral_centroid
+from lipsync.core.speech.labial import (
+    BILABIAL_LABEL,
+    close_onsets,
+    is_bilabial_onset,
+    phrase_onsets,
+    recover_bilabials,
+    spectral_centroid,
+)
 from lipsync.core.types import PhoneSegment
 
 RATE = P.ANALYSIS_RATE
@@ -70,3 +77,51 @@ def test_before_a_pause_or_at_the_end_nothing_changes():
 def test_other_phones_are_left_alone(label):
     audio = _speech_with(_tone(250.0, 0.06))
     assert recover_bilabials(_segments(label), audio)[1].label == label
+
+
+def test_phrase_onsets_are_the_start_and_starts_after_real_pauses():
+    times = np.arange(40) * P.HOP_SECONDS
+    speech = np.zeros(40, dtype=bool)
+    speech[2:10] = True  # the first phrase, whatever came before
+    speech[12:20] = True  # after a 20 ms gap: the same phrase
+    speech[30:40] = True  # after 100 ms of pause: a new phrase
+    assert phrase_onsets(speech, times) == pytest.approx([0.02, 0.30])
+    assert phrase_onsets(np.zeros(5, dtype=bool), times[:5]) == []
+
+
+def _phrase(head: np.ndarray) -> np.ndarray:
+    """Silence, a 40 ms head, then a loud vowel."""
+    return np.concatenate([np.zeros(1600, np.float32), head, 3 * _tone(700.0, 0.2)])
+
+
+def test_a_quiet_low_head_is_closed_lips():
+    assert is_bilabial_onset(_phrase(0.3 * _tone(250.0, 0.04)), 0.1)  # a murmur, 19 dB down
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        pytest.param(3 * _tone(700.0, 0.04), id="vowel at full strength"),
+        pytest.param(_hiss(0.04), id="frication"),
+        pytest.param(np.zeros(640, np.float32), id="nothing"),
+    ],
+)
+def test_other_phrase_starts_are_not(head):
+    assert not is_bilabial_onset(_phrase(head), 0.1)
+
+
+def test_close_onsets_inserts_a_bilabial_over_the_head():
+    audio = _phrase(0.3 * _tone(250.0, 0.04))
+    segments = [
+        PhoneSegment("_", 0.0, 0.11, 1.0, "audio"),
+        PhoneSegment("W", 0.11, 0.16, 0.8, "audio"),
+        PhoneSegment("AA", 0.16, 0.34, 0.9, "audio"),
+    ]
+    out = close_onsets(segments, audio, [0.1])
+    assert [(s.label, round(s.start, 3), round(s.end, 3)) for s in out] == [
+        ("_", 0.0, 0.1),
+        (BILABIAL_LABEL, 0.1, 0.14),
+        ("W", 0.14, 0.16),
+        ("AA", 0.16, 0.34),
+    ]
+    assert close_onsets(out, audio, [0.1]) == out  # a bilabial there already: unchanged

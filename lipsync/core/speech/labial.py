@@ -29,6 +29,7 @@ import numpy as np
 
 from lipsync.core.speech import parameters as P
 from lipsync.core.speech.phonesets import is_silence
+from lipsync.core.speech.visemes import is_bilabial
 from lipsync.core.types import PhoneSegment
 
 #: The label a recovered bilabial gets (ARPAbet, like the rest of the phone loop's output).
@@ -120,7 +121,7 @@ def close_onsets(
     for onset in onsets:
         end = onset + P.ONSET_SECONDS
         near = any(
-            s.label == BILABIAL_LABEL or s.label in ("P", "M")
+            is_bilabial(s.label)
             for s in out
             if s.end > onset - P.ONSET_SECONDS and s.start < end + P.ONSET_SECONDS
         )

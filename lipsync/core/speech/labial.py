@@ -38,19 +38,24 @@ BILABIAL_LABEL = "B"
 _MIN_SAMPLES = 32  # shorter stretches have no meaningful spectrum
 
 
+def _stretch(samples: np.ndarray, start: float, end: float) -> np.ndarray:
+    """float64 copy of ``samples`` from ``start`` to ``end`` seconds (clipped to the audio)."""
+    rate = P.ANALYSIS_RATE
+    return np.asarray(samples[max(0, round(start * rate)) : max(0, round(end * rate))],
+                      dtype=np.float64)  # fmt: skip
+
+
 def spectral_centroid(samples: np.ndarray, start: float, end: float) -> float:
     """Centroid in Hz of the Hann-windowed power spectrum of ``samples[start:end]`` (seconds);
     0.0 for a stretch too short or silent to measure."""
-    rate = P.ANALYSIS_RATE
-    chunk = np.asarray(samples[max(0, round(start * rate)) : max(0, round(end * rate))],
-                       dtype=np.float64)  # fmt: skip
+    chunk = _stretch(samples, start, end)
     if chunk.shape[0] < _MIN_SAMPLES:
         return 0.0
     power = np.abs(np.fft.rfft(chunk * np.hanning(chunk.shape[0]))) ** 2
     total = float(power.sum())
     if total <= 0.0:
         return 0.0
-    freqs = np.fft.rfftfreq(chunk.shape[0], 1.0 / rate)
+    freqs = np.fft.rfftfreq(chunk.shape[0], 1.0 / P.ANALYSIS_RATE)
     return float((power * freqs).sum() / total)
 
 
@@ -74,9 +79,7 @@ def recover_bilabials(
 
 
 def _energy_db(samples: np.ndarray, start: float, end: float) -> float:
-    rate = P.ANALYSIS_RATE
-    chunk = np.asarray(samples[max(0, round(start * rate)) : max(0, round(end * rate))],
-                       dtype=np.float64)  # fmt: skip
+    chunk = _stretch(samples, start, end)
     if chunk.shape[0] == 0:
         return -120.0
     return float(10.0 * np.log10(np.mean(chunk * chunk) + 1e-12))

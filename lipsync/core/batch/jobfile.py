@@ -21,8 +21,9 @@ An input is one ``video`` or every file of a ``directory`` matching ``pattern``.
 (video, language) is one job. ``kind`` ``sync`` (the default when ``dubs`` is given) lip-syncs
 the video to a dub audio file per language: ``dubs`` maps language -> file, or is one template;
 ``translate`` dubs it with the translation pipeline first. Templates may use ``{stem}``,
-``{name}``, ``{ext}``, ``{dir}`` (the video's folder) and ``{lang}``. ``output`` names each
-result inside ``output_dir`` (default ``{stem}_{lang}{ext}``). ``options`` override
+``{name}``, ``{ext}``, ``{dir}`` (the video's folder) and ``{lang}``, nothing else
+(:mod:`~lipsync.core.batch.templates`). ``output`` names each result inside ``output_dir``
+(default ``{stem}_{lang}{ext}``) and may not lead outside it. ``options`` override
 ``defaults``; :data:`OPTION_TYPES` lists them all. Mistakes raise
 :class:`~lipsync.core.errors.InputError` naming the file and the field.
 """
@@ -36,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lipsync.core.batch.templates import TemplateError, fill, output_path, template_fields
 from lipsync.core.errors import InputError, LipsyncError, MissingDependencyError
 from lipsync.core.media import check_input_path
 
@@ -207,7 +209,7 @@ def _input_jobs(item, where, base, output_dir, defaults, fail) -> list[JobSpec]:
     jobs = []
     for video in _videos(item, where, base, fail):
         for lang in languages:
-            fields = _fields(video, lang)
+            fields = template_fields(video, lang)
             dub = None
             if kind == "sync":
                 raw = dubs[lang] if isinstance(dubs, Mapping) else dubs
@@ -217,8 +219,12 @@ def _input_jobs(item, where, base, output_dir, defaults, fail) -> list[JobSpec]:
             if isinstance(subs, str):
                 subs = _fill(subs, fields, f"{where}.options.subtitles", fail)
                 opts["subtitles"] = str(_resolve(base, subs))
-            output = output_dir / _fill(template, fields, f"{where}.output", fail)
-            job = JobSpec(f"{video.stem}.{lang}", kind, str(video), lang, str(output), dub, opts)
+            job_id = f"{video.stem}.{lang}"
+            try:
+                output = output_path(output_dir, template, fields)
+            except TemplateError as e:
+                raise fail(f"{where}.output (job {job_id})", f"{e}.") from e
+            job = JobSpec(job_id, kind, str(video), lang, str(output), dub, opts)
             _check_output(job, where, fail)
             jobs.append(job)
     return jobs
@@ -263,19 +269,11 @@ def _videos(item, where, base, fail) -> list[Path]:
     return videos
 
 
-def _fields(video: Path, lang: str) -> dict[str, str]:
-    return {"stem": video.stem, "name": video.name, "ext": video.suffix, "dir": str(video.parent),
-            "lang": lang}  # fmt: skip
-
-
 def _fill(template: str, fields: dict[str, str], where: str, fail) -> str:
     try:
-        return template.format(**fields)
-    except (KeyError, IndexError, ValueError) as e:
-        raise fail(
-            where, f"the template '{template}' uses an unknown field ({e}): use {{stem}}, "
-            "{name}, {ext}, {dir} or {lang}."
-        ) from e  # fmt: skip
+        return fill(template, fields)
+    except TemplateError as e:
+        raise fail(where, f"{e}.") from e
 
 
 def _options(raw: Any, where: str, base: Path, fail) -> dict[str, Any]:

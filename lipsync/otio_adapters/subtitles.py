@@ -13,6 +13,7 @@ language is given, or read from a file name like ``film.es.srt``.
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,6 +30,8 @@ from lipsync.otio_adapters.conventions import (
 from lipsync.otio_adapters.errors import SrtError
 
 BOM = "\ufeff"
+MAX_LISTED = 4  # overlapping cues named in a warning; the rest are counted
+log = logging.getLogger("lipsync")
 _TIMING = re.compile(
     r"(\d+):(\d{2}):(\d{2})([,.])(\d{3})[ \t]*-->[ \t]*(\d+):(\d{2}):(\d{2})[,.](\d{3})(.*)"
 )
@@ -154,7 +157,38 @@ def parse_srt(
             Cue(start, stop, body_text, g[9], int(number), detect_speaker(body_text), language)
         )
     fmt = SrtFormat(newline, bom, decimal or ",", end, encoding, language)
+    warn_overlaps(cues, where)
     return SrtDocument(tuple(cues), fmt)
+
+
+def warn_overlaps(cues: list[Cue] | tuple[Cue, ...], where: str) -> list[tuple[Cue, Cue]]:
+    """(earlier, later) cue pairs where the later starts before the earlier ends, in time
+    order; when there are any, one logged warning names them by their numbers and times
+    (the cues themselves are kept as they are; dubbing puts them in sequence)."""
+    pairs: list[tuple[Cue, Cue]] = []
+    last: Cue | None = None
+    for cue in sorted(cues, key=lambda c: (c.start, c.end)):
+        if last is not None and cue.start < last.end:
+            pairs.append((last, cue))
+        if last is None or cue.end >= last.end:
+            last = cue
+    if pairs:
+        named = [
+            f"cue {_number(b)} ({_stamp(b.start, '.')}-{_stamp(b.end, '.')}) starts before cue "
+            f"{_number(a)} ends at {_stamp(a.end, '.')}"
+            for a, b in pairs[:MAX_LISTED]
+        ]
+        more = f" and {len(pairs) - MAX_LISTED} more overlap" if len(pairs) > MAX_LISTED else ""
+        log.warning(
+            "The subtitles %s: %s%s: the markers keep these times, and lipsync translate dubs "
+            "overlapping cues one after the other (never two voices at once).",
+            where, "; ".join(named), more,
+        )  # fmt: skip
+    return pairs
+
+
+def _number(cue: Cue) -> str:
+    return str(cue.index) if cue.index is not None else "?"
 
 
 def format_srt(doc: SrtDocument) -> bytes:

@@ -8,13 +8,15 @@ first frame. Pure data, JSON in and out.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from lipsync.core.errors import InputError
 
 DEFAULT_SPEAKER = "S1"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -103,3 +105,40 @@ def speakers_of(segments: Iterable[Segment]) -> list[str]:
     for s in segments:
         seen.setdefault(s.speaker, None)
     return list(seen)
+
+
+#: Seconds of overlap ignored when lines are put in sequence (the millisecond of SubRip times).
+OVERLAP_TOLERANCE = 0.0005
+
+
+@dataclass(frozen=True)
+class Move:
+    """A line put later so that it is not spoken over the one before: ``position`` and
+    ``after`` count from 1 in time order; ``start``/``end`` are the line's own times (s),
+    ``new_start`` where it now starts (when line ``after`` ends)."""
+
+    position: int
+    start: float
+    end: float
+    new_start: float
+    after: int
+
+
+def in_sequence(items: Sequence[T]) -> tuple[tuple[T, ...], tuple[Move, ...]]:
+    """``items`` (anything with ``start``/``end`` seconds: cues, segments) sorted by start and
+    put in sequence: an item that starts before an earlier one ends is moved to start when
+    that one ends, keeping its length, so that no two are ever spoken at once. Returns the
+    items and the moves (empty when nothing overlapped)."""
+    ordered = sorted(items, key=lambda s: (s.start, s.end))  # type: ignore[attr-defined]
+    out: list[T] = []
+    moves: list[Move] = []
+    last_end, last_k = -math.inf, 0
+    for k, item in enumerate(ordered, 1):
+        start, end = item.start, item.end  # type: ignore[attr-defined]
+        if start < last_end - OVERLAP_TOLERANCE:
+            moves.append(Move(k, start, end, last_end, last_k))
+            item = dataclasses.replace(item, start=last_end, end=last_end + (end - start))  # type: ignore[type-var]
+        out.append(item)
+        if item.end >= last_end:  # type: ignore[attr-defined]
+            last_end, last_k = item.end, k  # type: ignore[attr-defined]
+    return tuple(out), tuple(moves)

@@ -8,13 +8,14 @@ WebVTT's ``<v NAME>text``; it is taken off the text. Times are seconds.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from lipsync.core.errors import InputError
-from lipsync.core.pipeline.segments import Segment, renumber
+from lipsync.core.pipeline.segments import Move, Segment, in_sequence, renumber
 
 _TIME = r"(\d+):(\d{2}):(\d{2})[,.](\d{3})"
 _SHORT_TIME = r"(?:(\d+):)?(\d{2}):(\d{2})\.(\d{3})"
@@ -24,6 +25,8 @@ _LABEL_COLON = re.compile(r"^\s*-?\s*([A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,2})\s*:\
 _LABEL_BRACKET = re.compile(r"^\s*\[([^\]]{1,40})\]\s*(.+)$", re.S)
 _LABEL_VOICE = re.compile(r"^\s*<v(?:\.[\w.]+)?\s+([^>]{1,40})>(.*?)(?:</v>)?\s*$", re.S)
 _TAG = re.compile(r"<[^>]+>")
+MAX_LISTED = 4  # overlapping cues named in the warning; the rest are counted
+log = logging.getLogger("lipsync")
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,7 @@ def parse_subtitles(text: str, where: str = "the subtitles") -> tuple[Cue, ...]:
         cues.append(Cue(start, end, clean, speaker))
     if not cues:
         raise InputError(f"{where} holds no subtitle cue: give an SRT or WebVTT file.")
-    return tuple(sorted(cues, key=lambda c: (c.start, c.end)))
+    return dub_in_sequence(cues, where)
 
 
 OTIO_SUFFIXES = (".otio", ".otioz", ".otiod")
@@ -137,7 +140,34 @@ def read_otio_cues(path: str | Path) -> tuple[Cue, ...]:
             cues.append(Cue(start, end, text, speaker))
     if not cues:
         raise InputError(f"The timeline '{p}' has no subtitle markers: give an .srt or .vtt file.")
-    return tuple(sorted(cues, key=lambda c: (c.start, c.end)))
+    return dub_in_sequence(cues, f"The subtitle markers of '{p}'")
+
+
+def dub_in_sequence(cues: Sequence[Cue], where: str) -> tuple[Cue, ...]:
+    """``cues`` sorted by time, overlapping ones put in sequence for dubbing (see
+    :func:`~lipsync.core.pipeline.segments.in_sequence`: a cue that starts before the one
+    before it ends starts when that one ends, keeping its length), with one logged warning
+    naming them."""
+    timed, moves = in_sequence(cues)
+    if moves:
+        log.warning("%s", overlap_warning(where, moves, "cue"))
+    return timed
+
+
+def overlap_warning(where: str, moves: Sequence[Move], noun: str) -> str:
+    """One sentence naming the overlapping cues (numbered from 1 in time order), their times
+    and where they now start."""
+    named = [
+        f"{noun} {m.position} ({_stamp(m.start, '.')}-{_stamp(m.end, '.')}) starts before "
+        f"{noun} {m.after} ends, so it starts at {_stamp(m.new_start, '.')}"
+        for m in moves[:MAX_LISTED]
+    ]
+    more = len(moves) - len(named)
+    rest = f" and {more} more {noun}s were moved the same way" if more else ""
+    return (
+        f"{where}: {'; '.join(named)}{rest}: overlapping {noun}s are dubbed one after the other "
+        "(never two voices at once): correct their times to choose otherwise."
+    )
 
 
 def _stamp(seconds: float, sep: str) -> str:
@@ -223,7 +253,10 @@ def align_cues(segments: Sequence[Segment], cues: Sequence[Cue]) -> tuple[Segmen
         start = min([seg.start, *(c.start for c in got)])
         end = max([seg.end, *(c.end for c in got)])
         out.append(seg.with_(target=text, speaker=speaker, start=start, end=end))
-    return renumber(out + extra)
+    timed, moves = in_sequence(out + extra)
+    if moves:
+        log.warning("%s", overlap_warning("The translated lines", moves, "line"))
+    return renumber(timed)
 
 
 def cues_to_segments(cues: Sequence[Cue]) -> tuple[Segment, ...]:

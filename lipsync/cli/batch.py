@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from lipsync.cli.context import CliContext
+from lipsync.cli.context import CliContext, no_overwrite_option
 from lipsync.core.errors import EXIT_INTERRUPTED, LipsyncError
 
 
@@ -51,6 +51,7 @@ class BatchInterrupted(LipsyncError):
     help="Also write the batch report (JSON) here.",
 )  # fmt: skip
 @click.option("--check", is_flag=True, help="Only check the job file and list its jobs.")
+@no_overwrite_option
 @click.pass_obj
 def command(
     ctx: CliContext,
@@ -96,7 +97,7 @@ def command(
     from lipsync.core.batch import BatchOptions, load_job_file, run_batch
     from lipsync.core.batch.jobfile import WORK_DIR_NAME
     from lipsync.core.errors import ProcessingError
-    from lipsync.core.media import check_output_path, write_text
+    from lipsync.core.media import write_text
 
     log = logging.getLogger("lipsync")
     spec = load_job_file(job_file)
@@ -108,8 +109,7 @@ def command(
         spec = replace(spec, jobs=jobs, output_dir=str(out), work_dir=work)
     if work_dir is not None:
         spec = replace(spec, work_dir=str(Path(work_dir).resolve()))
-    if report_path is not None:
-        check_output_path(report_path, [job_file])
+    _check_files(ctx, spec, job_file, report_path)
     if check:
         for job in spec.jobs:
             source = job.dub if job.kind == "sync" else "translation"
@@ -126,11 +126,15 @@ def command(
     try:
         with staged_progress(ctx) as update:
             report = run_batch(spec, options, on_progress=update)
-    except KeyboardInterrupt:
-        raise BatchInterrupted(
+    except KeyboardInterrupt as e:
+        from lipsync.cli.main import interrupt_exit_code
+
+        stop = BatchInterrupted(
             f"interrupted; finished steps are kept in '{spec.work_dir}': run the same command "
             "again to continue where it stopped."
-        ) from None
+        )
+        stop.exit_code = interrupt_exit_code(e)  # 130 for Ctrl-C, 143 SIGTERM, 129 SIGHUP
+        raise stop from None
     if report_path is not None:
         write_text(report_path, json.dumps(report.to_json(), indent=1) + "\n", [job_file])
     counts = report.counts()
@@ -144,3 +148,27 @@ def command(
             f"{len(failed)} of {len(report.jobs)} jobs failed (first: {first.id}: {first.error}); "
             "see the report, fix the cause and run the same command again."
         )
+
+
+def _check_files(ctx: CliContext, spec, job_file: str, report_path: str | None) -> None:
+    """Every job's output and the report against every video, dub and the job file, before
+    any work. With -n, an output the work directory records as this batch's own finished
+    job may exist (a re-run skips it); any other existing output is refused."""
+    from pathlib import Path
+
+    from lipsync.core.batch.state import _safe, read_json
+
+    inputs: dict[str, str | None] = {"JOBS": job_file}
+    outputs: dict[str, str | None] = {"--report": report_path}
+    done: dict[str, str | None] = {}
+    for job in spec.jobs:
+        inputs[f"video of job {job.id}"] = job.video
+        inputs[f"dub of job {job.id}"] = job.dub
+        role = f"output of job {job.id}"
+        marker = read_json(Path(spec.work_dir) / "jobs" / _safe(job.id) / "done.json")
+        out = Path(job.output)
+        ours = (
+            isinstance(marker, dict) and out.is_file() and out.stat().st_size == marker.get("size")
+        )
+        (done if ours else outputs)[role] = job.output
+    ctx.check_outputs(outputs, inputs, updates=done)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from lipsync.cli.context import CliContext
+from lipsync.cli.context import CliContext, no_overwrite_option
 
 
 @click.command("check")
@@ -39,6 +39,7 @@ from lipsync.cli.context import CliContext
     help="Frames looked at per second of video.",
 )
 @click.option("--strict", is_flag=True, help="Exit with an error when a check fails.")
+@no_overwrite_option
 @click.pass_obj
 def command(
     ctx: CliContext,
@@ -63,7 +64,7 @@ def command(
       lipsync check interview.mp4 interview_es.wav --json checks.json --html checks.html
     """
     from lipsync.cli.progress import staged_progress
-    from lipsync.core.media import check_input_path, check_output_path, write_text
+    from lipsync.core.media import check_input_path, write_text
     from lipsync.core.quality.checks import summarise
     from lipsync.core.quality.html_report import render_html, write_html
     from lipsync.core.quality.preflight import (
@@ -77,9 +78,9 @@ def command(
     for path, what in ((video, "video"), (audio, "audio")):
         if path is not None:
             check_input_path(path, what)
-    for out in (json_path, html_path):
-        if out is not None:
-            check_output_path(out, inputs)  # fail before the work, not after
+    ctx.check_outputs(  # fail before the work, not after
+        {"--json": json_path, "--html": html_path}, {"VIDEO": video, "AUDIO": audio}
+    )
     with staged_progress(ctx) as update:
         if quick:
             report = quick_preflight(video, audio, on_progress=update)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from lipsync.cli.context import CliContext
+from lipsync.cli.context import CliContext, no_overwrite_option
 from lipsync.cli.progress import progress
 
 BACKEND_NAMES = ("onnx", "mediapipe", "dlib")  # lipsync.core.face.BACKENDS, without importing it
@@ -56,6 +56,7 @@ BACKEND_NAMES = ("onnx", "mediapipe", "dlib")  # lipsync.core.face.BACKENDS, wit
     show_default=True,
     help="Smallest face width in px searched for (0 = whole-frame detection only, faster).",
 )
+@no_overwrite_option
 @click.pass_obj
 def command(
     ctx: CliContext,
@@ -78,12 +79,12 @@ def command(
           --dlib-model /usr/share/dlib/shape_predictor_68_face_landmarks.dat
     """
     from lipsync.core.face import BackendOptions, TrackerOptions, track_video
-    from lipsync.core.media import check_input_path, check_output_path
+    from lipsync.core.media import check_input_path
 
     check_input_path(video)
-    for out in (json_path, preview):
-        if out is not None:
-            check_output_path(out, [video])  # fail before the work, not after
+    ctx.check_outputs(  # fail before the work, not after
+        {"--json": json_path, "--preview": preview}, {"VIDEO": video, "--dlib-model": dlib_model}
+    )
     options = TrackerOptions(
         detect_every=detect_every,
         max_faces=max_faces,

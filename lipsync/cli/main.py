@@ -12,12 +12,19 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import click
 
 from lipsync import __version__
 from lipsync.cli.context import CliContext
 from lipsync.core.errors import EXIT_INTERRUPTED, EXIT_USAGE, LipsyncError
+from lipsync.core.write_log import WriteLog, record_writes
+
+#: Signals that stop a run the way Ctrl-C does (SIGHUP: the terminal or ssh session closed).
+CLEAN_UP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
 #: Command name -> module under ``lipsync.cli`` defining ``command``.
 COMMANDS: dict[str, str] = {
@@ -81,41 +88,111 @@ def run(
     args: Sequence[str] | None = None,
     prog_name: str = "lipsync",
     broken_pipe_code: int = 0,
-    interrupted: str = "interrupted; nothing was written.",
+    interrupted: str = "nothing was written.",
 ) -> int:
     """Run ``group`` and turn every outcome into an exit code, printing errors as one line.
 
     Bad input never shows a traceback; ``--verbose`` (anywhere on the line) adds it. A reader
-    closing our stdout early ends the run quietly with ``broken_pipe_code``; Ctrl-C prints
-    ``interrupted``.
+    closing our stdout early ends the run quietly with ``broken_pipe_code``. Ctrl-C, SIGTERM
+    and SIGHUP (a closed terminal or ssh session) unwind the same way, removing temporary
+    files, exit with 128 + the signal's number and say which outputs were written and which
+    were not (``interrupted`` when the command recorded no output).
     """
     argv = list(sys.argv[1:] if args is None else args)
     verbose = "-v" in argv or "--verbose" in argv
-    _sigterm_as_interrupt()
-    try:
-        code = group.main(args=argv, prog_name=prog_name, standalone_mode=False)
-    except LipsyncError as e:
-        _report(prog_name, str(e), e, verbose)
-        return e.exit_code
-    except click.exceptions.Abort:
-        _report(prog_name, interrupted, None, False)
-        return EXIT_INTERRUPTED
-    except KeyboardInterrupt:
-        _report(prog_name, interrupted, None, False)
-        return EXIT_INTERRUPTED
-    except click.ClickException as e:
-        e.show()
-        return e.exit_code if e.exit_code else EXIT_USAGE
-    except click.exceptions.Exit as e:
-        return e.exit_code
-    except BrokenPipeError:
-        _silence_stdout()
-        return broken_pipe_code
-    except Exception as e:  # an unexpected failure: still one sentence, traceback on demand
-        text = f"unexpected error: {type(e).__name__}: {e}. Run again with --verbose for details."
-        _report(prog_name, text, e, verbose)
-        return 1
+    _signals_as_interrupt()
+    with record_writes() as writes:
+        try:
+            code = group.main(args=argv, prog_name=prog_name, standalone_mode=False)
+        except LipsyncError as e:
+            _report(prog_name, str(e), e, verbose)
+            return e.exit_code
+        except (click.exceptions.Abort, KeyboardInterrupt) as e:
+            return _interrupted(prog_name, _interrupt_of(e), writes, interrupted)
+        except click.ClickException as e:
+            e.show()
+            return e.exit_code if e.exit_code else EXIT_USAGE
+        except click.exceptions.Exit as e:
+            return e.exit_code
+        except BrokenPipeError:
+            _silence_stdout()
+            return broken_pipe_code
+        except Exception as e:  # an unexpected failure: still one sentence, traceback on demand
+            stop = _interrupt_of(e)
+            if stop is not None:  # e.g. the terminal went away while click said goodbye
+                return _interrupted(prog_name, stop, writes, interrupted)
+            text = (
+                f"unexpected error: {type(e).__name__}: {e}. Run again with --verbose for details."
+            )
+            _report(prog_name, text, e, verbose)
+            return 1
     return code if isinstance(code, int) else 0  # click returns an Exit's code
+
+
+class SignalInterrupt(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, unwinding like Ctrl-C."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def interrupt_exit_code(exc: BaseException | None) -> int:
+    """128 + the signal that stopped the run (SIGINT for Ctrl-C)."""
+    return 128 + int(getattr(exc, "signum", signal.SIGINT))
+
+
+def describe_writes(writes: WriteLog, nothing: str = "nothing was written.") -> str:
+    """What an interrupted command left: the outputs it wrote, those it did not, and the work
+    files it kept; ``nothing`` when it recorded none."""
+    planned, written = writes.planned, writes.written
+    done = [p for p in planned if p in written] if planned else list(written)
+    missing = [p for p in planned if p not in written]
+    kept = [p for p in written if p not in planned] if planned else []
+    if not done and not kept:
+        if not missing:
+            return nothing
+        return f"nothing was written ({_names(missing)} {_were(missing)} not)."
+    parts = []
+    if done:
+        parts.append(f"{_names(done)} {_were(done)} written")
+    if missing:
+        parts.append(f"{_names(missing)} {_were(missing)} not")
+    if kept:
+        parts.append(
+            f"{len(kept)} finished work file{'s' if len(kept) > 1 else ''} kept "
+            f"(last: '{kept[-1]}')"
+        )
+    return "; ".join(parts) + "."
+
+
+def _names(paths: list[Path]) -> str:
+    quoted = [f"'{p}'" for p in paths]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def _were(paths: list[Path]) -> str:
+    return "was" if len(paths) == 1 else "were"
+
+
+def _interrupted(prog: str, exc: BaseException | None, writes: WriteLog, nothing: str) -> int:
+    code = interrupt_exit_code(exc)
+    how = f"interrupted by {signal.Signals(code - 128).name}" if code != EXIT_INTERRUPTED else ""
+    with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
+        _report(prog, f"{how or 'interrupted'}; {describe_writes(writes, nothing)}", None, False)
+    return code
+
+
+def _interrupt_of(exc: BaseException) -> BaseException | None:
+    """The KeyboardInterrupt (Ctrl-C or a signal) behind ``exc``, if any."""
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        if isinstance(e, KeyboardInterrupt):
+            return e
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return None
 
 
 def main() -> None:
@@ -131,14 +208,18 @@ def _report(prog: str, message: str, exc: BaseException | None, verbose: bool) -
     click.echo(f"{prog}: error: {message}", err=True)
 
 
-def _sigterm_as_interrupt() -> None:
-    """A SIGTERM unwinds like Ctrl-C, so temporary outputs are removed."""
+def _signals_as_interrupt() -> None:
+    """SIGTERM and SIGHUP unwind like Ctrl-C, so temporary outputs are removed. Once one has
+    arrived, further ones are ignored so that the clean-up can finish."""
 
     def handler(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
+        for sig in CLEAN_UP_SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
+        raise SignalInterrupt(signum)
 
     with contextlib.suppress(ValueError):  # not the main thread (e.g. in a test runner)
-        signal.signal(signal.SIGTERM, handler)
+        for sig in CLEAN_UP_SIGNALS:
+            signal.signal(sig, handler)
 
 
 def _silence_stdout() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from lipsync.cli.context import CliContext
+from lipsync.cli.context import CliContext, no_overwrite_option
 
 #: Model kinds ``lipsync models export`` converts.
 EXPORT_KINDS = ("wav2lip",)
@@ -45,6 +45,7 @@ def list_models(ctx: CliContext) -> None:
     "-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=str),
     help="The ONNX file to write (e.g. wav2lip.onnx).",
 )  # fmt: skip
+@no_overwrite_option
 @click.pass_obj
 def export(ctx: CliContext, kind: str, checkpoint: str, output: str) -> None:
     """Convert a CHECKPOINT of model KIND to ONNX for `lipsync sync --model`.
@@ -62,6 +63,7 @@ def export(ctx: CliContext, kind: str, checkpoint: str, output: str) -> None:
     """
     from lipsync.core.models.wav2lip_export import export_wav2lip
 
+    ctx.check_outputs({"-o/--output": output}, {"CHECKPOINT": checkpoint})
     report = export_wav2lip(checkpoint, output)
     click.echo(
         f"wrote {report.path} ({report.parameters:,} parameters, {report.size / 1e6:.1f} MB) "

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from lipsync.cli.context import CliContext
+from lipsync.cli.context import CliContext, no_overwrite_option
 
 
 @click.command("probe")
@@ -18,6 +18,7 @@ from lipsync.cli.context import CliContext
     type=click.Path(dir_okay=False, path_type=str),
     help="Write the JSON to this file instead of printing it.",
 )
+@no_overwrite_option
 @click.pass_obj
 def command(ctx: CliContext, file: str, as_json: bool, output: str | None) -> None:
     """Show the streams of FILE: duration, frame rate, frame count, size, rotation, pixel
@@ -29,10 +30,9 @@ def command(ctx: CliContext, file: str, as_json: bool, output: str | None) -> No
       lipsync probe interview.mp4 --json
       lipsync probe interview.mp4 -o interview.json
     """
-    from lipsync.core.media import check_output_path, probe, write_text
+    from lipsync.core.media import probe, write_text
 
-    if output is not None:
-        check_output_path(output, [file])  # fail before the work, not after
+    ctx.check_outputs({"-o/--output": output}, {"FILE": file})  # fail before the work
     info = probe(file)
     if output is not None:
         write_text(output, json.dumps(info.to_json(), indent=2, ensure_ascii=False) + "\n", [file])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from lipsync.cli.context import CliContext
+from lipsync.cli.context import CliContext, no_overwrite_option
 
 
 @click.group("timeline")
@@ -33,6 +33,7 @@ def command() -> None:
     "-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=str),
     help="The timeline to write (.otio; .xml/.edl with OpenTimelineIO-Plugins).",
 )  # fmt: skip
+@no_overwrite_option
 @click.pass_obj
 def new(
     ctx: CliContext,
@@ -52,6 +53,8 @@ def new(
 
     from lipsync.otio_adapters.dub_timeline import write_dub_timeline
 
+    ctx.check_outputs({"-o/--output": output}, {"VIDEO": video, "--dub": dub,
+                                                "--subtitles": subtitles})  # fmt: skip
     timeline = write_dub_timeline(video, dub, output, subtitles, language=language)
     markers = len(timeline.tracks.markers)
     logging.getLogger("lipsync").info(
@@ -88,6 +91,7 @@ def new(
 @click.option("--preset", default="medium", show_default=True, help="x264 speed preset.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=str),
               help="Write the clip-by-clip report (JSON) here.")  # fmt: skip
+@no_overwrite_option
 @click.pass_obj
 def render(
     ctx: CliContext,
@@ -121,12 +125,12 @@ def render(
 
     from lipsync.cli.progress import staged_progress
     from lipsync.core.errors import ProcessingError
-    from lipsync.core.media import EncodeOptions, check_output_path, write_text
+    from lipsync.core.media import EncodeOptions, write_text
     from lipsync.otio_adapters.render import RenderOptions, render_timeline
     from lipsync.otio_adapters.report import FAILED
 
-    if report_path is not None:
-        check_output_path(report_path, [timeline, output])
+    ctx.check_outputs({"-o/--output": output, "--report": report_path},
+                      {"TIMELINE": timeline, "--model": model})  # fmt: skip
     options = RenderOptions(
         renderer=renderer,
         model=model,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from lipsync.cli.context import CliContext
+from lipsync.cli.context import CliContext, no_overwrite_option
 
 
 @click.command("translate")
@@ -68,6 +68,7 @@ from lipsync.cli.context import CliContext
               help="Model file of a learned renderer.")  # fmt: skip
 @click.option("--face", default="largest", show_default=True, help="Whose mouth to re-render.")
 @click.option("--no-timeline", is_flag=True, help="Do not write the OTIO dub timeline.")
+@no_overwrite_option
 @click.pass_obj
 def command(
     ctx: CliContext,
@@ -127,6 +128,7 @@ def command(
     if mt is None:
         mt = "marian" if mt_model and not subtitles else "srt"
     overrides = dict(parse_voice_option(v) for v in voices)
+    _check_files(ctx, video, output, locals())
     options = TranslateOptions(
         target=target,
         source=source,
@@ -177,3 +179,45 @@ def command(
         fitted.count("too_long"),
         report.workdir,
     )
+
+
+def _check_files(ctx: CliContext, video: str, output: str, given: dict) -> None:
+    """Every file the run writes (the video, everything beside it, the work directory's files
+    and the voice map) against every file it reads, before any work."""
+    import os
+    from pathlib import Path
+
+    from lipsync.core.media.atomic import same_file
+    from lipsync.core.output_guard import check_work_folder
+    from lipsync.core.pipeline.outputs import check_detected_names, planned_outputs
+    from lipsync.core.pipeline.workdir import default_workdir, work_file_at
+
+    out = Path(output)
+    files = {"--subtitles": given["subtitles"], "--stem": given["stem"], "--model": given["model"]}
+    for option in ("asr_model", "mt_model", "tts_model"):  # a path, or a model's name
+        value = given[option]
+        if value and os.path.exists(value):
+            files["--" + option.replace("_", "-")] = value
+    inputs = {"VIDEO": video, **files}
+    known = given["source"] or ("" if given["asr"] == "none" else None)
+    roles = {
+        "video": "-o/--output",
+        "dub_audio": "the dub audio beside -o",
+        "source_srt": "the source SRT beside -o",
+        "source_vtt": "the source WebVTT beside -o",
+        "target_srt": "the target SRT beside -o",
+        "target_vtt": "the target WebVTT beside -o",
+        "timeline": "the dub timeline beside -o",
+        "report": "the report beside -o",
+    }
+    planned = planned_outputs(out, known, given["target"], timeline=not given["no_timeline"])
+    outputs = {roles[k]: p for k, p in planned.items()}
+    voice_map = given["voice_map"]
+    ctx.check_outputs(outputs, inputs, updates={"--voice-map": voice_map})
+    if known is None:
+        check_detected_names(out, inputs)
+    work = Path(given["workdir"]) if given["workdir"] else default_workdir(Path(video), out)
+    in_work = dict(inputs)
+    if voice_map and not same_file(voice_map, work / "voices.json"):
+        in_work["--voice-map"] = voice_map
+    check_work_folder(work, "the work directory", "--workdir", work_file_at, in_work)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from lipsync.cli.context import CliContext
+from lipsync.cli.context import CliContext, no_overwrite_option
 
 
 @click.command("visemes")
@@ -44,6 +44,7 @@ from lipsync.cli.context import CliContext
     is_flag=True,
     help="Ignore an AUDIO.phones.json sidecar with exact synthesis timing.",
 )
+@no_overwrite_option
 @click.pass_obj
 def command(
     ctx: CliContext,
@@ -68,7 +69,7 @@ def command(
       lipsync visemes dub.wav --text "Bonjour à tous" --lang fr --json dub.json --plot dub.png
     """
     from lipsync.core.errors import InputError
-    from lipsync.core.media import atomic_output, check_output_path, write_text
+    from lipsync.core.media import atomic_output, write_text
     from lipsync.core.speech.track import analyse_speech, load_speech_audio
     from lipsync.core.speech.track_json import track_to_json
 
@@ -82,9 +83,10 @@ def command(
             raise InputError(
                 f"The text file '{text_file}' cannot be read ({e}): give a UTF-8 text file."
             ) from e
-    for out in (json_out, plot_out):
-        if out not in (None, "-"):
-            check_output_path(out, [audio])  # fail before the work, not after
+    ctx.check_outputs(  # fail before the work, not after
+        {"--json": None if json_out == "-" else json_out, "--plot": plot_out},
+        {"AUDIO": audio, "--text-file": text_file, "the sidecar": f"{audio}.phones.json"},
+    )
 
     from lipsync.cli.progress import progress
 

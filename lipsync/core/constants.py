@@ -29,6 +29,7 @@ PROVENANCE_COMMENT = "Synthetically lip-synced with lipsync {version}: the mouth
 
 # --- Output files ------------------------------------------------------------------------------
 TEMP_PREFIX = ".lipsync-tmp-"  # temporary outputs beside the destination start with this
+STALE_TEMP_SECONDS = 60.0  # s untouched before a dead process's temporary output is removed
 
 # Streaming
 LOOKAHEAD_SECONDS = 1.0  # s of video held back: each face is learnt before it is rendered

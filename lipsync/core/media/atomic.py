@@ -1,20 +1,55 @@
 """Atomic outputs: write beside the destination, rename when complete.
 
 An interrupted or failed run leaves no half file under the final name and no temporary file
-behind, and an input is never overwritten.
+behind, and an input is never overwritten. Replacing an existing file keeps its permission
+bits; a read-only file is refused, never replaced. A temporary file carries the id of the
+process writing it (``.lipsync-tmp-<pid>-<random>-<name>``), so one left by a process that
+was killed outright (SIGKILL, power loss) is removed by the next write into that folder.
+
+Every completed write is recorded in :mod:`lipsync.core.write_log`, so that a command
+interrupted half way can say exactly what it wrote and what it did not.
 """
 
 from __future__ import annotations
 
 import os
+import stat
+import time
 import uuid
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from lipsync.core.constants import TEMP_PREFIX
+from lipsync.core import write_log
+from lipsync.core.constants import STALE_TEMP_SECONDS, TEMP_PREFIX
 from lipsync.core.errors import OutputError
 from lipsync.core.media.container import PathLike
+
+
+def same_file(a: PathLike, b: PathLike) -> bool:
+    """Whether ``a`` and ``b`` name one file: the same device and inode when both exist (a
+    symbolic or hard link counts), else the same fully resolved path."""
+    pa, pb = Path(a), Path(b)
+    try:
+        sa, sb = pa.stat(), pb.stat()
+    except OSError:
+        pass
+    else:
+        return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
+    try:
+        return pa.resolve() == pb.resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        return os.path.abspath(pa) == os.path.abspath(pb)
+
+
+def read_only(path: Path) -> bool:
+    """Whether the existing file ``path`` must not be replaced: no write permission bit at all
+    (mode 444, root included), or not writable by this user."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not (mode & 0o222) or not os.access(path, os.W_OK)
 
 
 def check_output_path(dest: PathLike, inputs: Iterable[PathLike] = ()) -> Path:
@@ -23,7 +58,7 @@ def check_output_path(dest: PathLike, inputs: Iterable[PathLike] = ()) -> Path:
     if path.is_dir():
         raise OutputError(f"The output '{path}' is a folder: give a file name for the output.")
     for src in inputs:
-        if _same_file(path, Path(src)):
+        if same_file(path, src):
             raise OutputError(
                 f"The output '{path}' is the same file as the input '{src}': "
                 "choose another output name (inputs are never overwritten)."
@@ -37,22 +72,52 @@ def check_output_path(dest: PathLike, inputs: Iterable[PathLike] = ()) -> Path:
         raise OutputError(
             f"The output folder '{parent}' is not writable: choose another output location."
         )
+    if path.exists() and read_only(path):
+        raise OutputError(
+            f"The output '{path}' exists and is read-only: make it writable, remove it, or "
+            "choose another output name (read-only files are never replaced)."
+        )
     return path
 
 
 def temp_path_for(dest: Path) -> Path:
-    """A unique hidden temporary name beside ``dest`` with the same extension."""
-    return dest.with_name(f"{TEMP_PREFIX}{uuid.uuid4().hex[:8]}-{dest.name}")
+    """A unique hidden temporary name beside ``dest``, with this process's id and the same
+    extension: ``.lipsync-tmp-<pid>-<random>-<name>``."""
+    return dest.with_name(f"{TEMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}-{dest.name}")
+
+
+def remove_stale_temps(folder: PathLike, min_age: float = STALE_TEMP_SECONDS) -> list[Path]:
+    """Remove this user's temporary outputs in ``folder`` whose writing process no longer
+    exists and that nothing touched for ``min_age`` seconds (a process of another machine or
+    container writing into a shared folder keeps its file fresh); return them."""
+    removed: list[Path] = []
+    now = time.time()
+    with suppress(OSError):
+        for entry in os.scandir(folder):
+            pid = _temp_owner(entry.name)
+            if pid is None or pid == os.getpid() or _alive(pid):
+                continue
+            with suppress(OSError):
+                st = entry.stat(follow_symlinks=False)
+                if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid():
+                    continue
+                if now - st.st_mtime < min_age:
+                    continue
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    return removed
 
 
 @contextmanager
 def atomic_output(dest: PathLike, inputs: Iterable[PathLike] = ()) -> Iterator[Path]:
-    """Yield a temporary path to write to; on success it replaces ``dest`` in one rename.
+    """Yield a temporary path to write to; on success it replaces ``dest`` in one rename,
+    with the permission bits of the file it replaces.
 
     On any exception, ``KeyboardInterrupt`` included, the temporary file is removed and the
     exception propagates.
     """
     path = check_output_path(dest, inputs)
+    remove_stale_temps(path.parent if str(path.parent) else ".")
     tmp = temp_path_for(path)
     try:
         with open(tmp, "xb"):  # claim the name, and learn now if the folder refuses files
@@ -66,19 +131,45 @@ def atomic_output(dest: PathLike, inputs: Iterable[PathLike] = ()) -> Iterator[P
         yield tmp
         if not tmp.exists() or tmp.stat().st_size == 0:
             raise OutputError(f"Nothing was written for the output '{path}'.")
+        _keep_mode(path, tmp)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    write_log.written(path)
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def _keep_mode(path: Path, tmp: Path) -> None:
+    """Give ``tmp`` the permission bits of the existing ``path`` (refusing it if it became
+    read-only since the check)."""
     try:
-        if a.exists() and b.exists():
-            return os.path.samefile(a, b)
+        st = path.stat()
     except OSError:
-        pass
-    return a.resolve() == b.resolve()
+        return
+    if read_only(path):
+        raise OutputError(
+            f"The output '{path}' became read-only while it was being written: it was left as "
+            "it was; make it writable or choose another output name."
+        )
+    os.chmod(tmp, stat.S_IMODE(st.st_mode))
+
+
+def _temp_owner(name: str) -> int | None:
+    """The process id in a temporary name of ours, or None for any other name."""
+    if not name.startswith(TEMP_PREFIX):
+        return None
+    pid, _, rest = name[len(TEMP_PREFIX) :].partition("-")
+    return int(pid) if pid.isdigit() and rest else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # it exists (another user's), or we cannot tell: keep its file
+    return True
 
 
 def write_text(dest: PathLike, text: str, inputs: Iterable[PathLike] = ()) -> Path:

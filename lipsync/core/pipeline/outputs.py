@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from lipsync.core.errors import OutputError
 from lipsync.core.media import EncodeOptions, VideoWriter, open_video, write_text
 from lipsync.core.media.convert import frame_to_rgb
 from lipsync.core.pipeline.segments import Segment
@@ -36,6 +37,43 @@ def output_paths(output: Path, source_lang: str, target_lang: str) -> dict[str, 
         "timeline": named(".otio"),
         "report": named(".report.json"),
     }
+
+
+def planned_outputs(
+    output: Path, source_lang: str | None, target_lang: str, timeline: bool = True
+) -> dict[str, Path]:
+    """The files a run will deliver, by role, known before it starts. With the source
+    language still to be detected (``source_lang`` None), the source subtitles' names are not
+    known yet: see :func:`check_detected_names`."""
+    paths = output_paths(output, source_lang or "", target_lang)
+    if source_lang is None:
+        del paths["source_srt"], paths["source_vtt"]
+    if not timeline:
+        del paths["timeline"]
+    return paths
+
+
+def check_detected_names(output: Path, inputs: dict[str, Path | None]) -> None:
+    """Refuse an input named like the source subtitles a run writes beside ``output`` once
+    it has detected the language (``film_es.<lang>.srt`` or ``.vtt``)."""
+    stem = output.with_suffix("").name
+    folder = output.absolute().parent
+    for role, src in inputs.items():
+        if src is None:
+            continue
+        p = Path(src)
+        middle = p.name[len(stem) + 1 : -len(p.suffix)] if p.name.startswith(stem + ".") else ""
+        if (
+            p.suffix.lower() in (".srt", ".vtt")
+            and middle
+            and "." not in middle
+            and p.absolute().parent == folder
+        ):
+            raise OutputError(
+                f"The input '{p}' ({role}) has the name of the source subtitles written beside "
+                f"'{output}' once the language is detected: move or rename the input, choose "
+                "another output name, or give --from."
+            )
 
 
 def write_subtitle_files(

@@ -28,6 +28,45 @@ from lipsync.core.media import make_folder, write_text
 
 FORMAT_VERSION = 1
 
+#: The files the work directory writes at its top level (besides ``reference-<speaker>.wav``).
+WORK_FILES = (
+    "asr.json",
+    "speakers.json",
+    "translation.json",
+    "source_segments.json",
+    "source.srt",
+    "target.srt",
+    "target_state.json",
+    "voices.json",
+    "dub.wav",
+    "dub.wav.phones.json",
+    "mix.wav",
+    "mix.wav.phones.json",
+    "report.json",
+)
+LINES_FOLDER = "lines"  # every file in it that the run does not need is deleted
+
+
+def default_workdir(video: Path, output: Path | None) -> Path:
+    """The work directory when none is given: beside the output (else the video), named
+    after it: ``talk_es.mp4`` -> ``talk_es.lipsync-work``."""
+    base = output or video
+    return base.with_name(base.stem + ".lipsync-work")
+
+
+def work_file_at(relative: Path) -> str | None:
+    """The work file a path relative to the work directory is (its name), or None when the
+    work directory leaves that path alone."""
+    parts = relative.parts
+    if not parts:
+        return None
+    if parts[0] == LINES_FOLDER:
+        return str(relative)
+    name = parts[0] if len(parts) == 1 else ""
+    if name in WORK_FILES or (name.startswith("reference-") and name.endswith(".wav")):
+        return name
+    return None
+
 
 def cache_key(*parts: Any) -> str:
     """A short stable hex key of JSON-serialisable ``parts``."""

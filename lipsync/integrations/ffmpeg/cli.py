@@ -141,6 +141,11 @@ def command(
         raise click.UsageError(
             "stdout is a terminal: pipe lipsync-filter into ffmpeg (see --example)."
         )
+    from lipsync.core.output_guard import check_stream_output
+
+    check_stream_output(
+        sink, {"--audio": audio, "--text-file": text_file, "--model": model}, stdin=source
+    )
     try:
         with staged_progress(ctx) as update:
             result = run_filter(
@@ -188,6 +193,6 @@ def main() -> None:
         command,
         prog_name="lipsync-filter",
         broken_pipe_code=EXIT_DOWNSTREAM_CLOSED,
-        interrupted="interrupted; the frames already written are whole.",
+        interrupted="the frames already written are whole.",
     )
     sys.exit(code)

@@ -7,7 +7,7 @@ import math
 
 import click
 
-from lipsync.cli.context import CliContext
+from lipsync.cli.context import CliContext, no_overwrite_option
 from lipsync.core.constants import LOOKAHEAD_SECONDS
 
 
@@ -67,6 +67,7 @@ from lipsync.core.constants import LOOKAHEAD_SECONDS
     "--lookahead", type=float, default=LOOKAHEAD_SECONDS, show_default=True,
     help="Seconds of video held back so each face is learnt before it is rendered.",
 )  # fmt: skip
+@no_overwrite_option
 @click.pass_obj
 def command(
     ctx: CliContext,
@@ -112,7 +113,7 @@ def command(
     from lipsync.cli.progress import staged_progress
     from lipsync.cli.transcript import read_transcript
     from lipsync.core.engine import LipSyncEngine, SyncOptions
-    from lipsync.core.media import EncodeOptions, check_output_path
+    from lipsync.core.media import EncodeOptions
     from lipsync.core.quality.preflight import format_check, quick_preflight, raise_on_failure
     from lipsync.core.selection import SelectionOptions
 
@@ -120,10 +121,10 @@ def command(
     if strict and no_check:
         raise click.UsageError("Give either --strict or --no-check, not both.")
     text = read_transcript(text, text_file)
-    check_output_path(output, [video, audio])
-    for path in (report_path, html_path):
-        if path is not None:
-            check_output_path(path, [video, audio, output])
+    ctx.check_outputs(
+        {"-o/--output": output, "--report": report_path, "--html": html_path},
+        {"VIDEO": video, "AUDIO": audio, "--text-file": text_file, "--model": model},
+    )
     options = SyncOptions(
         renderer=renderer,
         model=model,

@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable, Mapping
-from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -153,13 +152,15 @@ def check_stream_output(stream: Any, inputs: Named, stdin: Any = None) -> None:
     if st is not None and (st.st_dev, st.st_ino) == ident:
         raise OutputError("stdout is the same file as stdin: write the output to another file.")
     for role, src in _given(inputs).items():
-        with suppress(OSError):
+        try:
             st = src.stat()
-            if (st.st_dev, st.st_ino) == ident:
-                raise OutputError(
-                    f"stdout is the same file as the input {_name(role, src)}: write the "
-                    "output to another file (inputs are never overwritten)."
-                )
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) == ident:
+            raise OutputError(
+                f"stdout is the same file as the input {_name(role, src)}: write the "
+                "output to another file (inputs are never overwritten)."
+            )
 
 
 def _fstat(stream: Any) -> os.stat_result | None:

@@ -23,7 +23,7 @@ import sys
 import tempfile
 from dataclasses import replace
 
-from lipsync.integrations.resolve import command, layout
+from lipsync.integrations.resolve import command, layout, transform
 from lipsync.integrations.resolve import settings as S
 from lipsync.integrations.resolve.dialog import Console, open_dialogs
 
@@ -196,11 +196,15 @@ def apply_plan(project, timeline, plan: dict, talk: Console) -> str:
         why = _first_reason(plan)
         raise ActionError("No clip was lip-synced" + (f": {why}" if why else "."))
     else:
-        index = place_on_new_track(media_pool, timeline, clips, plan)
+        notes: list[str] = []
+        index = place_on_new_track(media_pool, timeline, clips, plan, notes)
         done = (
             f"{len(clips)} lip-synced clip{'s' if len(clips) != 1 else ''} placed on the new "
             f"track V{index} '{plan.get('track_name')}'."
         )
+        for note in notes:
+            talk.out(f"Lip Sync: {note}")
+        done = " ".join([done, *notes])
     if render_error:
         done += " " + render_error
     return done
@@ -253,9 +257,13 @@ def _file_path(item) -> str:
     return os.path.normcase(str(item.GetClipProperty("File Path") or ""))
 
 
-def place_on_new_track(media_pool, timeline, clips: list[dict], plan: dict) -> int:
+def place_on_new_track(
+    media_pool, timeline, clips: list[dict], plan: dict, notes: list[str] | None = None
+) -> int:
     """Add a video track above all others and put each render there at its record frame,
-    marked; returns the track's index. The editor's items are never touched."""
+    marked, with its original's transform, crop and compositing (:mod:`.transform`); returns
+    the track's index. The editor's items are never touched. ``notes`` receives a sentence
+    for each thing that could not be carried over (a refused property, a transition)."""
     items = import_renders(media_pool, [c["path"] for c in clips])
     if not timeline.AddTrack("video"):
         raise ActionError("Resolve could not add a video track to the timeline.")
@@ -268,6 +276,9 @@ def place_on_new_track(media_pool, timeline, clips: list[dict], plan: dict) -> i
         raise
     for clip, item in placed:
         item.AddMarker(0, "Green", "Lip sync", clip["note"], 1, clip["custom_data"])
+    said = transform.carry_over(timeline, placed)
+    if notes is not None:
+        notes.extend(said)
     return index
 
 

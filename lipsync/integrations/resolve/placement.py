@@ -15,7 +15,7 @@ Pure: a timeline (OTIO) and its render report in, plain values out; no Resolve A
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from fractions import Fraction
 
 import opentimelineio as otio
@@ -26,6 +26,7 @@ from lipsync.otio_adapters.plan import track_offset
 MARKER_COLOR = "Green"
 MARKER_NAME = "Lip sync"
 TRACK_NAME = "Lip sync"
+RT = otio.opentime.RationalTime
 PLACED_STATUSES = ("rendered", "reused", "unchanged")
 
 
@@ -44,9 +45,13 @@ class Placement:
     status: str
     note: str
     custom_data: str
+    transitions: tuple[str, ...] = ()  # the clip's transitions, which a track placement loses
+    warning: str = ""  # the sentence telling the editor so (empty when none)
 
     def to_json(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        data["transitions"] = list(self.transitions)
+        return data
 
 
 @dataclass(frozen=True)
@@ -107,7 +112,8 @@ def plan_placements(
             if why:
                 left.append(Left(item.name, label, status, why))
                 continue
-            placed.append(_placement(item, meta, ref, rate, first, offset, label, index, status))
+            placement = _placement(item, meta, ref, rate, first, offset, label, index, status)
+            placed.append(_with_transitions(placement, track, index, rate))
     for clip in report.get("clips", []):
         if (clip["track"], clip["index"]) in seen or clip["status"] in PLACED_STATUSES:
             continue
@@ -157,6 +163,37 @@ def _placement(item, meta, ref, rate, first, offset, label, index, status) -> Pl
         note=note,
         custom_data=f"lipsync:{digest[:16]}" if digest else "lipsync",
     )
+
+
+def _with_transitions(placement: Placement, track, index: int, rate: float) -> Placement:
+    """``placement`` with the transitions next to the clip (``track[index]``) named, and the
+    warning that a clip placed through the scripting API cannot carry them."""
+    found = []
+    for side, k in (("in", index - 1), ("out", index + 1)):
+        if 0 <= k < len(track) and isinstance(track[k], otio.schema.Transition):
+            t = track[k]
+            frames = round((t.in_offset + t.out_offset).to_frames(rate))
+            kind = _TRANSITION_NAMES.get(t.transition_type, t.transition_type or "transition")
+            found.append(f"{kind} {side} ({frames} frames)")
+    if not found:
+        return placement
+    where = placement.track.split(" ")[0]
+    try:
+        at = otio.opentime.to_timecode(RT(placement.record_frame, rate), rate)
+    except Exception:  # a rate OTIO has no timecode for
+        at = f"frame {placement.record_frame}"
+    warning = (
+        f"'{placement.name}' at {at} has a {' and a '.join(found)} on {where}, which Resolve's "
+        "scripting API cannot create: its render on the new track cuts instead; add the "
+        "transition by hand, or choose the new-timeline placement, which keeps it."
+    )
+    return replace(placement, transitions=tuple(found), warning=warning)
+
+
+_TRANSITION_NAMES = {
+    otio.schema.TransitionTypes.SMPTE_Dissolve: "cross-fade",
+    otio.schema.TransitionTypes.Custom: "transition",
+}
 
 
 def _media_fps(meta: dict, ref) -> float:

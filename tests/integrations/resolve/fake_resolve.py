@@ -249,6 +249,8 @@ class Timeline:
     def __init__(self, project, otl: otio.schema.Timeline):
         self.project, self.otio = project, otl
         self.id = f"tl-{next(_ids)}"
+        self.properties: dict[int, dict] = {}  # Link Group ID -> TimelineItem properties
+        self.missing_properties: set[str] = set()  # keys this build does not know (tests)
 
     @property
     def rate(self) -> float:
@@ -431,6 +433,65 @@ class TimelineItem:
         markers.append(marker)
         return True
 
+    def _key(self) -> int:
+        meta = self.clip.metadata.setdefault("Resolve_OTIO", {})
+        if "Link Group ID" not in meta:
+            meta["Link Group ID"] = next(_ids)
+        return int(meta["Link Group ID"])
+
+    def _size(self) -> tuple[int, int]:
+        item = self.GetMediaPoolItem()
+        if item is not None and item.path.is_file():
+            from lipsync.core.media import probe
+
+            info = item._info = item._info or probe(item.path)
+            if info.video:
+                return info.video[0].width, info.video[0].height
+        return 1920, 1080
+
+    def GetProperty(self, propertyKey=None):
+        """One documented property (``None`` for an unknown key), or all of them as a dict."""
+        values = {**PROPERTY_DEFAULTS, **self.timeline.properties.get(self._key(), {})}
+        for key in self.timeline.missing_properties:
+            values.pop(key, None)
+        if propertyKey is None or propertyKey == "":
+            return values
+        return values.get(propertyKey)
+
+    def SetProperty(self, propertyKey, propertyValue=None):
+        """``SetProperty(key, value)`` or ``SetProperty({key: value, ...})``: ``False`` for an
+        unknown key or a value of the wrong kind; numbers beyond the range are clipped."""
+        pairs = (
+            propertyKey.items() if isinstance(propertyKey, dict) else [(propertyKey, propertyValue)]
+        )
+        width, height = self._size()
+        checked = {}
+        for key, value in pairs:
+            rule = PROPERTY_RULES.get(key)
+            if rule is None or key in self.timeline.missing_properties:
+                return False
+            kind, low, high = rule
+            if kind is bool:
+                if not isinstance(value, bool):
+                    return False
+            elif isinstance(value, bool) or not isinstance(value, int | float):
+                return False
+            elif kind is int:
+                if value != int(value) or not low <= value <= high:
+                    return False
+                value = int(value)
+            else:
+                lo, hi = (_bound(x, width, height) for x in (low, high))
+                value = min(max(float(value), lo), hi)
+            checked[key] = value
+        store = self.timeline.properties.setdefault(self._key(), {})
+        store.update(checked)
+        if checked.get("ZoomGang", store.get("ZoomGang", True)):
+            for a, b in (("ZoomX", "ZoomY"), ("ZoomY", "ZoomX")):
+                if a in checked and b not in checked:
+                    store[b] = checked[a]
+        return True
+
     def GetMarkers(self):
         return {
             float(m.marked_range.start_time.value): {
@@ -440,6 +501,40 @@ class TimelineItem:
             }
             for m in self.clip.markers
         }  # fmt: skip
+
+
+#: TimelineItem properties (Resolve's scripting README): key -> (kind, low, high); a bound
+#: given as (factor, "w"/"h") is that many times the item's width/height.
+PROPERTY_RULES = {
+    "Pan": (float, (-4.0, "w"), (4.0, "w")), "Tilt": (float, (-4.0, "h"), (4.0, "h")),
+    "ZoomX": (float, 0.0, 100.0), "ZoomY": (float, 0.0, 100.0), "ZoomGang": (bool, 0, 1),
+    "RotationAngle": (float, -360.0, 360.0),
+    "AnchorPointX": (float, (-4.0, "w"), (4.0, "w")),
+    "AnchorPointY": (float, (-4.0, "h"), (4.0, "h")),
+    "Pitch": (float, -1.5, 1.5), "Yaw": (float, -1.5, 1.5),
+    "FlipX": (bool, 0, 1), "FlipY": (bool, 0, 1),
+    "CropLeft": (float, 0.0, (1.0, "w")), "CropRight": (float, 0.0, (1.0, "w")),
+    "CropTop": (float, 0.0, (1.0, "h")), "CropBottom": (float, 0.0, (1.0, "h")),
+    "CropSoftness": (float, -100.0, 100.0), "CropRetain": (bool, 0, 1),
+    "DynamicZoomEase": (int, 0, 3), "CompositeMode": (int, 0, 31),
+    "Opacity": (float, 0.0, 100.0), "Distortion": (float, -1.0, 1.0),
+    "RetimeProcess": (int, 0, 3), "MotionEstimation": (int, 0, 6),
+    "Scaling": (int, 0, 4), "ResizeFilter": (int, 0, 15),
+}  # fmt: skip
+
+
+def _bound(bound, width: int, height: int) -> float:
+    if isinstance(bound, tuple):
+        return bound[0] * (width if bound[1] == "w" else height)
+    return float(bound)
+
+
+PROPERTY_DEFAULTS = {
+    key: (key == "ZoomGang") if kind is bool
+    else 1.0 if key in ("ZoomX", "ZoomY") else 100.0 if key == "Opacity"
+    else 0 if kind is int else 0.0
+    for key, (kind, _, _) in PROPERTY_RULES.items()
+}  # fmt: skip
 
 
 MARKER_COLORS = {

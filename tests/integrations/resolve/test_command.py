@@ -147,4 +147,5 @@ def test_the_code_resolve_runs_needs_only_the_standard_library():
     assert extra == "["
     for name in ours.strip("]").replace("'", "").split(", "):
         assert name.rsplit(".", 1)[-1] in {"integrations", "resolve", "bridge", "command",
-                                          "layout", "settings", "dialog"}, name  # fmt: skip
+                                          "layout", "settings", "dialog",
+                                          "transform"}, name  # fmt: skip

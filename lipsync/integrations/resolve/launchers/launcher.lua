@@ -199,6 +199,80 @@ local function append(media_pool, timeline, items, clips, index, exclusive_end)
   return placed
 end
 
+-- TimelineItem properties copied from each original to its render: the same list, in the same
+-- order, as transform.PROPERTY_KEYS in Python.
+local PROPERTY_KEYS = {
+  "ZoomGang", "ZoomX", "ZoomY", "Pan", "Tilt", "RotationAngle", "AnchorPointX",
+  "AnchorPointY", "Pitch", "Yaw", "FlipX", "FlipY", "CropLeft", "CropRight", "CropTop",
+  "CropBottom", "CropSoftness", "CropRetain", "DynamicZoomEase", "CompositeMode", "Opacity",
+  "Distortion", "RetimeProcess", "MotionEstimation", "Scaling", "ResizeFilter",
+}
+
+local function source_item(timeline, clip)
+  local number = tonumber(string.match(clip.track or "", "^V(%d+)"))
+  if not number then
+    return nil
+  end
+  for _, item in ipairs(timeline:GetItemListInTrack("video", number) or {}) do
+    if item:GetStart() == clip.record_frame then
+      return item
+    end
+  end
+  return nil
+end
+
+local function same(a, b)
+  if type(a) == "number" and type(b) == "number" then
+    return math.abs(a - b) <= 1e-6 * math.max(1, math.abs(b))
+  end
+  return a == b
+end
+
+local function carry_properties(source, target)
+  local failed = {}
+  local values = source:GetProperty() or {}
+  for _, key in ipairs(PROPERTY_KEYS) do
+    local value = values[key]
+    if value == nil then
+      value = source:GetProperty(key)
+    end
+    if value == nil then
+      failed[#failed + 1] = key
+    elseif not same(target:GetProperty(key), value) then
+      if not target:SetProperty(key, value) or not same(target:GetProperty(key), value) then
+        failed[#failed + 1] = key
+      end
+    end
+  end
+  return failed
+end
+
+-- The sentences for what could not be carried over to the renders (as transform.carry_over).
+local function carry_over(timeline, placed)
+  local notes = {}
+  for _, p in ipairs(placed) do
+    local source = source_item(timeline, p.clip)
+    local name = p.clip.name or "?"
+    if not source then
+      notes[#notes + 1] = "The original of '" .. name .. "' was not found at its frame on "
+        .. (string.match(p.clip.track or "", "^(%S+)") or "?")
+        .. ": check the render's zoom, position and crop by hand."
+    else
+      local failed = carry_properties(source, p.item)
+      if #failed > 0 then
+        local shown = table.concat(failed, ", ", 1, math.min(#failed, 6))
+          .. (#failed > 6 and " …" or "")
+        notes[#notes + 1] = "Resolve did not let Lip Sync copy " .. shown .. " from '" .. name
+          .. "' to its render: set them on the new track by hand (Inspector > Transform)."
+      end
+    end
+    if p.clip.warning and p.clip.warning ~= "" then
+      notes[#notes + 1] = p.clip.warning
+    end
+  end
+  return notes
+end
+
 local function place_on_new_track(media_pool, timeline, plan)
   local items = import_renders(media_pool, plan.clips)
   if not timeline:AddTrack("video") then
@@ -214,7 +288,7 @@ local function place_on_new_track(media_pool, timeline, plan)
   for _, p in ipairs(placed) do
     p.item:AddMarker(0, "Green", "Lip sync", p.clip.note, 1, p.clip.custom_data)
   end
-  return index
+  return index, carry_over(timeline, placed)
 end
 
 local function import_timeline(media_pool, plan)
@@ -254,9 +328,13 @@ local function apply_plan(project, timeline, plan)
     end
     error({ message = "No clip was lip-synced" .. why })
   else
-    local index = place_on_new_track(media_pool, timeline, plan)
+    local index, notes = place_on_new_track(media_pool, timeline, plan)
     done = #clips .. " lip-synced clip" .. (#clips == 1 and "" or "s")
       .. " placed on the new track V" .. index .. " '" .. (plan.track_name or BIN_NAME) .. "'."
+    for _, note in ipairs(notes) do
+      say(note)
+      done = done .. " " .. note
+    end
   end
   if plan.render_error then
     done = done .. " " .. plan.render_error
@@ -321,6 +399,8 @@ if LIPSYNC_LUA_TEST then
     shell_join = shell_join,
     quote_posix = quote_posix,
     quote_windows = quote_windows,
+    carry_over = carry_over,
+    property_keys = PROPERTY_KEYS,
     main = main,
   }
 end

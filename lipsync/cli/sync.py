@@ -59,6 +59,11 @@ from lipsync.core.constants import LOOKAHEAD_SECONDS
     help="Write an untouched copy when no face can be lip-synced, instead of failing.",
 )  # fmt: skip
 @click.option(
+    "--allow-truncated", is_flag=True,
+    help="Lip-sync the part of a truncated video that is there (with a warning) instead of "
+    "failing.",
+)  # fmt: skip
+@click.option(
     "--strict", is_flag=True,
     help="Stop before the render when a preflight check fails (see `lipsync check`).",
 )  # fmt: skip
@@ -88,6 +93,7 @@ def command(
     report_path: str | None,
     html_path: str | None,
     allow_no_face: bool,
+    allow_truncated: bool,
     strict: bool,
     no_check: bool,
     lookahead: float,
@@ -136,6 +142,7 @@ def command(
         encode=EncodeOptions(audio_mode=audio_mode, crf=crf, preset=preset),
         allow_no_face=allow_no_face,
         lookahead=lookahead,
+        allow_truncated=allow_truncated,
     )
     engine = LipSyncEngine(options)
     preflight = None

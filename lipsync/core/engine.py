@@ -24,7 +24,8 @@ from lipsync.core.media import (
     open_video,
     probe,
 )
-from lipsync.core.media.convert import frame_to_rgb
+from lipsync.core.media.audio import check_audio_samples
+from lipsync.core.media.probe import TruncatedMediaError, find_truncation
 from lipsync.core.streaming import prefetch
 from lipsync.core.sync_options import SyncOptions, SyncReport
 from lipsync.core.sync_stream import (
@@ -112,12 +113,12 @@ class LipSyncEngine:
                 f"The video '{video}' has no audio to keep (--audio-mode {mode}): "
                 "use --audio-mode replace."
             )
+        warnings = check_inputs(video, audio, mode, self.options.allow_truncated)
         with open_video(video) as reader:
             stream = self.open_stream(reader.info, audio, on_progress)
             writer = VideoWriter(
                 output, reader.info, options=self.options.encode, audio=audio, original=video
             )
-            warnings: list[str] = []
             with writer:
                 for out in stream.run(prefetch(decoded_frames(reader.iter_decoded(), reader.info))):
                     write_out(writer, out, reader.info)
@@ -172,6 +173,26 @@ class LipSyncEngine:
         return curve, (speech.samples, speech.sample_rate)
 
 
+def check_inputs(video: Path, audio: Path, audio_mode: str, allow_truncated: bool) -> list[str]:
+    """Refuse, before any work, a truncated ``video`` (unless ``allow_truncated``: then a
+    warning) and an ``audio`` without samples or with samples that are not numbers (and the
+    video's own sound when it goes into the output). Returns the warnings."""
+    warnings: list[str] = []
+    cut = find_truncation(video)
+    if cut is not None:
+        if not allow_truncated:
+            raise TruncatedMediaError(cut.sentence())
+        warnings.append(
+            f"The video '{video}' is truncated: only its first {cut.found_duration:.2f} s "
+            "are lip-synced and written (--allow-truncated)."
+        )
+        log.warning("%s", warnings[-1])
+    check_audio_samples(audio, "audio")
+    if audio_mode in ("keep", "both"):
+        check_audio_samples(video, "video")
+    return warnings
+
+
 def decoded_frames(
     frames: Iterable[tuple[int, av.VideoFrame]], info: VideoStreamInfo
 ) -> Iterator[InFrame]:
@@ -185,14 +206,12 @@ def decoded_frames(
 
 
 def write_out(writer: VideoWriter, out: OutFrame, info: VideoStreamInfo) -> None:
-    """Encode one frame leaving the stream: changed pixels as rendered, untouched frames
-    exactly as decoded where the encoder takes their pixel format."""
+    """Encode one frame leaving the stream in its own planes: exactly as decoded (and patched)
+    where the encoder takes its pixel format, else converted as ffmpeg's transcode would."""
     if out.image is not None:
         writer.write(out.image, out.pts)
-    elif out.frame.format.name == writer.pix_fmt:
-        writer.write_decoded(out.frame, out.pts)
     else:
-        writer.write(frame_to_rgb(out.frame, info), out.pts)
+        writer.write_decoded(out.frame, out.pts)
 
 
 def no_face_message(video: Path | str, counts: Iterable[tuple[str, int]] | dict) -> str:

@@ -35,6 +35,7 @@ class SyncOptions:
     detect_every: int | None = None
     allow_no_face: bool = False
     lookahead: float = LOOKAHEAD_SECONDS
+    allow_truncated: bool = False  # lip-sync the part of a truncated video that is there
 
     def __post_init__(self) -> None:
         for name in ("start", "end"):

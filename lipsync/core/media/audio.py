@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import wave
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import av
 import numpy as np
 
 from lipsync.core.constants import SPEECH_SAMPLE_RATE
-from lipsync.core.errors import InputError, NoStreamError
+from lipsync.core.errors import InputError, MediaFormatError, NoStreamError
 from lipsync.core.media.atomic import atomic_output
 from lipsync.core.media.container import PathLike, media_error, open_input
 
@@ -92,4 +93,40 @@ def _check_rate(sample_rate: int) -> None:
         raise InputError(
             f"The sample rate {sample_rate} Hz is out of range: give a rate from 1 to "
             f"{MAX_SAMPLE_RATE} Hz."
+        )
+
+
+FLOAT_CODECS = ("pcm_f16le", "pcm_f24le", "pcm_f32be", "pcm_f32le", "pcm_f64be", "pcm_f64le")
+
+
+def check_audio_samples(path: PathLike, what: str = "audio", stream_index: int = 0) -> None:
+    """Refuse an audio stream of ``path`` that has no samples at all, or (for float PCM, the
+    only kind that can hold them) a sample that is not a number (NaN or infinity): one
+    sentence naming the file, and the time of the first bad sample. Other codecs are decoded
+    only up to their first samples."""
+    with open_input(path, what) as container:
+        if len(container.streams.audio) <= stream_index:
+            raise NoStreamError(
+                f"The {what} file '{path}' has no audio stream: give a file that contains sound."
+            )
+        cc = container.streams.audio[stream_index].codec_context
+        scan, rate = cc.name in FLOAT_CODECS, int(cc.sample_rate or 1)
+    seen = 0
+    with closing(iter_audio(path, stream_index=stream_index)) as blocks:
+        for block in blocks:
+            bad = ~np.isfinite(block).all(axis=0) if scan else None
+            if bad is not None and bad.any():
+                first = (seen + int(np.flatnonzero(bad)[0])) / rate
+                raise MediaFormatError(
+                    f"The {what} file '{path}' has a sample that is not a number (NaN or "
+                    f"infinity) at {first:.3f} s: re-export it, or convert it to 16- or 24-bit "
+                    "PCM."
+                )
+            seen += block.shape[-1]
+            if seen and not scan:
+                return
+    if seen == 0:
+        raise MediaFormatError(
+            f"The {what} file '{path}' has no sound (0 samples): export the {what} again and "
+            "give a file that contains speech."
         )

@@ -9,6 +9,7 @@ from typing import Any
 
 import av
 
+from lipsync.core.errors import MediaFormatError
 from lipsync.core.media.container import PathLike, media_error, open_input
 from lipsync.core.media.orientation import display_size
 
@@ -234,3 +235,108 @@ def frame_times(path: PathLike, stream_index: int = 0) -> tuple[float, ...]:
         except av.error.FFmpegError as e:
             raise media_error(path, "video", e) from e
     return tuple(float(p * tb) for p in sorted(pts))
+
+
+class TruncatedMediaError(MediaFormatError):
+    """A video stream stops before the end its container declares (a cut copy or download)."""
+
+
+@dataclass(frozen=True)
+class Truncation:
+    """A video stream that stops before its declared end. Times in seconds of the stream's
+    clock; ``found_end`` is the end of the last whole packet (None when none could be read
+    near the declared end and the stream could not be read from the start either)."""
+
+    path: str
+    declared_end: float
+    found_end: float | None
+    start: float
+
+    @property
+    def found_duration(self) -> float:
+        """Seconds of picture that are really there."""
+        return max(0.0, (self.found_end or self.start) - self.start)
+
+    def sentence(self) -> str:
+        """One sentence: what is wrong with which file, and what to do."""
+        declared = self.declared_end - self.start
+        return (
+            f"The video file '{self.path}' is truncated: its pictures stop at "
+            f"{self.found_duration:.2f} s but its container says {declared:.2f} s (a cut copy "
+            "or download): copy or export it again, or lip-sync the part that is there with "
+            "`lipsync sync --allow-truncated`."
+        )
+
+
+TAIL_SECONDS = 2.0  # s; how far before the declared end the truncation check starts reading
+
+
+def find_truncation(path: PathLike, stream_index: int = 0) -> Truncation | None:
+    """Whether the ``stream_index``-th video stream of ``path`` stops before the end its
+    container declares (an MP4 whose index lists frames past the end of the data, a Matroska
+    whose DURATION tag is longer than its clusters). Reads only the last seconds of packets
+    (no decoding) when the container can seek; ``None`` for a whole file, or when the
+    container declares no end to compare with (MPEG-TS, pipes)."""
+    with open_input(path) as container:
+        if len(container.streams.video) <= stream_index:
+            return None
+        stream = container.streams.video[stream_index]
+        tb = stream.time_base
+        start = float(stream.start_time * tb) if stream.start_time is not None and tb else 0.0
+        declared = _declared_end(stream, start)
+        if declared is None:
+            return None
+        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+        frame = 1 / float(rate) if rate else 0.04
+        found, exact = _last_packet_end(container, stream, declared - TAIL_SECONDS)
+    if found is not None and found >= declared - _tolerance(frame, exact):
+        return None
+    with open_input(path) as container:  # the real end, read from the start, for the sentence
+        found, exact = _last_packet_end(container, container.streams.video[stream_index], None)
+    if found is not None and found >= declared - _tolerance(frame, exact):
+        return None
+    return Truncation(str(Path(path)), declared, found, start)
+
+
+def _declared_end(stream: av.video.stream.VideoStream, start: float) -> float | None:
+    """The end the container states for ``stream`` (s): its duration (MP4, MOV) or the
+    Matroska DURATION tag (taken as the shorter of an end and a length, never over-read)."""
+    if stream.duration is not None and stream.time_base is not None and stream.frames:
+        return start + float(stream.duration * stream.time_base)
+    tag = stream.metadata.get("DURATION") or stream.metadata.get("duration")
+    if not tag:
+        return None
+    try:
+        hours, minutes, seconds = tag.strip().split(":")
+        length = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    except ValueError:
+        return None
+    return min(length, start + length) if length > 0 else None
+
+
+def _last_packet_end(container, stream, seek_to: float | None) -> tuple[float | None, bool]:
+    """The end (s) of the last packet of ``stream`` read from ``seek_to`` seconds (from the
+    start when None), and whether that end came from a stated packet duration. A read error
+    ends the search where it happens (a damaged tail counts as missing)."""
+    tb = stream.time_base
+    end: float | None = None
+    exact = False
+    try:
+        if seek_to is not None and seek_to > 0:
+            container.seek(int(seek_to / tb), stream=stream, backward=True, any_frame=False)
+        for packet in container.demux(stream):
+            stamp = packet.pts if packet.pts is not None else packet.dts
+            if not packet.size or stamp is None:
+                continue
+            here = float((stamp + (packet.duration or 0)) * tb)
+            if end is None or here > end:
+                end, exact = here, bool(packet.duration)
+    except av.error.FFmpegError:
+        pass
+    return end, exact
+
+
+def _tolerance(frame: float, exact: bool) -> float:
+    """How far (s) the last packet may end before the declared end: half a frame when its
+    duration is stated, a frame and a half when it is not (its duration is then unknown)."""
+    return (0.5 if exact else 1.5) * frame + 1e-3

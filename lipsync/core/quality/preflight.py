@@ -27,6 +27,7 @@ import numpy as np
 
 from lipsync.core.constants import SPEECH_SAMPLE_RATE
 from lipsync.core.errors import InputError
+from lipsync.core.media.probe import Truncation
 from lipsync.core.quality.checks import FAIL, PASS, WARN, Check, time_range, worst
 
 StagedProgress = Callable[[str, int, "int | None"], None]
@@ -116,6 +117,24 @@ def check_lengths(video_duration: float, audio_duration: float, fps: float | Non
     return Check(**base, status=PASS, message=f"Lengths match ({lengths}).")
 
 
+def check_truncation(cut: Truncation, fps: float | None) -> Check:
+    """A video that stops before its declared end (a cut copy) fails: ``lipsync sync`` refuses
+    it unless asked to lip-sync the part that is there."""
+    declared = cut.declared_end - cut.start
+    return Check(
+        name="truncated",
+        title="Whole file",
+        group="video",
+        status=FAIL,
+        message=f"The video is truncated: its pictures stop at {cut.found_duration:.2f} s but "
+        f"its container says {declared:.2f} s.",
+        advice="Copy or export the file again (`lipsync sync --allow-truncated` lip-syncs "
+        "the part that is there).",
+        ranges=(time_range(cut.found_duration, declared, fps),),
+        values={"found_seconds": cut.found_duration, "declared_seconds": declared},
+    )
+
+
 def run_preflight(
     video: str | Path | None,
     audio: str | Path | np.ndarray | None = None,
@@ -137,6 +156,8 @@ def run_preflight(
     :class:`~lipsync.core.errors.MediaError`.
     """
     from lipsync.core.media import check_input_path, load_audio
+    from lipsync.core.media.audio import check_audio_samples
+    from lipsync.core.media.probe import find_truncation
     from lipsync.core.quality.checks_audio import audio_checks, measure_audio
     from lipsync.core.quality.checks_video import video_checks
     from lipsync.core.quality.sampling import DEFAULT_SAMPLES_PER_SECOND, sample_video
@@ -149,8 +170,10 @@ def run_preflight(
         check_input_path(video, "video")
     if audio is not None and not isinstance(audio, np.ndarray):
         check_input_path(audio, "audio")  # fail before the long part, not after
+        check_audio_samples(audio, "audio")  # no sound, or samples that are not numbers
     checks: list[Check] = []
     fps = None
+    cut = find_truncation(video) if video is not None else None
     if video is not None:
         samples = sample_video(
             video,
@@ -162,6 +185,9 @@ def run_preflight(
             raise InputError(f"The video '{video}' has no frames that can be decoded.")
         fps = samples.fps
         video_duration = samples.duration
+        if cut is not None:
+            checks.append(check_truncation(cut, fps))
+            video_duration = min(video_duration, cut.found_duration)
         checks += video_checks(samples)
     audio_name = None
     if audio is not None:
@@ -242,6 +268,7 @@ __all__ = [
     "PreflightError",
     "PreflightReport",
     "check_lengths",
+    "check_truncation",
     "format_check",
     "quick_preflight",
     "raise_on_failure",

@@ -1,0 +1,172 @@
+"""Bad input that used to pass or crash, through the installed ``lipsync`` command: each case
+gets one sentence, a documented exit code, no traceback, nothing under the final name, and
+its inputs byte-identical afterwards (hashed before and after)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from clitools import assert_one_sentence_error, lipsync
+from mediatools import ffmpeg
+from scipy.io import wavfile
+
+from lipsync.core.demo import write_portrait_clip
+from lipsync.core.media import load_audio, probe, save_audio
+from lipsync.core.speech import synthesize
+
+
+def digests(*paths: Path) -> dict[str, str]:
+    """SHA-256 of each file, by name."""
+    return {str(p): hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths}
+
+
+def leftovers(folder: Path, keep: set[str]) -> list[str]:
+    """Names in ``folder`` other than ``keep`` (outputs or temporaries left behind)."""
+    return sorted(p.name for p in folder.iterdir() if p.name not in keep)
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory):
+    """A speaking portrait with a sine soundtrack (MP4, index first), a cut copy of it, and a
+    spoken line as 16-bit WAV."""
+    folder = tmp_path_factory.mktemp("bad_input")
+    syn = synthesize("Mama made a map.", "en-us")
+    line = save_audio(folder / "line.wav", syn.samples, syn.sample_rate)
+    silent = write_portrait_clip(folder / "silent.mp4", 3.0, (320, 240), preset="ultrafast")
+    video = folder / "face.mp4"
+    ffmpeg(
+        "-i", str(silent), "-f", "lavfi", "-i", "sine=frequency=300:duration=3",
+        "-c:v", "copy", "-c:a", "aac", "-shortest", "-movflags", "+faststart", str(video),
+    )  # fmt: skip
+    data = video.read_bytes()
+    cut = folder / "cut.mp4"
+    cut.write_bytes(data[: len(data) // 2])
+    return {"folder": folder, "video": video, "cut": cut, "line": line}
+
+
+def run_refused(inputs: list[Path], folder: Path, args: list[str], code: int, *words: str):
+    """Run ``lipsync ARGS`` in ``folder``: one sentence naming ``words``, exit ``code``, the
+    inputs unchanged, nothing new in ``folder``."""
+    before = digests(*inputs)
+    names = {p.name for p in folder.iterdir()}
+    proc = lipsync(*args)
+    assert_one_sentence_error(proc, code, *words)
+    assert digests(*inputs) == before
+    assert leftovers(folder, names) == []
+    return proc
+
+
+# --- 1. a truncated video ---------------------------------------------------------------------
+
+
+def test_truncated_mp4_is_refused_by_sync(media, tmp_path):
+    cut, line = media["cut"], media["line"]
+    out = tmp_path / "out.mp4"
+    for extra in ([], ["--no-check"]):
+        run_refused(
+            [cut, line], tmp_path, ["sync", str(cut), str(line), "-o", str(out), *extra],
+            3, "cut.mp4", "truncated", "stop at 1.", "3.00 s", "--allow-truncated",
+        )  # fmt: skip
+
+
+def test_truncated_mp4_is_lip_synced_in_part_only_when_allowed(media, tmp_path):
+    cut, line = media["cut"], media["line"]
+    out, report = tmp_path / "out.mp4", tmp_path / "run.json"
+    before = digests(cut, line)
+    proc = lipsync(
+        "sync", str(cut), str(line), "-o", str(out), "--no-check", "--allow-truncated",
+        "--report", str(report),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "is truncated: only its first 1." in proc.stderr
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert any("truncated" in w for w in data["warnings"])
+    assert 30 <= probe(out).video[0].frame_count < 75
+    assert digests(cut, line) == before
+
+
+def test_check_reports_the_truncation_and_the_real_length(media):
+    cut, line = media["cut"], media["line"]
+    proc = lipsync("check", str(cut), str(line), "--quick")
+    assert proc.returncode == 0, proc.stderr
+    assert "FAIL  Whole file: The video is truncated: its pictures stop at 1." in proc.stdout
+    assert "but its container says 3.00 s" in proc.stdout
+    lengths = next(x for x in proc.stdout.splitlines() if "Audio and video lengths" in x)
+    assert "video 3.00 s" not in lengths
+    strict = lipsync("check", str(cut), str(line), "--quick", "--strict")
+    assert strict.returncode == 3 and "Traceback" not in strict.stderr
+    assert strict.stderr.startswith("lipsync: error: The preflight check failed (whole file: ")
+    whole = lipsync("check", str(media["video"]), "--quick")
+    assert whole.returncode == 0 and "Whole file" not in whole.stdout
+
+
+@pytest.mark.parametrize("suffix", [".mkv", ".webm"])
+def test_truncated_matroska_is_refused(media, tmp_path, suffix):
+    whole = tmp_path / f"whole{suffix}"
+    codec = ["-c:v", "copy"] if suffix == ".mkv" else ["-c:v", "libvpx", "-deadline", "realtime"]
+    ffmpeg("-i", str(media["video"]), *codec, "-an", str(whole))
+    data = whole.read_bytes()
+    cut = tmp_path / f"cut{suffix}"
+    cut.write_bytes(data[: len(data) * 2 // 3])
+    whole.unlink()
+    run_refused(
+        [cut, media["line"]], tmp_path,
+        ["sync", str(cut), str(media["line"]), "-o", str(tmp_path / "o.mp4"), "--no-check"],
+        3, "truncated", "3.0",
+    )  # fmt: skip
+
+
+# --- 2. and 3. audio that is not numbers, or no audio at all -----------------------------------
+
+
+def float_wav(path: Path, samples: np.ndarray, rate: int = 16000) -> Path:
+    wavfile.write(path, rate, samples.astype(np.float32))
+    return path
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_float_wav_with_non_numbers_is_refused_before_any_work(media, tmp_path, bad):
+    speech = load_audio(media["line"], 16000).copy()
+    speech[12000] = bad  # 0.750 s
+    speech[13000] = np.nan
+    dub = float_wav(tmp_path / "dub.wav", speech)
+    for command in (
+        ["sync", str(media["video"]), str(dub), "-o", str(tmp_path / "o.mp4")],
+        ["check", str(media["video"]), str(dub), "--quick"],
+    ):
+        run_refused(
+            [media["video"], dub], tmp_path, command, 3, "dub.wav", "not a number", "0.750 s"
+        )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int16])
+def test_audio_without_samples_is_refused(media, tmp_path, dtype):
+    dub = tmp_path / "empty.wav"
+    wavfile.write(dub, 16000, np.zeros(0, dtype))
+    for command in (
+        ["sync", str(media["video"]), str(dub), "-o", str(tmp_path / "o.mp4"), "--no-check"],
+        ["sync", str(media["video"]), str(dub), "-o", str(tmp_path / "o.mp4")],
+        ["check", str(media["video"]), str(dub)],
+    ):
+        run_refused([media["video"], dub], tmp_path, command, 3, "empty.wav", "0 samples")
+
+
+def test_kept_video_sound_with_non_numbers_is_refused(media, tmp_path):
+    sound = np.sin(np.arange(48000) / 10).astype(np.float32) * 0.3
+    sound[24000] = np.inf
+    wav = float_wav(tmp_path / "sound.wav", sound, 16000)
+    video = tmp_path / "pcm.mov"
+    ffmpeg(
+        "-i", str(media["video"]), "-i", str(wav), "-map", "0:v", "-map", "1:a",
+        "-c:v", "copy", "-c:a", "pcm_f32le", str(video),
+    )  # fmt: skip
+    wav.unlink()
+    command = ["sync", str(video), str(media["line"]), "-o", str(tmp_path / "o.mov")]
+    run_refused(
+        [video, media["line"]], tmp_path, [*command, "--no-check", "--audio-mode", "keep"],
+        3, "pcm.mov", "not a number", "1.500 s",
+    )  # fmt: skip

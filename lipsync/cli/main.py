@@ -11,7 +11,7 @@ import importlib
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import click
@@ -100,8 +100,7 @@ def run(
     """
     argv = list(sys.argv[1:] if args is None else args)
     verbose = "-v" in argv or "--verbose" in argv
-    _signals_as_interrupt()
-    with record_writes() as writes:
+    with _signals_as_interrupt(), record_writes() as writes:
         try:
             code = group.main(args=argv, prog_name=prog_name, standalone_mode=False)
         except LipsyncError as e:
@@ -208,18 +207,26 @@ def _report(prog: str, message: str, exc: BaseException | None, verbose: bool) -
     click.echo(f"{prog}: error: {message}", err=True)
 
 
-def _signals_as_interrupt() -> None:
-    """SIGTERM and SIGHUP unwind like Ctrl-C, so temporary outputs are removed. Once one has
-    arrived, further ones are ignored so that the clean-up can finish."""
+@contextlib.contextmanager
+def _signals_as_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP unwind like Ctrl-C while the block runs, so temporary outputs are
+    removed. Once one has arrived, further ones are ignored so that the clean-up can finish.
+    The previous handlers come back afterwards (``run`` may be called in a test process)."""
 
     def handler(signum: int, frame: object) -> None:
         for sig in CLEAN_UP_SIGNALS:
             signal.signal(sig, signal.SIG_IGN)
         raise SignalInterrupt(signum)
 
+    previous = {}
     with contextlib.suppress(ValueError):  # not the main thread (e.g. in a test runner)
         for sig in CLEAN_UP_SIGNALS:
-            signal.signal(sig, handler)
+            previous[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def _silence_stdout() -> None:

@@ -87,7 +87,8 @@ def write_portrait_clip(
     portrait = load_portrait()
     info = new_video_info(*size, DEMO_FPS)
     n = max(1, round(seconds * DEMO_FPS))
-    with VideoWriter(path, info, options=EncodeOptions(audio_mode="none", preset=preset)) as w:
+    source = EncodeOptions(audio_mode="none", preset=preset, provenance=False)  # not lip-synced
+    with VideoWriter(path, info, options=source) as w:
         for i in range(n):
             w.write(portrait_frame(portrait, float(i / DEMO_FPS), size), i)
     return path

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import quote, unquote, urlparse
 
 import opentimelineio as otio
 
@@ -134,6 +134,19 @@ def url_to_path(url: str, base_dir: Path | None) -> Path | None:
     if not path.is_absolute():
         path = (base_dir or Path.cwd()) / path
     return path
+
+
+def file_url(url: str) -> str:
+    """A media ``target_url`` as FCP XML's ``pathurl`` wants it: a plain absolute path (POSIX
+    or ``D:\\…``) becomes a percent-encoded ``file://localhost/…`` URL, as Premiere and Final
+    Cut write them; URLs and relative paths are returned as they are."""
+    if re.match(r"^[A-Za-z]:[\\/]", url):  # D:\media\x.mov
+        return "file://localhost/" + quote(url.replace("\\", "/"), safe="/")
+    if url.startswith(("//", "\\\\")):  # a network share: //server/share/x.mov
+        return "file:" + quote(url.replace("\\", "/"), safe="/")
+    if url.startswith("/"):
+        return "file://localhost" + quote(url, safe="/")
+    return url
 
 
 def plain_path(path: Path) -> str:

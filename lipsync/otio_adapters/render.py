@@ -34,6 +34,7 @@ from pathlib import Path
 import opentimelineio as otio
 
 import lipsync
+from lipsync.core import constants as C
 from lipsync.core.errors import InputError, LipsyncError
 from lipsync.core.media import EncodeOptions, MediaInfo, check_output_path, make_folder, probe
 from lipsync.core.media.excerpt import (
@@ -234,6 +235,13 @@ class _Job:
         info = self._probe(work.source_path)
         if not info.video:
             return replace(base, reason=f"'{work.source_path}' has no video stream")
+        if not work.shows_render and is_lipsync_render(info.metadata):
+            why = (
+                f"its media '{work.source_path}' is a lip-sync render already (its container "
+                "tags say so): it is not rendered again; give the timeline with the original "
+                "media to redo it"
+            )
+            return replace(base, status=R.UNCHANGED, render=str(work.source_path), reason=why)
         video = info.video[0]
         fps = video.fps or Fraction(25)
         origin = _media_origin(work.source_ref, video.metadata, info.metadata, float(fps))
@@ -459,6 +467,16 @@ def _snap(t: otio.opentime.RationalTime) -> otio.opentime.RationalTime:
 
 def _range(r: otio.opentime.TimeRange) -> dict:
     return {"start": r.start_time.value, "duration": r.duration.value, "rate": r.duration.rate}
+
+
+def is_lipsync_render(tags: dict) -> bool:
+    """Whether a media file's container ``tags`` mark it as written by lipsync (the
+    provenance tags every render carries), so a timeline that lost our metadata (FCP XML
+    keeps none) does not get its renders rendered again."""
+    lowered = {str(k).lower(): str(v) for k, v in (tags or {}).items()}
+    if lowered.get(C.PROVENANCE_KEY.lower()) == "lip-synced":
+        return True
+    return lowered.get("comment", "").startswith(C.PROVENANCE_COMMENT.split("{")[0])
 
 
 def _shows_render(work: ClipWork) -> bool:

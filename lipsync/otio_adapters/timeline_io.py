@@ -16,10 +16,12 @@ import opentimelineio as otio
 from lipsync.core.errors import LipsyncError
 from lipsync.core.media.atomic import atomic_output, check_output_path
 from lipsync.core.media.container import check_input_path
+from lipsync.otio_adapters.conventions import file_url
 from lipsync.otio_adapters.errors import TimelineError
 
 PLUGINS_HINT = "pip install OpenTimelineIO-Plugins"
 _BY_SUFFIX = {".json": "otio_json"}  # suffixes OTIO does not map to the adapter they hold
+URL_ADAPTERS = ("fcp_xml",)  # formats whose media paths must be file:// URLs
 
 
 @dataclass
@@ -104,12 +106,14 @@ def write_timeline(
     path = check_output_path(path, inputs)
     if adapter_for(path) is None:
         try:
-            otio.adapters.from_filepath(str(path))
+            adapter = otio.adapters.from_filepath(str(path))
         except otio.exceptions.NoKnownAdapterForExtensionError as e:
             raise TimelineError(
                 f"No installed OTIO adapter writes '{path.suffix or path.name}' files: write a "
                 f".otio file (or run `{PLUGINS_HINT}` for .xml and .edl)."
             ) from e
+        if adapter.name in URL_ADAPTERS:
+            root = with_file_urls(root)
     with atomic_output(path, inputs) as tmp:
         if path.suffix.lower() == ".otioz":
             tmp.unlink()  # the otioz adapter refuses to write over a file
@@ -123,6 +127,20 @@ def write_timeline(
                 "file instead."
             ) from e
     return path
+
+
+def with_file_urls(root: otio.core.SerializableObject) -> otio.core.SerializableObject:
+    """A copy of ``root`` whose media references name their files by ``file://`` URLs
+    (percent-encoded), as FCP XML requires; ``root`` itself is not changed."""
+    copy = root.deepcopy()
+    clips = copy.find_clips() if hasattr(copy, "find_clips") else [copy]
+    for clip in clips:
+        refs = getattr(clip, "media_references", lambda: {})() or {}
+        for ref in refs.values():
+            url = getattr(ref, "target_url", None)
+            if isinstance(ref, otio.schema.ExternalReference) and url:
+                ref.target_url = file_url(url)
+    return copy
 
 
 def _reason(e: BaseException) -> str:

@@ -1,0 +1,306 @@
+"""The true-mouth measures of ``bench/real_faces.py``, independent of lipsync's own tracker.
+
+dlib's 68-point model (Debian's ``libdlib-data``, dlib from ``dlib-bin``) finds the face; from
+its points come the inner-lip aperture and the 20 lip points, both in units of the inter-ocular
+distance (IOD: between the two eye centres, points 36-41 and 42-47), so they do not depend on
+the face's size in frame. Pure numpy/cv2 over arrays: frames ``uint8 (H, W, 3)`` RGB, points
+``float64 (68, 2)`` in image pixels, series ``float64 (N,)`` per video frame with NaN where dlib
+found no face, audio ``float32 (n,)`` mono.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+DLIB_MODEL = Path("/usr/share/dlib/shape_predictor_68_face_landmarks.dat")
+DETECT_WIDTH = 640  # px; a wider frame is searched whole on a copy scaled to this width
+DETECT_FACE = 120  # px; a known face is searched again at the scale that makes it this wide
+INNER_PAIRS = ((61, 67), (62, 66), (63, 65))  # upper / lower inner-lip points facing each other
+LIPS = slice(48, 68)  # the 20 lip points (outer 48-59, inner 60-67)
+MOUTH_PAD = 0.2  # IOD; margin around the lip points of the sharpness box
+CROP_W, CROP_H = 1.8, 1.35  # IOD; the contact sheet's mouth crop, centred on the lips
+TILE_W, TILE_H = 96, 72  # px; one mouth crop on the sheet
+LABEL_W = 64  # px; the row names' column
+PSNR_CAP = 100.0  # dB; an identical region counts as this, not infinity
+
+
+class Landmarker:
+    """dlib's 68 points of the largest face per frame. The detector runs on every frame on a
+    grey copy: the whole frame no wider than :data:`DETECT_WIDTH`, or, once a face is known,
+    a window of three face widths around it scaled so the face is :data:`DETECT_FACE` px wide
+    (dlib finds faces from about 80 px); the shape predictor runs on the full-size frame."""
+
+    def __init__(self) -> None:
+        try:
+            import dlib
+        except ImportError as e:  # pragma: no cover - the venv has it
+            raise SystemExit("dlib is not installed: pip install dlib-bin") from e
+        if not DLIB_MODEL.exists():  # pragma: no cover - make setup installs it
+            raise SystemExit(f"{DLIB_MODEL} is missing: apt-get install libdlib-data")
+        self._dlib = dlib
+        self._detector = dlib.get_frontal_face_detector()
+        self._predictor = dlib.shape_predictor(str(DLIB_MODEL))
+        self._box: tuple[float, float, float, float] | None = None  # last face, full pixels
+
+    def points(self, image: np.ndarray) -> np.ndarray | None:
+        """``float64 (68, 2)`` points of the largest face in ``image`` (RGB), or None."""
+        grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+        box = None
+        if self._box is not None:
+            x0, y0, x1, y1 = self._box
+            bw, bh = x1 - x0, y1 - y0
+            window = (
+                max(0, int(x0 - bw)),
+                max(0, int(y0 - bh)),
+                min(grey.shape[1], int(x1 + bw)),
+                min(grey.shape[0], int(y1 + bh)),
+            )
+            box = self._detect(grey, window, min(1.0, DETECT_FACE / bw))
+        if box is None:
+            whole = (0, 0, grey.shape[1], grey.shape[0])
+            box = self._detect(grey, whole, min(1.0, DETECT_WIDTH / grey.shape[1]))
+        self._box = box
+        if box is None:
+            return None
+        shape = self._predictor(grey, self._dlib.rectangle(*(round(v) for v in box)))
+        return np.array([(p.x, p.y) for p in shape.parts()], np.float64)
+
+    def _detect(self, grey: np.ndarray, window: tuple[int, int, int, int], scale: float):
+        """The largest face found in ``window`` (x0, y0, x1, y1) of ``grey`` searched at
+        ``scale``, as a full-size box, or None."""
+        x0, y0, x1, y1 = window
+        part = grey[y0:y1, x0:x1]
+        if scale < 1.0:
+            part = cv2.resize(part, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        found = self._detector(np.ascontiguousarray(part), 0)
+        if not found:
+            return None
+        f = max(found, key=lambda r: r.area())
+        return (
+            x0 + f.left() / scale,
+            y0 + f.top() / scale,
+            x0 + f.right() / scale,
+            y0 + f.bottom() / scale,
+        )
+
+
+# --- geometry of one face ------------------------------------------------------------------------
+def iod(pts: np.ndarray) -> float:
+    """Inter-ocular distance in pixels: between the mean of points 36-41 and of 42-47."""
+    return float(np.linalg.norm(pts[36:42].mean(axis=0) - pts[42:48].mean(axis=0)))
+
+
+def aperture(pts: np.ndarray | None) -> float:
+    """Inner-lip opening: the mean gap of the three facing inner-lip pairs, in IOD (NaN: none)."""
+    if pts is None:
+        return float("nan")
+    gaps = [np.linalg.norm(pts[a] - pts[b]) for a, b in INNER_PAIRS]
+    return float(np.mean(gaps) / iod(pts))
+
+
+def lips_normalised(pts: np.ndarray) -> np.ndarray:
+    """``float64 (20, 2)`` lip points 48-67 centred on their mean, in IOD."""
+    lips = pts[LIPS]
+    return (lips - lips.mean(axis=0)) / iod(pts)
+
+
+def lmd(a: list[np.ndarray | None], b: list[np.ndarray | None]) -> float:
+    """Lip landmark distance: mean over frames where both have a face of the mean distance of
+    the 20 normalised lip points, in IOD (NaN when no frame has both)."""
+    per_frame = [
+        float(np.linalg.norm(lips_normalised(p) - lips_normalised(q), axis=1).mean())
+        for p, q in zip(a, b, strict=False)
+        if p is not None and q is not None
+    ]
+    return float(np.mean(per_frame)) if per_frame else float("nan")
+
+
+def mouth_box(pts: np.ndarray, shape: tuple[int, ...]) -> tuple[slice, slice]:
+    """Rows and columns of the lip points' bounding box widened by :data:`MOUTH_PAD` IOD."""
+    pad = MOUTH_PAD * iod(pts)
+    (x0, y0), (x1, y1) = pts[LIPS].min(axis=0) - pad, pts[LIPS].max(axis=0) + pad
+    h, w = shape[:2]
+    return slice(max(0, int(y0)), min(h, int(y1) + 1)), slice(max(0, int(x0)), min(w, int(x1) + 1))
+
+
+def lower_face_box(pts: np.ndarray, shape: tuple[int, ...]) -> tuple[slice, slice]:
+    """A generous box around the lower face (as tests/judge.py): from the eyes' lower edge to
+    0.35 IOD below the chin, jaw side to jaw side widened by a quarter of its width each way."""
+    top = pts[36:48, 1].max()
+    bottom = pts[8, 1] + 0.35 * iod(pts)
+    left, right = pts[0:17, 0].min(), pts[0:17, 0].max()
+    pad = 0.25 * (right - left)
+    h, w = shape[:2]
+    return (
+        slice(max(0, int(top)), min(h, int(bottom) + 1)),
+        slice(max(0, int(left - pad)), min(w, int(right + pad) + 1)),
+    )
+
+
+def nearest_points(points: list[np.ndarray | None]) -> list[np.ndarray | None]:
+    """Each frame's points, or those of the nearest frame that has a face (None if none has)."""
+    have = np.array([k for k, p in enumerate(points) if p is not None])
+    if have.size == 0:
+        return list(points)
+    return [points[int(have[np.argmin(np.abs(have - k))])] for k in range(len(points))]
+
+
+# --- images -------------------------------------------------------------------------------------
+def sharpness(image: np.ndarray, box: tuple[slice, slice]) -> float:
+    """Variance of the Laplacian of the grey ``box`` of ``image`` (RGB)."""
+    grey = cv2.cvtColor(np.ascontiguousarray(image[box]), cv2.COLOR_RGB2GRAY)
+    return float(cv2.Laplacian(grey, cv2.CV_64F).var())
+
+
+def mse_outside(a: np.ndarray, b: np.ndarray, box: tuple[slice, slice] | None) -> float:
+    """Mean squared difference of two frames over every pixel outside ``box``."""
+    mask = np.ones(a.shape[:2], bool)
+    if box is not None:
+        mask[box] = False
+    d = a[mask].astype(np.float64) - b[mask].astype(np.float64)
+    return float(np.mean(d * d))
+
+
+def psnr_of(mse: float | np.ndarray) -> np.ndarray:
+    """PSNR (dB) of 8-bit pictures from their mean squared error, capped at :data:`PSNR_CAP`."""
+    mse = np.asarray(mse, np.float64)
+    with np.errstate(divide="ignore"):
+        return np.minimum(10 * np.log10(255.0**2 / mse), PSNR_CAP)
+
+
+# --- series -------------------------------------------------------------------------------------
+def pearson(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson r over the frames where both are finite (NaN: under 3 frames or no variance)."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    n = min(len(a), len(b))
+    a, b = a[:n], b[:n]
+    ok = np.isfinite(a) & np.isfinite(b)
+    if ok.sum() < 3 or np.std(a[ok]) == 0 or np.std(b[ok]) == 0:
+        return float("nan")
+    return float(np.corrcoef(a[ok], b[ok])[0, 1])
+
+
+def lagged(measured: np.ndarray, reference: np.ndarray, lag: int) -> float:
+    """:func:`pearson` with ``measured`` shifted ``lag`` frames later than ``reference``."""
+    if lag >= 0:
+        return pearson(measured[lag:], reference[: len(reference) - lag])
+    return pearson(measured[:lag], reference[-lag:])
+
+
+def best_lag(measured: np.ndarray, reference: np.ndarray, max_lag: int = 3) -> tuple[float, int]:
+    """The highest :func:`lagged` r within ``-max_lag..max_lag`` frames and its lag (positive:
+    ``measured`` is late); ``(nan, 0)`` when no lag gives an r."""
+    best = (float("nan"), 0)
+    for lag in range(-max_lag, max_lag + 1):
+        r = lagged(measured, reference, lag)
+        if np.isfinite(r) and not r <= best[0]:
+            best = (r, lag)
+    return best
+
+
+def loudness_db(samples: np.ndarray, rate: int, times: np.ndarray, fps: float) -> np.ndarray:
+    """``float64 (N,)`` RMS level (dB full scale) of the audio in a window of two frame periods
+    centred on each frame time (``times`` seconds); -120 dB past the end of the audio."""
+    half = 1.0 / fps
+    out = np.full(len(times), -120.0)
+    for k, t in enumerate(times):
+        a, b = max(0, int((t - half) * rate)), min(len(samples), int((t + half) * rate))
+        if b > a:
+            rms = float(np.sqrt(np.mean(samples[a:b].astype(np.float64) ** 2)))
+            out[k] = 20 * np.log10(max(rms, 1e-6))
+    return out
+
+
+def pause_frames(db: np.ndarray, fps: float, below: float = 30.0, seconds: float = 0.3):
+    """``bool (N,)``: frames in runs of at least ``seconds`` whose level is more than ``below``
+    dB under the speech's loud level (the 95th percentile of ``db``)."""
+    quiet = db < np.percentile(db, 95) - below
+    out = np.zeros_like(quiet)
+    k = 0
+    while k < len(quiet):
+        if not quiet[k]:
+            k += 1
+            continue
+        end = k
+        while end < len(quiet) and quiet[end]:
+            end += 1
+        if (end - k) / fps >= seconds:
+            out[k:end] = True
+        k = end
+    return out
+
+
+def busiest_window(series: np.ndarray, length: int) -> int:
+    """First frame of the ``length``-frame window where ``series`` varies most (NaN ignored)."""
+    n = len(series)
+    if n <= length:
+        return 0
+    spread = [
+        np.nanstd(series[k : k + length]) if np.isfinite(series[k : k + length]).any() else -1.0
+        for k in range(0, n - length + 1)
+    ]
+    return int(np.argmax(spread))
+
+
+# --- contact sheets ----------------------------------------------------------------------------
+def mouth_crop(image: np.ndarray, pts: np.ndarray | None) -> np.ndarray:
+    """``uint8 (TILE_H, TILE_W, 3)``: the mouth of ``image``, centred on the lip points and
+    :data:`CROP_W` x :data:`CROP_H` IOD in size (grey when there is no face)."""
+    if pts is None:
+        return np.full((TILE_H, TILE_W, 3), 64, np.uint8)
+    cx, cy = pts[LIPS].mean(axis=0)
+    d = iod(pts)
+    sx, sy = TILE_W / (CROP_W * d), TILE_H / (CROP_H * d)
+    affine = np.array([[sx, 0, TILE_W / 2 - sx * cx], [0, sy, TILE_H / 2 - sy * cy]])
+    return cv2.warpAffine(
+        image,
+        affine,
+        (TILE_W, TILE_H),
+        flags=cv2.INTER_AREA,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=(64, 64, 64),
+    )
+
+
+def _text(img: np.ndarray, text: str, org: tuple[int, int], scale: float = 0.32) -> None:
+    cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 2, cv2.LINE_AA)
+    cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), 1, cv2.LINE_AA)
+
+
+def contact_sheet(
+    title: str,
+    frames: list[int],
+    rows: list[tuple[str, list[np.ndarray], list[float]]],
+    marked: set[int] = frozenset(),
+) -> np.ndarray:
+    """``uint8 (H, W, 3)`` RGB sheet: a title line, then one row of mouth tiles per ``(name,
+    tiles, apertures)``, one column per frame index in ``frames``, each tile labelled with its
+    frame index and aperture (IOD). Frames in ``marked`` (pauses) get a red underline."""
+    head = 18
+    sheet = np.full(
+        (head + len(rows) * (TILE_H + 2), LABEL_W + len(frames) * (TILE_W + 2), 3), 24, np.uint8
+    )
+    _text(sheet, title, (4, 13), 0.42)
+    for r, (name, tiles, apertures) in enumerate(rows):
+        y = head + r * (TILE_H + 2)
+        _text(sheet, name, (4, y + TILE_H // 2 + 4), 0.42)
+        for c, (tile, ap, k) in enumerate(zip(tiles, apertures, frames, strict=True)):
+            x = LABEL_W + c * (TILE_W + 2)
+            sheet[y : y + TILE_H, x : x + TILE_W] = tile
+            _text(sheet, f"{k}", (x + 2, y + 10))
+            _text(sheet, "-" if not np.isfinite(ap) else f"{ap:.3f}", (x + 2, y + TILE_H - 4))
+            if k in marked:
+                sheet[y + TILE_H - 2 : y + TILE_H, x : x + TILE_W] = (220, 40, 40)
+    return sheet
+
+
+def save_png(path: Path, rgb: np.ndarray) -> Path:
+    """Write ``rgb`` as a PNG, atomically (temporary name beside it, then rename)."""
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    if not cv2.imwrite(str(tmp), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
+        raise SystemExit(f"could not write {path}")
+    tmp.replace(path)
+    return path

@@ -11,9 +11,11 @@ window's decoded frames, whatever the length of the video; frames leave in order
 or added. Files (:class:`~lipsync.core.engine.LipSyncEngine`) and pipes (``lipsync-filter``)
 stream through this same code, so they give the same pixels.
 
-For 8-bit 4:2:0 frames shown as coded, only the region a renderer changes is converted to RGB
-and back (:mod:`lipsync.core.media.patch`); other layouts convert that region from a full RGB
-picture of the frame. Untouched frames come out as the very frames that came in.
+Frames stay in their decoded planes: only the region a renderer may change is converted to
+RGB, and only the pixels it changed are converted back (:mod:`lipsync.core.media.patch`), at
+the frame's own depth and chroma layout, so every other sample keeps its code value. Only
+layouts the patcher cannot hold (semi-planar, packed YUV) go through a full RGB picture.
+Untouched frames come out as the very frames that came in.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import numpy as np
 from lipsync.core.media import VideoStreamInfo
 from lipsync.core.media.convert import frame_to_rgb, rgb_to_frame
 from lipsync.core.media.patch import PatchFrame, patchable, stable_region
+from lipsync.core.media.planes import plane_layout
 from lipsync.core.selection import FramePlanner, handover_strength
 from lipsync.core.sync_options import SyncOptions
 from lipsync.core.types import FaceObservation
@@ -294,15 +297,17 @@ class SyncStream:
         """The RGB picture of the part of the frame the renderer may change, and where."""
         bounds = getattr(self.renderer, "bounds", None)
         box = bounds(face) if bounds is not None else lower_face_bounds(face, REGION_MARGIN)
-        if self._fast:
+        if self._fast and plane_layout(entry.frame.format.name) is not None:
             if entry.patch is None:
                 entry.patch = PatchFrame(entry.frame, self.info)
-            height, width = entry.patch.y.shape
+            width, height = entry.patch.size
         else:
             if entry.image is None:
                 entry.image = frame_to_rgb(entry.frame, self.info)
             height, width = entry.image.shape[:2]
         region = stable_region(*box, width, height)
+        if entry.patch is not None:
+            region = entry.patch.align(region)
         if region[2] - region[0] < 2 or region[3] - region[1] < 2:
             return np.zeros((0, 0, 3), np.uint8), None
         if entry.patch is not None:

@@ -19,26 +19,37 @@ from lipsync.core.media.probe import VideoStreamInfo
 
 def frame_to_rgb(frame: av.VideoFrame, info: VideoStreamInfo) -> np.ndarray:
     """``frame`` (decoded, of the stream ``info``) as upright ``uint8 (H, W, 3)`` RGB."""
+    return to_display(frame.to_ndarray(**to_rgb_options(info)), info.rotation)
+
+
+def to_rgb_options(info: VideoStreamInfo) -> dict[str, str]:
+    """``VideoFrame.reformat`` keywords that turn a picture of the stream ``info`` into RGB
+    (a whole frame here, a region in :mod:`~.patch`: the same pixels either way)."""
     spec = colour_spec(info.colorspace, info.color_range, info.pix_fmt)
     plain = info.bit_depth == 8 and "420" in info.pix_fmt
-    image = frame.to_ndarray(
-        format="rgb24",
-        src_colorspace=spec.matrix,
-        interpolation="BILINEAR" if plain else "POINT",
-        src_color_range=spec.range,
-        dst_color_range="JPEG",
-    )
-    return to_display(image, info.rotation)
+    return {
+        "format": "rgb24",
+        "src_colorspace": spec.matrix,
+        "interpolation": "BILINEAR" if plain else "POINT",
+        "src_color_range": spec.range,
+        "dst_color_range": "JPEG",
+    }
+
+
+def from_rgb_options(info: VideoStreamInfo, pix_fmt: str) -> dict[str, str]:
+    """``VideoFrame.reformat`` keywords that turn RGB back into ``pix_fmt`` with the stream's
+    matrix and range (box-averaged chroma)."""
+    spec = colour_spec(info.colorspace, info.color_range, info.pix_fmt)
+    return {
+        "format": pix_fmt,
+        "dst_colorspace": spec.matrix,
+        "interpolation": "AREA",
+        "src_color_range": "JPEG",
+        "dst_color_range": spec.range,
+    }
 
 
 def rgb_to_frame(image: np.ndarray, info: VideoStreamInfo, pix_fmt: str) -> av.VideoFrame:
     """Upright RGB ``uint8 (H, W, 3)`` as a coded frame of the stream ``info`` in ``pix_fmt``."""
-    spec = colour_spec(info.colorspace, info.color_range, info.pix_fmt)
     frame = av.VideoFrame.from_ndarray(to_coded(image, info.rotation), format="rgb24")
-    return frame.reformat(
-        format=pix_fmt,
-        dst_colorspace=spec.matrix,
-        interpolation="AREA",  # box-averaged chroma: a decode/encode round trip is near-exact
-        src_color_range="JPEG",
-        dst_color_range=spec.range,
-    )
+    return frame.reformat(**from_rgb_options(info, pix_fmt))

@@ -1,37 +1,38 @@
 """Changing a small region of a decoded frame without touching the rest.
 
-For 8-bit 4:2:0 video shown as coded (no rotation), a frame is kept in its decoded YUV planes;
-only a region is converted to RGB for the renderer, and only the pixels the renderer changed
-are converted back. Every other pixel reaches the encoder exactly as decoded, and the cost of
-a full-frame RGB round trip is avoided.
+A frame is kept in its decoded planes, at its own depth and chroma layout (8 to 16 bits,
+4:2:0 / 4:2:2 / 4:4:4 and the rest of :mod:`~.planes`, odd sizes, any quarter-turn display
+rotation). Only a region, aligned to whole chroma blocks, is converted to RGB for the renderer,
+and only the samples of pixels the renderer changed (and of chroma blocks holding one) are
+converted back and pasted in; every other sample reaches the output with its decoded code
+value, and the cost of a full-frame RGB round trip is avoided.
 """
 
 from __future__ import annotations
 
+import contextlib
+
 import av
-import cv2
 import numpy as np
 
-from lipsync.core.media.colour import colour_spec
+from lipsync.core.media.convert import from_rgb_options, to_rgb_options
+from lipsync.core.media.orientation import quarter_turns, to_coded, to_display
+from lipsync.core.media.planes import PlaneLayout, frame_from_planes, plane_layout, read_planes
 from lipsync.core.media.probe import VideoStreamInfo
 
-PATCH_PIX_FMTS = ("yuv420p", "yuvj420p")
+Region = tuple[int, int, int, int]  # x0, y0, x1, y1 px, upright (display) coordinates
 REGION_STEP = 32  # px; region sizes are rounded up to this, so converters are reused
 
 
 # swscale contexts, reused while the region size and colour settings stay the same
 _TO_RGB = av.video.reformatter.VideoReformatter()
-_TO_YUV = av.video.reformatter.VideoReformatter()
+_TO_NATIVE = av.video.reformatter.VideoReformatter()
 
 
 def patchable(info: VideoStreamInfo) -> bool:
-    """Whether frames of this stream can be changed region by region."""
-    return (
-        info.pix_fmt in PATCH_PIX_FMTS
-        and info.rotation % 360 == 0
-        and info.coded_width % 2 == 0
-        and info.coded_height % 2 == 0
-    )
+    """Whether frames of this stream can be changed region by region (its pixel format keeps
+    one component per plane, or is packed 8-bit RGB)."""
+    return plane_layout(info.pix_fmt) is not None
 
 
 def even_region(
@@ -61,81 +62,140 @@ def stable_region(
 
 
 class PatchFrame:
-    """A decoded 4:2:0 frame whose regions can be read as RGB and written back.
+    """A decoded frame whose regions can be read as RGB and written back.
 
-    ``planes`` are ``uint8`` Y ``(H, W)``, U and V ``(H/2, W/2)``, copied from the decoder.
+    ``planes`` are copies of the decoded planes (``uint8``, or ``uint16`` deeper than 8 bits),
+    in the coded orientation; regions are given upright, as the engine sees the picture.
     """
 
     def __init__(self, frame: av.VideoFrame, info: VideoStreamInfo) -> None:
+        layout = plane_layout(frame.format.name)
+        if layout is None:
+            raise ValueError(f"frames in {frame.format.name} cannot be patched")
         self.info = info
+        self.layout: PlaneLayout = layout
         self.pts = frame.pts
-        self._spec = colour_spec(info.colorspace, info.color_range, info.pix_fmt)
-        # The planes exactly as decoded (yuvj420p is full-range 4:2:0: the same layout)
-        packed = frame.to_ndarray(format=frame.format.name)
-        self.y, self.u, self.v = _planes(packed, frame.width, frame.height)
-        self._packed = packed
+        self._source = frame
+        self._turns = quarter_turns(info.rotation)
+        self._coded = (frame.width, frame.height)
+        self.planes = read_planes(frame, layout)
         self.changed = False
 
-    def rgb(self, region: tuple[int, int, int, int]) -> np.ndarray:
-        """The even-aligned ``region`` as ``uint8 (h, w, 3)`` RGB."""
-        x0, y0, x1, y1 = region
-        yuv = _pack(
-            self.y[y0:y1, x0:x1], self.u[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2],
-            self.v[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2],
-        )  # fmt: skip
-        small = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
-        return _TO_RGB.reformat(
-            small,
-            format="rgb24",
-            src_colorspace=self._spec.matrix,
-            src_color_range=self._spec.range,
-            dst_color_range="JPEG",
-        ).to_ndarray()
+    @property
+    def y(self) -> np.ndarray:
+        """The first plane (luma, or the whole picture for packed RGB)."""
+        return self.planes[0]
 
-    def put_rgb(
-        self, region: tuple[int, int, int, int], before: np.ndarray, after: np.ndarray
-    ) -> None:
-        """Write ``after`` (RGB of ``region``) back where it differs from ``before``; luma per
-        changed pixel, chroma per 2x2 block with any changed pixel."""
-        diff = cv2.absdiff(after, before)
-        changed = (diff[..., 0] | diff[..., 1] | diff[..., 2]) != 0
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) px as displayed."""
+        w, h = self._coded
+        return (h, w) if self._turns % 2 else (w, h)
+
+    def align(self, region: Region) -> Region:
+        """``region`` clipped to the picture and widened to whole chroma blocks of the coded
+        picture (an odd-sized picture's last block is cut by its edge)."""
+        w, h = self._coded
+        bx, by = self.layout.block
+        x0, y0, x1, y1 = self._to_coded(region)
+        x0, y0 = max(0, x0) // bx * bx, max(0, y0) // by * by
+        x1, y1 = min(w, -(-x1 // bx) * bx), min(h, -(-y1 // by) * by)
+        return self._to_display((x0, y0, max(x0, x1), max(y0, y1)))
+
+    def rgb(self, region: Region) -> np.ndarray:
+        """The aligned ``region`` as upright ``uint8 (h, w, 3)`` RGB."""
+        box = self._to_coded(region)
+        if self.layout.samples == 3:
+            image = self._slices(box)[0]
+            image = image[..., ::-1] if self.layout.pix_fmt == "bgr24" else image
+            return to_display(np.ascontiguousarray(image), self.info.rotation)
+        small = frame_from_planes(self._slices(box), *_box_size(box), self.layout)
+        image = _TO_RGB.reformat(small, **to_rgb_options(self.info)).to_ndarray()
+        return to_display(image, self.info.rotation)
+
+    def put_rgb(self, region: Region, before: np.ndarray, after: np.ndarray) -> None:
+        """Write ``after`` (upright RGB of the aligned ``region``) back where it differs from
+        ``before``: full-resolution samples per changed pixel, subsampled chroma per block
+        holding a changed pixel, alpha never."""
+        before = to_coded(before, self.info.rotation)
+        after = np.ascontiguousarray(to_coded(after, self.info.rotation))
+        changed = np.any(after != before, axis=2)
         if not changed.any():
             return
-        x0, y0, x1, y1 = region
-        small = av.VideoFrame.from_ndarray(np.ascontiguousarray(after), format="rgb24")
-        yuv = _TO_YUV.reformat(
-            small,
-            format="yuv420p",
-            dst_colorspace=self._spec.matrix,
-            interpolation="AREA",
-            src_color_range="JPEG",
-            dst_color_range=self._spec.range,
-        ).to_ndarray()
-        h, w = after.shape[:2]
-        y, u, v = _planes(yuv, w, h)
-        block = (
-            changed[0::2, 0::2] | changed[1::2, 0::2] | changed[0::2, 1::2] | changed[1::2, 1::2]
-        )
-        np.copyto(self.y[y0:y1, x0:x1], y, where=changed)
-        np.copyto(self.u[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2], u, where=block)
-        np.copyto(self.v[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2], v, where=block)
+        box = self._to_coded(region)
+        if self.layout.samples == 3:
+            new = [after[..., ::-1] if self.layout.pix_fmt == "bgr24" else after]
+        else:
+            small = av.VideoFrame.from_ndarray(after, format="rgb24")
+            fmt = self.layout.pix_fmt
+            converted = _TO_NATIVE.reformat(small, **from_rgb_options(self.info, fmt))
+            new = read_planes(converted, self.layout)
+        for k, (dest, values) in enumerate(zip(self._slices(box), new, strict=True)):
+            if k == self.layout.alpha:
+                continue
+            mask = _blocks(changed, *self.layout.shifts[k])
+            if self.layout.samples == 3:
+                mask = mask[..., None]
+            np.copyto(dest, values, where=mask)
         self.changed = True
 
     def to_av(self) -> av.VideoFrame:
-        """The (possibly changed) frame for the encoder, in the stream's own pixel format."""
-        return av.VideoFrame.from_ndarray(self._packed, format=self.info.pix_fmt)
+        """The (possibly changed) frame for the encoder, in its own pixel format."""
+        if not self.changed:
+            return self._source
+        frame = frame_from_planes(self.planes, *self._coded, self.layout)
+        for name in ("colorspace", "color_range"):
+            # older PyAV cannot set these: the encoder's tags apply then
+            with contextlib.suppress(AttributeError, ValueError):
+                setattr(frame, name, getattr(self._source, name))
+        return frame
+
+    # --- coordinates ---------------------------------------------------------------------------
+
+    def _slices(self, box: Region) -> list[np.ndarray]:
+        """Views of every plane's samples under the coded ``box`` (block-aligned)."""
+        x0, y0, x1, y1 = box
+        views = []
+        for plane, (sx, sy) in zip(self.planes, self.layout.shifts, strict=True):
+            views.append(plane[y0 >> sy : -(-y1 >> sy), x0 >> sx : -(-x1 >> sx)])
+        return views
+
+    def _to_coded(self, region: Region) -> Region:
+        x0, y0, x1, y1 = (int(v) for v in region)
+        w, h = self._coded
+        k = self._turns
+        if k == 1:
+            return w - y1, x0, w - y0, x1
+        if k == 2:
+            return w - x1, h - y1, w - x0, h - y0
+        if k == 3:
+            return y0, h - x1, y1, h - x0
+        return x0, y0, x1, y1
+
+    def _to_display(self, box: Region) -> Region:
+        x0, y0, x1, y1 = box
+        w, h = self._coded
+        k = self._turns
+        if k == 1:
+            return y0, w - x1, y1, w - x0
+        if k == 2:
+            return w - x1, h - y1, w - x0, h - y0
+        if k == 3:
+            return h - y1, x0, h - y0, x1
+        return x0, y0, x1, y1
 
 
-def _planes(packed: np.ndarray, width: int, height: int) -> tuple[np.ndarray, ...]:
-    """Views of Y ``(H, W)``, U and V ``(H/2, W/2)`` in PyAV's packed 4:2:0 array."""
-    flat = packed.reshape(-1)
-    luma, chroma = width * height, (width // 2) * (height // 2)
-    return (
-        flat[:luma].reshape(height, width),
-        flat[luma : luma + chroma].reshape(height // 2, width // 2),
-        flat[luma + chroma : luma + 2 * chroma].reshape(height // 2, width // 2),
-    )
+def _box_size(box: Region) -> tuple[int, int]:
+    return box[2] - box[0], box[3] - box[1]
 
 
-def _pack(y: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    return np.concatenate([y.reshape(-1), u.reshape(-1), v.reshape(-1)]).reshape(-1, y.shape[1])
+def _blocks(changed: np.ndarray, sx: int, sy: int) -> np.ndarray:
+    """``bool (ceil(h / 2**sy), ceil(w / 2**sx))``: which subsampled samples cover a changed
+    pixel (the mask's origin is block-aligned; edge blocks may be partial)."""
+    if sx == 0 and sy == 0:
+        return changed
+    h, w = changed.shape
+    bh, bw = 1 << sy, 1 << sx
+    padded = np.zeros((-(-h // bh) * bh, -(-w // bw) * bw), bool)
+    padded[:h, :w] = changed
+    return padded.reshape(padded.shape[0] // bh, bh, padded.shape[1] // bw, bw).any(axis=(1, 3))

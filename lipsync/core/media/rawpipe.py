@@ -12,11 +12,18 @@ from typing import BinaryIO
 
 from lipsync.core.errors import InputError, MediaFormatError
 from lipsync.core.media.colour import CS_UNSPECIFIED, RANGE_JPEG, RANGE_UNSPECIFIED
-from lipsync.core.media.pipe_frames import bit_depth, frame_chunks, frame_from_bytes, frame_size
+from lipsync.core.media.pipe_frames import (
+    PIPE_PIX_FMTS,
+    bit_depth,
+    frame_chunks,
+    frame_from_bytes,
+    frame_size,
+)
 from lipsync.core.media.probe import VideoStreamInfo, new_video_info
 from lipsync.core.media.y4m import read_exact
 
-RAW_PIX_FMTS = ("rgb24", "bgr24", "yuv420p")
+#: Every pixel format a pipe can carry (odd sizes included: chroma rounds up, as in ffmpeg).
+RAW_PIX_FMTS = tuple(PIPE_PIX_FMTS)
 
 
 @dataclass(frozen=True)
@@ -33,8 +40,8 @@ class RawFormat:
         """From the command line's strings; :class:`InputError` naming the bad one."""
         if size is None or rate is None or pix_fmt is None:
             raise InputError(
-                "Raw video needs --size WxH, --rate R and --pix-fmt (rgb24, bgr24 or yuv420p), "
-                "the same as ffmpeg's '-f rawvideo' options."
+                "Raw video needs --size WxH, --rate R and --pix-fmt (e.g. yuv420p, yuv422p10le, "
+                "rgb24), the same as ffmpeg's '-f rawvideo' options."
             )
         match = re.fullmatch(r"(\d+)x(\d+)", size.strip())
         if not match or int(match[1]) <= 0 or int(match[2]) <= 0:
@@ -49,8 +56,6 @@ class RawFormat:
             raise InputError(f"--rate {rate!r} is not positive.")
         if pix_fmt not in RAW_PIX_FMTS:
             raise InputError(f"--pix-fmt {pix_fmt!r} is not one of {', '.join(RAW_PIX_FMTS)}.")
-        if pix_fmt == "yuv420p" and (int(match[1]) % 2 or int(match[2]) % 2):
-            raise InputError(f"yuv420p raw video needs an even size, not {size}.")
         return cls(int(match[1]), int(match[2]), value, pix_fmt)
 
     @property

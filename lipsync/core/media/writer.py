@@ -32,7 +32,7 @@ from lipsync.core import constants as C
 from lipsync.core.errors import InputError, NoStreamError, OutputError, ProcessingError
 from lipsync.core.media.atomic import atomic_output
 from lipsync.core.media.audio import iter_audio
-from lipsync.core.media.colour import encoder_pix_fmt
+from lipsync.core.media.colour import colour_spec, encoder_pix_fmt
 from lipsync.core.media.container import PathLike, open_input
 from lipsync.core.media.convert import rgb_to_frame
 from lipsync.core.media.probe import VideoStreamInfo
@@ -170,7 +170,9 @@ class VideoWriter:
         cc.thread_type = "AUTO"
         cc.thread_count = opts.threads
         if opts.codec.startswith("libx26"):
-            cc.options = {"crf": str(opts.crf), "preset": opts.preset}
+            # CRF 0 is lossless only at 8 bits (deeper, x264 shifts its scale): QP 0 always is
+            quality = {"qp": "0"} if opts.crf == 0 else {"crf": str(opts.crf)}
+            cc.options = {**quality, "preset": opts.preset}
         if v.rotation:
             stream.set_display_rotation(v.rotation)
         for key in _STREAM_TAGS_KEPT:
@@ -283,14 +285,18 @@ class VideoWriter:
         self._encode(vf, pts)
 
     def write_decoded(self, frame: av.VideoFrame, pts: int | None) -> None:
-        """Encode a frame already in the coded orientation and in the encoder's pixel format
-        (a decoded frame passed through, or a :class:`~lipsync.core.media.patch.PatchFrame`'s
-        ``to_av()``): no colour conversion at all, so its pixels reach the encoder as they are."""
-        if frame.format.name != self._pix_fmt:
+        """Encode a frame in the coded orientation (a decoded frame passed through, or a
+        :class:`~lipsync.core.media.patch.PatchFrame`'s ``to_av()``). In the encoder's pixel
+        format its pixels reach the encoder as they are; in another one (a depth or chroma
+        layout the codec cannot hold, 4:2:0 of an odd size) it is converted as ffmpeg's own
+        transcode converts it (:func:`transcode_frame`)."""
+        if frame.width != self.video.coded_width or frame.height != self.video.coded_height:
             raise ProcessingError(
-                f"Frame {self._frames} is {frame.format.name}, but the encoder takes "
-                f"{self._pix_fmt}: write it as RGB instead."
+                f"Frame {self._frames} is {frame.width}x{frame.height}, but the output is "
+                f"{self.video.coded_width}x{self.video.coded_height}."
             )
+        if frame.format.name != self._pix_fmt:
+            frame = transcode_frame(frame, self.video, self._pix_fmt)
         self._encode(frame, self._next_pts(pts))
 
     def _next_pts(self, pts: int | None) -> int:
@@ -452,6 +458,21 @@ class _CopiedFeed(_AudioFeed):
                 break
             packet.stream = self.stream
             out.mux(packet)
+
+
+def transcode_frame(frame: av.VideoFrame, info: VideoStreamInfo, pix_fmt: str) -> av.VideoFrame:
+    """``frame`` (of the stream ``info``) in ``pix_fmt``, converted the way the ffmpeg program
+    converts a decoded picture for an encoder that cannot take its format: swscale with
+    ffmpeg's default bicubic scaler, the stream's matrix and range where RGB meets YUV."""
+    spec = colour_spec(info.colorspace, info.color_range, info.pix_fmt)
+    source_rgb = frame.format.is_rgb
+    target_rgb = av.VideoFormat(pix_fmt).is_rgb
+    options: dict[str, str] = {}
+    if source_rgb and not target_rgb:
+        options = {"dst_colorspace": spec.matrix, "dst_color_range": spec.range}
+    elif target_rgb and not source_rgb:
+        options = {"src_colorspace": spec.matrix, "src_color_range": spec.range}
+    return frame.reformat(format=pix_fmt, interpolation="BICUBIC", **options)
 
 
 def _aac_rate(rate: int) -> int:

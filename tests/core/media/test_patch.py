@@ -65,23 +65,26 @@ def test_only_changed_pixels_are_written_back(make_clip):
         assert red[0] > 200 and red[1] < 60 and red[2] < 60
 
 
-def test_other_layouts_are_not_patchable(make_clip):
+def test_planar_layouts_are_patchable_and_semi_planar_ones_are_not(make_clip):
+    import dataclasses
+
     for name, kwargs in [("a.mp4", {"pix_fmt": "yuv444p"}), ("b.mov", {"pix_fmt": "yuv422p10le"})]:
         clip = make_clip(name, audio=False, **kwargs)
         with open_video(clip) as reader:
-            assert not patchable(reader.info)
+            assert patchable(reader.info)
+            assert not patchable(dataclasses.replace(reader.info, pix_fmt="nv12"))
 
 
-def test_writer_refuses_a_frame_in_another_layout(make_clip, tmp_path):
+def test_writer_refuses_a_frame_of_another_size(make_clip, tmp_path):
     from lipsync.core.errors import ProcessingError
     from lipsync.core.media import EncodeOptions, VideoWriter
 
     clip = make_clip("c.mp4", audio=False)
     with open_video(clip) as reader:
         info = reader.info
-    frame = av.VideoFrame(320, 240, "rgb24")
+    frame = av.VideoFrame(322, 240, "rgb24")
     with (
-        pytest.raises(ProcessingError, match="rgb24"),
+        pytest.raises(ProcessingError, match="322x240"),
         VideoWriter(tmp_path / "o.mp4", info, options=EncodeOptions(audio_mode="none")) as w,
     ):
         w.write_decoded(frame, 0)

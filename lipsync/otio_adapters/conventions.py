@@ -42,7 +42,13 @@ def lipsync_metadata(item: otio.core.SerializableObject) -> dict:
 
 def _plain(value):
     if isinstance(value, otio._otio.AnyDictionary | dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        out = {}
+        for k in list(value.keys()):
+            try:
+                out[str(k)] = _plain(value[k])
+            except KeyError:  # a key OTIO cannot look up again (one holding a NUL): not ours
+                continue
+        return out
     if isinstance(value, otio._otio.AnyVector | list | tuple):
         return [_plain(v) for v in value]
     return value

@@ -314,6 +314,8 @@ def _check_keys(doc: Mapping, allowed: tuple[str, ...], where: str, fail) -> Non
 
 
 def _resolve(base: Path, value: str) -> Path:
+    if "\0" in value:
+        raise InputError(f"The path {value!r} holds a NUL character, which no file name can.")
     path = Path(value).expanduser()
     return path if path.is_absolute() else base / path
 

@@ -63,6 +63,10 @@ def output_path(output_dir: Path, template: str, fields: Mapping[str, str]) -> P
     ``output_dir`` once ``..`` and symbolic links are resolved."""
     name = fill(template, fields)
     rel = Path(name)
+    if "\0" in name:
+        raise TemplateError(
+            f"the template {template!r} holds a NUL character, which no file name can: remove it"
+        )
     if not name or name.endswith(("/", "\\")) or rel.is_absolute() or rel.anchor:
         raise TemplateError(
             f"the template '{template}' gives '{name}', which is not a file name inside the "

@@ -120,6 +120,12 @@ def run(
             stop = _interrupt_of(e)
             if stop is not None:  # e.g. the terminal went away while click said goodbye
                 return _interrupted(prog_name, stop, writes, interrupted)
+            from lipsync.core.disk_full import disk_full_error
+
+            full = disk_full_error(e)  # a side output on a full disk: one sentence too
+            if full is not None:
+                _report(prog_name, str(full), e, verbose)
+                return full.exit_code
             text = (
                 f"unexpected error: {type(e).__name__}: {e}. Run again with --verbose for details."
             )
@@ -156,7 +162,7 @@ def describe_writes(writes: WriteLog, nothing: str = "nothing was written.") -> 
     if done:
         parts.append(f"{_names(done)} {_were(done)} written")
     if missing:
-        parts.append(f"{_names(missing)} {_were(missing)} not")
+        parts.append(f"{_names(missing)} {_were(missing)} not" + ("" if done else " written"))
     if kept:
         parts.append(
             f"{len(kept)} finished work file{'s' if len(kept) > 1 else ''} kept "
@@ -165,8 +171,11 @@ def describe_writes(writes: WriteLog, nothing: str = "nothing was written.") -> 
     return "; ".join(parts) + "."
 
 
-def _names(paths: list[Path]) -> str:
+def _names(paths: list[Path], most: int = 3) -> str:
     quoted = [f"'{p}'" for p in paths]
+    if len(quoted) > most:
+        rest = len(quoted) - most + 1
+        return ", ".join(quoted[: most - 1]) + f" and {rest} other files"
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 

@@ -142,6 +142,9 @@ def render(
         force=force,
         encode=EncodeOptions(crf=crf, preset=preset),
     )
+    from lipsync.core.engine import check_encode
+
+    check_encode(options.encode)  # an unknown --preset fails now, not in every clip
     with staged_progress(ctx) as update:
         report = render_timeline(timeline, output, options, on_progress=update)
     if report_path is not None:

@@ -8,15 +8,19 @@ passed through as they are. Memory is bounded by the lookahead, whatever the vid
 
 from __future__ import annotations
 
+import io
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import av
 
-from lipsync.core.errors import InputError, NoStreamError
+from lipsync.core.disk_full import disk_full_error
+from lipsync.core.errors import InputError, NoStreamError, OutputError
 from lipsync.core.media import (
+    EncodeOptions,
     VideoStreamInfo,
     VideoWriter,
     check_input_path,
@@ -76,6 +80,7 @@ class LipSyncEngine:
         from lipsync.core.render import get_renderer
 
         self.options = options or SyncOptions()
+        check_encode(self.options.encode)
         self.renderer = get_renderer(self.options.renderer, self.options.model)
 
     def open_stream(
@@ -104,6 +109,7 @@ class LipSyncEngine:
         check_input_path(video, "video")
         check_input_path(audio, "audio")
         check_output_path(output, [video, audio])
+        check_output_format(output, self.options.encode.codec)
         info = probe(video)
         if not info.video:
             raise NoStreamError(f"The file '{video}' has no video stream: give a video file.")
@@ -119,7 +125,7 @@ class LipSyncEngine:
             writer = VideoWriter(
                 output, reader.info, options=self.options.encode, audio=audio, original=video
             )
-            with writer:
+            with disk_full_as_error(output), writer:
                 for out in stream.run(prefetch(decoded_frames(reader.iter_decoded(), reader.info))):
                     write_out(writer, out, reader.info)
                 if stream.frames == 0:
@@ -171,6 +177,70 @@ class LipSyncEngine:
             on_progress=lambda done, total: report("Analysing speech", done, total),
         )
         return curve, (speech.samples, speech.sample_rate)
+
+
+X264_PRESETS = (
+    "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower",
+    "veryslow", "placebo",
+)  # fmt: skip
+VIDEO_SUFFIXES = ".mp4, .mov or .mkv"  # the outputs the README documents
+
+
+def check_encode(encode: EncodeOptions) -> None:
+    """Refuse an encoder preset that x264/x265 do not know, before any work."""
+    if encode.codec.startswith("libx26") and encode.preset not in X264_PRESETS:
+        raise InputError(
+            f"Unknown --preset '{encode.preset}': use one of {', '.join(X264_PRESETS)}."
+        )
+
+
+def check_output_format(output: Path, codec: str) -> None:
+    """Refuse, before any work, an output name whose container cannot hold ``codec`` video
+    (``-o out.wav``), naming the container, or whose extension names no container."""
+    suffix = output.suffix.lower().lstrip(".")
+    fmt = _muxer_for(suffix) if suffix else None
+    if fmt is None:
+        raise OutputError(
+            f"The output '{output}' has no video file extension: end its name in {VIDEO_SUFFIXES}."
+        )
+    try:
+        with av.open(io.BytesIO(), mode="w", format=fmt.name) as probe_out:
+            probe_out.add_stream(codec)
+    except (ValueError, av.error.FFmpegError) as e:
+        label = {"libx264": "H.264", "libx265": "H.265"}.get(codec, codec)
+        raise OutputError(
+            f"The output '{output}' cannot hold video: .{suffix} makes a {fmt.long_name} file, "
+            f"which takes no {label} video; end its name in {VIDEO_SUFFIXES}."
+        ) from e
+
+
+def _muxer_for(suffix: str) -> av.format.ContainerFormat | None:
+    """The muxer libavformat picks for a file name ending in ``.suffix``: the format of that
+    name (as the writer asks for it), else the first whose extensions list it."""
+    try:
+        return av.format.ContainerFormat(suffix, "w")
+    except (ValueError, av.error.FFmpegError):
+        pass
+    for name in sorted(av.formats_available):
+        try:
+            fmt = av.format.ContainerFormat(name, "w")
+        except (ValueError, av.error.FFmpegError):
+            continue
+        if fmt.is_output and suffix in fmt.extensions:
+            return fmt
+    return None
+
+
+@contextmanager
+def disk_full_as_error(output: Path) -> Iterator[None]:
+    """A full disk while ``output`` is written becomes one sentence naming its folder."""
+    try:
+        yield
+    except OSError as e:
+        full = disk_full_error(e, output)
+        if full is None:
+            raise
+        raise full from e
 
 
 def check_inputs(video: Path, audio: Path, audio_mode: str, allow_truncated: bool) -> list[str]:

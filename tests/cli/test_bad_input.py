@@ -4,8 +4,10 @@ its inputs byte-identical afterwards (hashed before and after)."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -170,3 +172,85 @@ def test_kept_video_sound_with_non_numbers_is_refused(media, tmp_path):
         [video, media["line"]], tmp_path, [*command, "--no-check", "--audio-mode", "keep"],
         3, "pcm.mov", "not a number", "1.500 s",
     )  # fmt: skip
+
+
+# --- 4. options and outputs that cannot work ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (["--preset", "turbo"], ["Unknown --preset 'turbo'", "veryfast"]),
+        (["--preset", ""], ["Unknown --preset ''"]),
+    ],
+)
+def test_unknown_preset_is_refused_before_any_work(media, tmp_path, extra, words):
+    command = ["sync", str(media["video"]), str(media["line"]), "-o", str(tmp_path / "o.mp4")]
+    run_refused([media["video"], media["line"]], tmp_path, [*command, *extra], 3, *words)
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("out.wav", ["out.wav", "cannot hold video", "WAV", "H.264", ".mp4, .mov or .mkv"]),
+        ("out.webm", ["cannot hold video", "WebM", "H.264"]),
+        ("out.png", ["cannot hold video"]),
+        ("out.mp3", ["cannot hold video"]),
+        ("out.xyz", ["no video file extension", ".mp4"]),
+        ("out", ["no video file extension"]),
+    ],
+)
+def test_output_that_cannot_hold_video_is_refused_before_any_work(media, tmp_path, name, words):
+    command = ["sync", str(media["video"]), str(media["line"]), "-o", str(tmp_path / name)]
+    run_refused([media["video"], media["line"]], tmp_path, command, 3, *words)
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A real, tiny tmpfs mounted for the test and filled to the last byte (root only)."""
+    import shutil
+    import subprocess
+
+    folder = tmp_path / "full"
+    folder.mkdir()
+    mount = shutil.which("mount")
+    if mount is None or subprocess.run(
+        [mount, "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)],
+        capture_output=True, check=False,
+    ).returncode != 0:  # fmt: skip
+        pytest.skip("mounting a tiny tmpfs needs root (CAP_SYS_ADMIN)")
+    try:
+        fd = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT)
+        try:
+            while os.write(fd, b"\0" * 4096):
+                pass
+        except OSError as e:
+            assert e.errno == errno.ENOSPC
+        finally:
+            os.close(fd)
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)
+
+
+def test_full_disk_is_one_sentence_naming_the_folder(media, full_disk, tmp_path):
+    video, line = media["video"], media["line"]
+    out = full_disk / "out.mp4"
+    proc = run_refused(
+        [video, line], full_disk, ["sync", str(video), str(line), "-o", str(out), "--no-check"],
+        3, "disk is full", str(full_disk), "out.mp4",
+    )  # fmt: skip
+    assert "unexpected" not in proc.stderr
+    # a side output: the video is written elsewhere, the report cannot be
+    report = full_disk / "run.json"
+    before = digests(video, line)
+    proc = lipsync(
+        "sync", str(video), str(line), "-o", str(tmp_path / "out.mp4"), "--no-check",
+        "--report", str(report),
+    )  # fmt: skip
+    assert proc.returncode == 3, proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("lipsync: error: The disk is full in the folder ")
+    assert str(full_disk) in last and "run.json" in last and "Traceback" not in proc.stderr
+    assert sorted(p.name for p in full_disk.iterdir()) == ["filler"]
+    assert digests(video, line) == before

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from lipsync.core import write_log
 from lipsync.core.constants import STALE_TEMP_SECONDS, TEMP_PREFIX
+from lipsync.core.disk_full import disk_full_error
 from lipsync.core.errors import OutputError
 from lipsync.core.media.container import PathLike
 
@@ -133,8 +134,11 @@ def atomic_output(dest: PathLike, inputs: Iterable[PathLike] = ()) -> Iterator[P
             raise OutputError(f"Nothing was written for the output '{path}'.")
         _keep_mode(path, tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         tmp.unlink(missing_ok=True)
+        full = disk_full_error(e, path)  # one sentence naming the folder
+        if full is not None:
+            raise full from e
         raise
     write_log.written(path)
 

@@ -46,6 +46,8 @@ from lipsync.core.speech.phone_events import PhoneEvents, PhonemeEvent, shift_ev
 
 RATE = 16000  # Hz; the speech given to lipsync and measured here
 SHEET_TILES, SHEET_STEP = 24, 2  # mouth crops per sheet row, every this many frames
+SHEET_LEN = SHEET_TILES * SHEET_STEP  # frames a sheet spans
+ROW_NAMES = {"truth": "real", "input": "input", "output": "output"}
 ESPEAK_VOICE = "en-us"
 ESPEAK_LINES = (
     "Bob bought a map, and Pam made more maps for Mom.",
@@ -209,39 +211,40 @@ def spread(series: np.ndarray) -> dict[str, float]:
     }
 
 
-def measure(
-    case: Case, work: Path, shared: Path, cmd: list[str], extra: list[str], seconds: float
-) -> dict:
-    """Prepare the media of ``case``, run lipsync, measure; every figure and series as a dict."""
-    clips = shared / "real-clips"
+def prepare(case: Case, work: Path, clips: Path, seconds: float, media: bool = True):
+    """The videos (``truth`` for a true-mouth case, ``input``, ``output``), the speech and its
+    exact phoneme events (espeak-ng) of ``case`` in ``work``; ``media=False`` only names the
+    files made by an earlier run (the espeak-ng events are made again, they are the same)."""
     src = clips / f"{case.video}.mp4"
     work.mkdir(parents=True, exist_ok=True)
     speech, events = work / "speech.wav", None
-    paths: dict[str, Path] = {}
+    paths = {"truth": work / "truth.mp4", "input": work / "rev.mp4"}
+    if case.kind != "true":
+        paths = {"input": work / "input.mp4"}
+        if case.audio == "espeak":
+            events = espeak_speech(speech if media else work / "espeak_again.wav", seconds)
+    paths["output"] = work / "out.mp4"
+    if not media:
+        lacking = [p.name for p in (*paths.values(), speech) if not p.is_file()]
+        if lacking:
+            raise RuntimeError(f"{work} lacks {', '.join(lacking)}: run without --measure-only")
+        return paths, speech, events
     progress(f"{case.name}: preparing")
     if case.kind == "true":
-        paths["truth"] = constant_rate(src, work / "truth.mp4", None)
-        paths["input"] = constant_rate(paths["truth"], work / "rev.mp4", None, reverse=True)
+        constant_rate(src, paths["truth"], None)
+        constant_rate(paths["truth"], paths["input"], None, reverse=True)
         ffmpeg("-i", str(src), "-vn", "-ac", "1", "-ar", str(RATE), str(speech))
     else:
-        paths["input"] = constant_rate(src, work / "input.mp4", seconds)
-        if case.audio == "espeak":
-            events = espeak_speech(speech, seconds)
-        else:
-            ffmpeg(
-                "-i",
-                str(clips / case.audio),
-                "-t",
-                f"{seconds:g}",
-                "-ac",
-                "1",
-                "-ar",
-                str(RATE),
-                str(speech),
-            )
-    paths["output"] = work / "out.mp4"
-    progress(f"{case.name}: lipsync sync")
-    wall = run_lipsync(cmd, paths["input"], speech, paths["output"], extra)
+        constant_rate(src, paths["input"], seconds)
+        if case.audio != "espeak":
+            cut = ["-t", f"{seconds:g}", "-ac", "1", "-ar", str(RATE)]
+            ffmpeg("-i", str(clips / case.audio), *cut, str(speech))
+    return paths, speech, events
+
+
+def measure(case: Case, paths: dict[str, Path], speech: Path, events, sheet: Path) -> dict:
+    """Every figure and series of one lip-synced ``case`` as a dict; its contact sheet at
+    ``sheet``."""
     points, times = landmarks(paths, case.name)
     n = len(times)
     fps = float(Fraction(base_rate(paths["input"])))
@@ -264,7 +267,6 @@ def measure(
         "audio": case.audio or "own",
         "frames": n,
         "fps": fps,
-        "lipsync_seconds": wall,
         "reference": ref_name,
         "r": tm.lagged(ap["output"], reference, 0),
         "r_best": r_best,
@@ -281,36 +283,22 @@ def measure(
         fig["lmd_chance"] = tm.lmd(points["input"], points["truth"])
         fig["lmd_ratio"] = fig["lmd"] / fig["lmd_chance"]
     pause = tm.pause_frames(db, fps)
-    rest = float(np.nanpercentile(ap["input"], 20))
-    out_pause = ap["output"][pause]
-    fig["pauses"] = {
-        "frames": int(pause.sum()),
-        "rest": rest,
-        "output": float(np.nanmean(out_pause)) if pause.any() else None,
-        "output_speech": float(np.nanmean(ap["output"][~pause])),
-        "truth": float(np.nanmean(ap["truth"][pause])) if "truth" in ap and pause.any() else None,
-        "at_rest": float(np.mean(out_pause[np.isfinite(out_pause)] <= rest))
-        if np.isfinite(out_pause).any()
-        else None,
-    }
-    start = tm.busiest_window(
-        reference if case.kind == "true" else envelope, SHEET_TILES * SHEET_STEP
-    )
-    sheet_frames = list(range(start, min(n, start + SHEET_TILES * SHEET_STEP), SHEET_STEP))
+    fig["pauses"] = pause_figures(ap, pause)
+    start = tm.busiest_window(reference if case.kind == "true" else envelope, SHEET_LEN)
+    sheet_frames = list(range(start, min(n, start + SHEET_LEN), SHEET_STEP))
     progress(f"{case.name}: sharpness, PSNR, contact sheet")
     ratios, mses, crops = pictures(paths, points, sheet_frames)
     psnrs = tm.psnr_of(mses)
     fig["sharpness"] = float(np.mean(ratios)) if ratios.size else float("nan")
     fig["psnr_outside_min"] = float(psnrs.min())
     fig["psnr_outside"] = float(tm.psnr_of(np.mean(mses)))
-    names = {"truth": "real", "input": "input", "output": "output"}
-    rows = [(names[k], crops[k], [float(ap[k][i]) for i in sheet_frames]) for k in paths]
     marked = {i for i in sheet_frames if pause[i]}
-    title = f"{case.name}: mouth crops every {SHEET_STEP}nd frame, aperture in IOD" + (
+    rows = [(ROW_NAMES[k], crops[k], [float(ap[k][i]) for i in sheet_frames]) for k in paths]
+    title = f"{case.name}: mouth crops every {SHEET_STEP} frames, aperture in IOD" + (
         ", red: pause" if marked else ""
     )
-    sheet = tm.contact_sheet(title, sheet_frames, rows, marked)
-    fig["sheet"] = str(tm.save_png(work.parent.parent / f"{case.name}.png", sheet))
+    image = tm.contact_sheet(title, sheet_frames, rows, marked)
+    fig["sheet"] = str(tm.save_png(sheet, image))
     fig["series"] = {
         **{f"aperture_{k}": np.round(a, 4).tolist() for k, a in ap.items()},
         "reference": np.round(reference, 4).tolist(),
@@ -320,6 +308,24 @@ def measure(
     }
     progress("")
     return fig
+
+
+def pause_figures(ap: dict[str, np.ndarray], pause: np.ndarray) -> dict:
+    """Apertures in the ``pause`` frames (``bool (N,)``) against the speaker's rest: the 20th
+    percentile of the input's own aperture; ``at_rest``: the share of pause frames whose
+    output aperture is at most that."""
+    rest = float(np.nanpercentile(ap["input"], 20))
+    out = ap["output"][pause]
+    out = out[np.isfinite(out)]
+    truth = ap["truth"][pause] if "truth" in ap else np.zeros(0)
+    return {
+        "frames": int(pause.sum()),
+        "rest": rest,
+        "output": float(out.mean()) if out.size else None,
+        "output_speech": float(np.nanmean(ap["output"][~pause])),
+        "truth": float(np.nanmean(truth)) if np.isfinite(truth).any() else None,
+        "at_rest": float(np.mean(out <= rest)) if out.size else None,
+    }
 
 
 def plain(value):
@@ -420,6 +426,11 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=repo.parent / "shared")
     parser.add_argument("--seconds", type=float, default=6.0, help="length of each cross-dub")
     parser.add_argument("--lipsync", help="command that runs lipsync (default: the venv's)")
+    parser.add_argument(
+        "--measure-only",
+        action="store_true",
+        help="measure again the media of an earlier run in --out (no lipsync run)",
+    )
     args = parser.parse_args(argv)
     clips = args.shared / "real-clips"
     if not clips.is_dir():
@@ -443,14 +454,20 @@ def main() -> None:
     figs = []
     for case in cases:
         try:
-            figs.append(
-                measure(case, args.out / "work" / case.name, args.shared, cmd, extra, args.seconds)
-            )
+            work = args.out / "work" / case.name
+            paths, speech, events = prepare(case, work, clips, args.seconds, not args.measure_only)
+            wall = None
+            if not args.measure_only:
+                progress(f"{case.name}: lipsync sync")
+                wall = run_lipsync(cmd, paths["input"], speech, paths["output"], extra)
+            fig = measure(case, paths, speech, events, args.out / f"{case.name}.png")
+            figs.append({**fig, "lipsync_seconds": wall})
         except RuntimeError as e:
             progress("")
             figs.append({"case": case.name, "kind": case.kind, "error": str(e)})
     print(
-        f"real faces: {len(cases)} cases, lipsync = {shlex.join(cmd)} {shlex.join(extra)}, "
+        f"real faces: {len(cases)} cases, lipsync = {shlex.join(cmd)} {shlex.join(extra)}"
+        f"{' (earlier outputs measured again)' if args.measure_only else ''}, "
         f"{time.perf_counter() - t0:.0f} s; r, LMD and aperture by dlib 68 points, LMD and "
         "aperture in % / units of the inter-ocular distance"
     )
@@ -459,6 +476,7 @@ def main() -> None:
     doc = {
         "lipsync": cmd,
         "extra": extra,
+        "measure_only": args.measure_only,
         "seconds": args.seconds,
         "acceptance": res,
         "cases": figs,

@@ -22,7 +22,7 @@ INNER_PAIRS = ((61, 67), (62, 66), (63, 65))  # upper / lower inner-lip points f
 LIPS = slice(48, 68)  # the 20 lip points (outer 48-59, inner 60-67)
 MOUTH_PAD = 0.2  # IOD; margin around the lip points of the sharpness box
 CROP_W, CROP_H = 1.8, 1.35  # IOD; the contact sheet's mouth crop, centred on the lips
-TILE_W, TILE_H = 96, 72  # px; one mouth crop on the sheet
+TILE_W, TILE_H = 128, 96  # px; one mouth crop on the sheet
 LABEL_W = 64  # px; the row names' column
 PSNR_CAP = 100.0  # dB; an identical region counts as this, not infinity
 
@@ -265,9 +265,12 @@ def mouth_crop(image: np.ndarray, pts: np.ndarray | None) -> np.ndarray:
     )
 
 
-def _text(img: np.ndarray, text: str, org: tuple[int, int], scale: float = 0.32) -> None:
-    cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 2, cv2.LINE_AA)
-    cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), 1, cv2.LINE_AA)
+def _text(img: np.ndarray, text: str, org: tuple[int, int], scale: float = 0.4) -> None:
+    """White ``text`` with a one-pixel black outline (thick strokes would space it wider)."""
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    for dx, dy in ((-1, 0), (1, 0), (0, -1), (0, 1)):
+        cv2.putText(img, text, (org[0] + dx, org[1] + dy), font, scale, (0, 0, 0), 1, cv2.LINE_AA)
+    cv2.putText(img, text, org, font, scale, (255, 255, 255), 1, cv2.LINE_AA)
 
 
 def contact_sheet(
@@ -275,25 +278,32 @@ def contact_sheet(
     frames: list[int],
     rows: list[tuple[str, list[np.ndarray], list[float]]],
     marked: set[int] = frozenset(),
+    per_band: int = 12,
 ) -> np.ndarray:
-    """``uint8 (H, W, 3)`` RGB sheet: a title line, then one row of mouth tiles per ``(name,
-    tiles, apertures)``, one column per frame index in ``frames``, each tile labelled with its
-    frame index and aperture (IOD). Frames in ``marked`` (pauses) get a red underline."""
-    head = 18
-    sheet = np.full(
-        (head + len(rows) * (TILE_H + 2), LABEL_W + len(frames) * (TILE_W + 2), 3), 24, np.uint8
-    )
+    """``uint8 (H, W, 3)`` RGB sheet: a title line, then bands of ``per_band`` frames, each
+    band one row of mouth tiles per ``(name, tiles, apertures)`` (one tile per index of
+    ``frames``), each tile labelled with its frame index and aperture (IOD). Frames in
+    ``marked`` (pauses) get a red underline."""
+    head, gap = 18, 8
+    bands = [
+        list(range(k, min(len(frames), k + per_band))) for k in range(0, len(frames), per_band)
+    ]
+    band_h = len(rows) * (TILE_H + 2) + gap
+    width = LABEL_W + min(per_band, len(frames)) * (TILE_W + 2)
+    sheet = np.full((head + len(bands) * band_h, width, 3), 24, np.uint8)
     _text(sheet, title, (4, 13), 0.42)
-    for r, (name, tiles, apertures) in enumerate(rows):
-        y = head + r * (TILE_H + 2)
-        _text(sheet, name, (4, y + TILE_H // 2 + 4), 0.42)
-        for c, (tile, ap, k) in enumerate(zip(tiles, apertures, frames, strict=True)):
-            x = LABEL_W + c * (TILE_W + 2)
-            sheet[y : y + TILE_H, x : x + TILE_W] = tile
-            _text(sheet, f"{k}", (x + 2, y + 10))
-            _text(sheet, "-" if not np.isfinite(ap) else f"{ap:.3f}", (x + 2, y + TILE_H - 4))
-            if k in marked:
-                sheet[y + TILE_H - 2 : y + TILE_H, x : x + TILE_W] = (220, 40, 40)
+    for b, band in enumerate(bands):
+        for r, (name, tiles, apertures) in enumerate(rows):
+            y = head + b * band_h + r * (TILE_H + 2)
+            _text(sheet, name, (4, y + TILE_H // 2 + 4), 0.42)
+            for c, j in enumerate(band):
+                x = LABEL_W + c * (TILE_W + 2)
+                sheet[y : y + TILE_H, x : x + TILE_W] = tiles[j]
+                _text(sheet, f"{frames[j]}", (x + 3, y + 12))
+                ap = apertures[j]
+                _text(sheet, f"{ap:.3f}" if np.isfinite(ap) else "-", (x + 3, y + TILE_H - 5))
+                if frames[j] in marked:
+                    sheet[y + TILE_H - 3 : y + TILE_H, x : x + TILE_W] = (220, 40, 40)
     return sheet
 
 

@@ -171,4 +171,4 @@ def _check_files(ctx: CliContext, spec, job_file: str, report_path: str | None) 
             isinstance(marker, dict) and out.is_file() and out.stat().st_size == marker.get("size")
         )
         (done if ours else outputs)[role] = job.output
-    ctx.check_outputs(outputs, inputs, updates=done)
+    ctx.check_outputs(outputs, inputs, updates=done, new_folder=spec.output_dir)

@@ -31,12 +31,14 @@ class CliContext:
         isatty = getattr(self.stderr, "isatty", None)
         return not self.quiet and bool(isatty and isatty())
 
-    def check_outputs(self, outputs, inputs, updates=None):
+    def check_outputs(self, outputs, inputs, updates=None, new_folder=None):
         """Every output against every input, before any work (see
         :func:`lipsync.core.output_guard.check_outputs`), honouring ``-n``."""
         from lipsync.core.output_guard import check_outputs
 
-        return check_outputs(outputs, inputs, updates=updates, no_overwrite=self.no_overwrite)
+        return check_outputs(
+            outputs, inputs, updates=updates, no_overwrite=self.no_overwrite, new_folder=new_folder
+        )
 
 
 def no_overwrite_option(f: F) -> F:

@@ -35,9 +35,12 @@ def check_outputs(
     *,
     updates: Named | None = None,
     no_overwrite: bool = False,
+    new_folder: PathLike | None = None,
 ) -> dict[str, Path]:
     """Check ``outputs`` (and ``updates``) against ``inputs`` and each other; return the
-    outputs given, as Paths. Raises :class:`~lipsync.core.errors.OutputError` (exit 3)."""
+    outputs given, as Paths. ``new_folder`` is where the command creates the folders of its
+    outputs (the batch ``output_dir``): an output in it whose folder does not exist yet skips
+    the folder checks. Raises :class:`~lipsync.core.errors.OutputError` (exit 3)."""
     outs = _given(outputs)
     ups = _given(updates or {})
     ins = _given(inputs)
@@ -62,8 +65,10 @@ def check_outputs(
                 "same file: give each its own name."
             )
         seen[key] = role
+    made = Path(new_folder).absolute() if new_folder else None
     for role, path in written.items():
-        check_output_path(path)
+        if made is None or path.parent.exists() or made not in path.absolute().parents:
+            check_output_path(path)
         if no_overwrite and role in outs and (path.exists() or path.is_symlink()):
             raise OutputError(
                 f"The output {_name(role, path)} exists and -n/--no-overwrite was given: "

@@ -318,3 +318,15 @@ def test_a_killed_runs_temporary_is_removed_by_the_next_run(long_inputs, tmp_pat
     done = lipsync("probe", str(long_inputs / "face.mp4"), "-o", str(tmp_path / "p.json"))
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.json"]
+
+
+def test_the_interruption_message_names_outputs_and_kept_work():
+    from lipsync.cli.main import describe_writes
+    from lipsync.core.write_log import WriteLog
+
+    planned = [Path(f"out{suffix}") for suffix in (".mp4", ".dub.wav", ".es.srt", ".otio")]
+    assert describe_writes(WriteLog()) == "nothing was written."
+    assert describe_writes(WriteLog(planned[:1], [])) == "nothing was written ('out.mp4' was not)."
+    text = describe_writes(WriteLog(planned, [Path("w/asr.json"), planned[0], Path("w/t.srt")]))
+    assert text == ("'out.mp4' was written; 'out.dub.wav', 'out.es.srt' and 'out.otio' were "
+                    "not; 2 finished work files kept (last: 'w/t.srt').")  # fmt: skip

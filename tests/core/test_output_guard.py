@@ -255,3 +255,13 @@ def test_stdout_that_is_an_input_file_is_refused(tmp_path):
     with os.fdopen(r, "rb") as source, os.fdopen(w, "wb") as sink:
         check_stream_output(sink, {"--audio": dub}, stdin=source)  # a pipe: nothing to overwrite
     assert digest(dub) == before
+
+
+def test_outputs_in_a_folder_the_command_creates(tmp_path):
+    out = tmp_path / "dubbed" / "es" / "talk_es.mp4"
+    with pytest.raises(OutputError, match="does not exist"):
+        check_outputs({"output of job 1": out}, {})
+    assert check_outputs({"output of job 1": out}, {}, new_folder=tmp_path / "dubbed")
+    with pytest.raises(OutputError, match="does not exist"):  # outside it: checked as usual
+        check_outputs({"--report": tmp_path / "missing" / "r.json"}, {},
+                      new_folder=tmp_path / "dubbed")  # fmt: skip

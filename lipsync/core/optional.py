@@ -20,8 +20,38 @@ def require(module: str, extra: str, purpose: str) -> ModuleType:
         top = module.split(".")[0]
         raise MissingDependencyError(
             f"The Python package '{top}' is needed for {purpose} and is not installed: "
-            f"install it with: pip install 'lipsync[{extra}]'."
+            f"install it with: {install_command(top, extra)}."
         ) from e
+
+
+#: pip names of optional packages that no extra of lipsync installs, by import name.
+PIP_NAMES = {
+    "mediapipe": "mediapipe==0.10.21",  # the last with the legacy solutions.face_mesh API
+    "matplotlib": "matplotlib",
+    "onnxruntime": "onnxruntime",
+    "TTS": "coqui-tts",
+    "dlib": "dlib-bin",
+}
+
+
+def install_command(top: str, extra: str) -> str:
+    """``pip install 'lipsync[EXTRA]'`` when the installed lipsync declares that extra, else
+    the pip command for the package itself (never advice naming an extra that does not
+    exist)."""
+    if extra in package_extras():
+        return f"pip install 'lipsync[{extra}]'"
+    return f"pip install '{PIP_NAMES.get(top, top)}'"
+
+
+def package_extras() -> frozenset[str]:
+    """The extras the installed ``lipsync`` distribution declares (empty when it is not
+    installed, e.g. run from a source tree)."""
+    from importlib import metadata
+
+    try:
+        return frozenset(metadata.metadata("lipsync").get_all("Provides-Extra") or ())
+    except metadata.PackageNotFoundError:
+        return frozenset()
 
 
 def require_program(name: str, debian_package: str, purpose: str) -> str:

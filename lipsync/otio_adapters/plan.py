@@ -153,6 +153,8 @@ def media_file(
     path = url_to_path(url, base_dir)
     if path is None:
         return None, Skip(MISSING, f"the media '{url}' is not a local file on this computer")
+    if path.is_dir():
+        return path, Skip(MISSING, f"the media '{path}' is a folder, not a media file")
     if not path.is_file():
         return path, Skip(MISSING, f"the media file '{path}' does not exist")
     return path, None

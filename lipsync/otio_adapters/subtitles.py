@@ -95,6 +95,10 @@ def parse_srt(
     """Parse SubRip ``data`` (bytes in ``encoding``, or text). ``where`` names the file in
     error messages. Raises :class:`SrtError` naming the line of the first malformed cue."""
     if isinstance(data, bytes):
+        if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+            from lipsync.core.text_encoding import bom_encoding  # a UTF-16 export reads too
+
+            encoding = bom_encoding(data, encoding)
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError as e:

@@ -254,3 +254,25 @@ def test_full_disk_is_one_sentence_naming_the_folder(media, full_disk, tmp_path)
     assert str(full_disk) in last and "run.json" in last and "Traceback" not in proc.stderr
     assert sorted(p.name for p in full_disk.iterdir()) == ["filler"]
     assert digests(video, line) == before
+
+
+# --- 6. offline means offline ------------------------------------------------------------------
+
+
+def test_a_run_writes_nothing_in_the_home_folder(media, tmp_path):
+    """onnxruntime, imported for face tracking, writes a device id and a telemetry queue under
+    ~/.cache/Microsoft unless told not to: a run leaves HOME as it found it."""
+    import subprocess
+
+    from clitools import script
+
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "ORT_"))}
+    env["HOME"] = str(home)
+    out = tmp_path / "out.mp4"
+    command = [script("lipsync"), "sync", str(media["video"]), str(media["line"]), "-o", str(out)]
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert out.is_file()
+    assert sorted(str(p.relative_to(home)) for p in home.rglob("*")) == []

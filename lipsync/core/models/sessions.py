@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -45,8 +46,19 @@ class SessionOptions:
             raise InputError(f"The thread count {self.threads} is negative: use 0 (auto) or more.")
 
 
-def _onnxruntime() -> Any:
-    return require("onnxruntime", "gpu", "running the ONNX models")
+def onnxruntime() -> Any:
+    """The ``onnxruntime`` module, imported with its telemetry off: offline means offline, and
+    by default it writes a device id and an event queue under ``~/.cache/Microsoft`` as soon as
+    it is imported (``ORT_DISABLE_TELEMETRY`` must be set before that import)."""
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+    ort = require("onnxruntime", "onnxruntime", "running the ONNX models")
+    disable = getattr(ort, "disable_telemetry_events", None)
+    if disable is not None:
+        disable()
+    return ort
+
+
+_onnxruntime = onnxruntime
 
 
 def available_providers() -> tuple[str, ...]:

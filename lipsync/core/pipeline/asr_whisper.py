@@ -40,10 +40,19 @@ class WhisperRecognizer:
             )
         try:
             self.model = whisper.load_model(str(path) if path.is_file() else model, device=device)
-        except (RuntimeError, KeyError, OSError, ValueError, EOFError, pickle.UnpicklingError) as e:
+        except (
+            RuntimeError, KeyError, OSError, ValueError, EOFError, IndexError, TypeError,
+            pickle.UnpicklingError,
+        ) as e:  # fmt: skip
+            if _refused_global(e):  # torch's weights-only loader refused a global
+                raise InputError(
+                    f"The Whisper model '{model}' holds Python objects other than weights, "
+                    "which lipsync does not load (loading them could run code): give a "
+                    "checkpoint saved by whisper."
+                ) from e
             raise InputError(
-                f"The Whisper model '{model}' could not be loaded ({e}): give a checkpoint "
-                "saved by whisper."
+                f"The Whisper model '{model}' could not be loaded ({_reason(e)}): give a "
+                "checkpoint saved by whisper."
             ) from e
         self.whisper = whisper
         self.language = language
@@ -82,3 +91,17 @@ class WhisperRecognizer:
             segments.append(Segment(0, float(seg["start"]), float(seg["end"]), text, words=words))
         report(1, 1)
         return renumber(segments), str(result.get("language") or self.language or "")
+
+
+def _refused_global(e: BaseException) -> bool:
+    text = str(e).lower()
+    return isinstance(e, pickle.UnpicklingError) and "unsupported global" in text
+
+
+def _reason(e: BaseException) -> str:
+    """The first line of a loader's error, never its advice to load unsafely."""
+    lines = str(e).strip().splitlines() or [type(e).__name__]
+    first = lines[0].strip().rstrip(".")
+    if "weights_only" in first or "weights only" in first.lower():
+        return "it is not a PyTorch checkpoint"
+    return first[:200] or type(e).__name__

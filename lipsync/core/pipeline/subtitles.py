@@ -99,14 +99,15 @@ OTIO_SUFFIXES = (".otio", ".otioz", ".otiod")
 def read_subtitles(path: str | Path) -> tuple[Cue, ...]:
     """Read an .srt or .vtt file (UTF-8), or the subtitle markers of an OTIO timeline."""
     p = Path(path)
+    if p.is_dir():
+        raise InputError(f"The subtitles '{p}' are a folder: give an .srt or .vtt file.")
     if not p.is_file():
         raise InputError(f"The subtitle file '{p}' does not exist: give an .srt or .vtt file.")
     if p.suffix.lower() in OTIO_SUFFIXES:
         return read_otio_cues(p)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        raise InputError(f"The subtitle file '{p}' is not UTF-8 text: save it as UTF-8.") from e
+    from lipsync.core.text_encoding import decode_text  # UTF-8, UTF-16 with a BOM
+
+    text = decode_text(p.read_bytes(), f"The subtitle file '{p}'")
     return parse_subtitles(text, where=f"'{p}'")
 
 

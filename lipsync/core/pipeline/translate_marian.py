@@ -15,6 +15,7 @@ MAX_TOKENS_PER_INPUT_TOKEN = 3  # generation stops at this many output tokens pe
 MIN_NEW_TOKENS = 16
 
 Progress = Callable[[int, "int | None"], None]
+MODEL_FILES = ("config.json", "source.spm")  # what a saved MarianMT folder holds at least
 
 
 class MarianTranslator:
@@ -32,14 +33,36 @@ class MarianTranslator:
                 "(e.g. Helsinki-NLP/opus-mt-en-es saved locally)."
             )
         path = Path(model).expanduser()
-        source = str(path) if path.is_dir() else model
-        try:
-            self.tokenizer = transformers.MarianTokenizer.from_pretrained(source)
-            self.model = transformers.MarianMTModel.from_pretrained(source)
-        except (OSError, ValueError) as e:
+        if path.exists() and not path.is_dir():
             raise InputError(
-                f"The Marian model '{model}' could not be loaded ({e}): give a folder "
-                "saved with save_pretrained that holds the model and its tokenizer."
+                f"The Marian model '{model}' is a file: give --mt-model the folder saved with "
+                "save_pretrained that holds the model and its tokenizer."
+            )
+        missing = [n for n in MODEL_FILES if path.is_dir() and not (path / n).is_file()]
+        if missing:
+            raise InputError(
+                f"The Marian model folder '{model}' could not be loaded: it has no "
+                f"{' and no '.join(missing)}; give "
+                "--mt-model the folder saved with save_pretrained that holds the model and its "
+                "tokenizer."
+            )
+        source = str(path) if path.is_dir() else model
+        try:  # offline: a folder, or a model already in the Hugging Face cache; never a download
+            self.tokenizer = transformers.MarianTokenizer.from_pretrained(
+                source, local_files_only=True
+            )
+            self.model = transformers.MarianMTModel.from_pretrained(source, local_files_only=True)
+        except (OSError, ValueError, TypeError) as e:  # TypeError: files missing
+            if not path.is_dir():
+                raise InputError(
+                    f"The Marian model '{model}' is not a folder and not in the Hugging Face "
+                    "cache, and lipsync downloads nothing: fetch it once where you are online "
+                    f"(huggingface-cli download {model} --local-dir FOLDER) and give --mt-model "
+                    "that folder."
+                ) from e
+            raise InputError(
+                f"The Marian model '{model}' could not be loaded ({_first_line(e)}): give a "
+                "folder saved with save_pretrained that holds the model and its tokenizer."
             ) from e
         self.model.eval()
         # the decoder cannot look past its position table
@@ -80,3 +103,8 @@ class MarianTranslator:
             out.extend(d.strip() for d in decoded)
             report(len(out), len(texts))
         return out
+
+
+def _first_line(e: BaseException) -> str:
+    lines = str(e).strip().splitlines()
+    return (lines[0].strip().rstrip(".") if lines else "") or type(e).__name__

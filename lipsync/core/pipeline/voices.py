@@ -123,10 +123,16 @@ def voices_to_json(voices: Mapping[str, Voice]) -> str:
 def read_voice_map(path: str | Path) -> dict[str, Voice]:
     """The voice map saved at ``path`` (empty when the file does not exist)."""
     p = Path(path)
+    if p.is_dir():
+        raise InputError(
+            f"The voice map '{p}' is a folder: give the name of a voice map file for --voice-map."
+        )
     if not p.is_file():
         return {}
     try:
-        doc = json.loads(p.read_text(encoding="utf-8"))
+        doc = json.loads(p.read_bytes().decode("utf-8"))
+        if not isinstance(doc, dict):
+            raise ValueError("it is not a JSON object")
         if doc.get("format") != VOICE_MAP_FORMAT:
             raise ValueError(f"format is {doc.get('format')!r}")
         fields = set(Voice.__dataclass_fields__)
@@ -135,6 +141,8 @@ def read_voice_map(path: str | Path) -> dict[str, Voice]:
             for k, d in doc["voices"].items()
         }
     except (ValueError, KeyError, TypeError, AttributeError) as e:
+        reason = "it is not text" if isinstance(e, UnicodeDecodeError) else str(e)
         raise InputError(
-            f"The voice map '{p}' is not a lipsync voice map ({e}): fix it or delete it."
+            f"The voice map '{p}' is not a lipsync voice map ({reason}): give --voice-map the "
+            "voices.json a translation saved, or the name of a new file to save one to."
         ) from e

@@ -16,6 +16,12 @@ from lipsync.core.media.colour import colour_spec
 from lipsync.core.media.orientation import to_coded, to_display
 from lipsync.core.media.probe import VideoStreamInfo
 
+#: swscale threads for conversions whose samples must be exact (regions of a patched frame,
+#: frames converted for an encoder): with slice threads the bundled libswscale now and then
+#: writes mid-grey into the first samples of a row at a slice boundary (seen converting
+#: odd-sized 10-bit 4:2:0 to 4:4:4), so these run in one slice, deterministically.
+EXACT_THREADS = 1
+
 
 def frame_to_rgb(frame: av.VideoFrame, info: VideoStreamInfo) -> np.ndarray:
     """``frame`` (decoded, of the stream ``info``) as upright ``uint8 (H, W, 3)`` RGB."""

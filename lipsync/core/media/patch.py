@@ -10,14 +10,18 @@ value, and the cost of a full-frame RGB round trip is avoided.
 
 from __future__ import annotations
 
-import contextlib
-
 import av
 import numpy as np
 
-from lipsync.core.media.convert import from_rgb_options, to_rgb_options
+from lipsync.core.media.convert import EXACT_THREADS, from_rgb_options, to_rgb_options
 from lipsync.core.media.orientation import quarter_turns, to_coded, to_display
-from lipsync.core.media.planes import PlaneLayout, frame_from_planes, plane_layout, read_planes
+from lipsync.core.media.planes import (
+    PlaneLayout,
+    frame_from_planes,
+    plane_layout,
+    read_planes,
+    write_planes,
+)
 from lipsync.core.media.probe import VideoStreamInfo
 
 Region = tuple[int, int, int, int]  # x0, y0, x1, y1 px, upright (display) coordinates
@@ -110,7 +114,9 @@ class PatchFrame:
             image = image[..., ::-1] if self.layout.pix_fmt == "bgr24" else image
             return to_display(np.ascontiguousarray(image), self.info.rotation)
         small = frame_from_planes(self._slices(box), *_box_size(box), self.layout)
-        image = _TO_RGB.reformat(small, **to_rgb_options(self.info)).to_ndarray()
+        image = _TO_RGB.reformat(
+            small, **to_rgb_options(self.info), threads=EXACT_THREADS
+        ).to_ndarray()
         return to_display(image, self.info.rotation)
 
     def put_rgb(self, region: Region, before: np.ndarray, after: np.ndarray) -> None:
@@ -128,7 +134,9 @@ class PatchFrame:
         else:
             small = av.VideoFrame.from_ndarray(after, format="rgb24")
             fmt = self.layout.pix_fmt
-            converted = _TO_NATIVE.reformat(small, **from_rgb_options(self.info, fmt))
+            converted = _TO_NATIVE.reformat(
+                small, **from_rgb_options(self.info, fmt), threads=EXACT_THREADS
+            )
             new = read_planes(converted, self.layout)
         for k, (dest, values) in enumerate(zip(self._slices(box), new, strict=True)):
             if k == self.layout.alpha:
@@ -140,14 +148,16 @@ class PatchFrame:
         self.changed = True
 
     def to_av(self) -> av.VideoFrame:
-        """The (possibly changed) frame for the encoder, in its own pixel format."""
+        """The (possibly changed) frame for the encoder, in its own pixel format. A changed
+        frame is the decoded frame itself, made private to us first (copied when the decoder
+        still holds it), with the changed planes written in: its row alignment, colour tags
+        and chroma siting stay those of the decoder, so a scaler converting it for an encoder
+        treats every untouched sample exactly as it treats the untouched frame."""
         if not self.changed:
             return self._source
-        frame = frame_from_planes(self.planes, *self._coded, self.layout)
-        for name in ("colorspace", "color_range"):
-            # older PyAV cannot set these: the encoder's tags apply then
-            with contextlib.suppress(AttributeError, ValueError):
-                setattr(frame, name, getattr(self._source, name))
+        frame = self._source
+        frame.make_writable()
+        write_planes(frame, self.planes, self.layout)
         return frame
 
     # --- coordinates ---------------------------------------------------------------------------

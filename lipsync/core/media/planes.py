@@ -117,15 +117,23 @@ def frame_from_planes(
     planes: list[np.ndarray], width: int, height: int, layout: PlaneLayout
 ) -> av.VideoFrame:
     """A new ``av.VideoFrame`` of ``width`` x ``height`` in ``layout.pix_fmt`` holding
-    ``planes`` (as :func:`read_planes` gives them)."""
+    ``planes`` (as :func:`read_planes` gives them). It carries no colour tags: for a changed
+    copy of a decoded frame use :func:`write_planes`, which keeps them."""
     frame = av.VideoFrame(width, height, layout.pix_fmt)
+    write_planes(frame, planes, layout)
+    return frame
+
+
+def write_planes(frame: av.VideoFrame, planes: list[np.ndarray], layout: PlaneLayout) -> None:
+    """Write ``planes`` (as :func:`read_planes` gives them) into ``frame``'s own memory, which
+    must be writable (``frame.make_writable()``); its row padding and every property (colour
+    tags, chroma siting, timestamps) stay as they are."""
     for plane, data in zip(frame.planes, planes, strict=True):
         rows = data.shape[0]
         row = np.ascontiguousarray(data).view(np.uint8).reshape(rows, -1)
-        if plane.line_size == row.shape[1]:
+        if plane.line_size == row.shape[1] and plane.buffer_size == row.size:
             plane.update(row)
-        else:
-            padded = np.zeros((rows, plane.line_size), np.uint8)
-            padded[:, : row.shape[1]] = row
-            plane.update(padded)
-    return frame
+            continue
+        padded = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size).copy()
+        padded[:rows, : row.shape[1]] = row
+        plane.update(padded)

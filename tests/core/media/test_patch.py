@@ -5,7 +5,7 @@ from __future__ import annotations
 import av
 import numpy as np
 import pytest
-from mediatools import psnr
+from mediatools import ffmpeg, psnr
 
 from lipsync.core.media import open_video
 from lipsync.core.media.patch import PatchFrame, even_region, patchable
@@ -47,6 +47,7 @@ def test_only_changed_pixels_are_written_back(make_clip):
     clip = make_clip("c.mp4", size="320x240", audio=False)
     reader, decoded = first_frame(clip)
     with reader:
+        y_in = decoded.to_ndarray()[:240]
         patch = PatchFrame(decoded, reader.info)
         region = (100, 80, 200, 180)
         before = patch.rgb(region)
@@ -55,7 +56,6 @@ def test_only_changed_pixels_are_written_back(make_clip):
         patch.put_rgb(region, before, after)
         assert patch.changed
         out = patch.to_av()
-        y_in = decoded.to_ndarray()[:240]
         y_out = out.to_ndarray()[:240]
         changed = np.argwhere(y_in != y_out)
         assert changed.size
@@ -88,3 +88,59 @@ def test_writer_refuses_a_frame_of_another_size(make_clip, tmp_path):
         VideoWriter(tmp_path / "o.mp4", info, options=EncodeOptions(audio_mode="none")) as w,
     ):
         w.write_decoded(frame, 0)
+
+
+def test_a_patched_frame_leaves_the_decoder_s_reference_pictures_alone(make_clip):
+    """The changed frame is the decoded one made private first: an H.264 decoder that still
+    predicts later frames from it decodes them exactly as without the change."""
+    clip = make_clip("c.mp4", size="320x240", audio=False)
+    with open_video(clip) as reader:
+        clean = [f.to_ndarray() for _, f in reader.iter_decoded()]
+    with open_video(clip) as reader:
+        seen = []
+        for index, frame in reader.iter_decoded():
+            if index % 3 == 0:
+                patch = PatchFrame(frame, reader.info)
+                region = patch.align((0, 0, 320, 240))
+                before = patch.rgb(region)
+                patch.put_rgb(region, before, 255 - before)
+                frame = patch.to_av()
+                assert not np.array_equal(frame.to_ndarray(), clean[index])
+            else:
+                seen.append((index, frame.to_ndarray()))
+    assert len(seen) > len(clean) // 2
+    for index, picture in seen:
+        np.testing.assert_array_equal(picture, clean[index], err_msg=f"frame {index}")
+
+
+def test_a_changed_frame_keeps_the_decoder_s_colour_tags_and_chroma_siting(tmp_path):
+    """Converting the changed frame for an encoder that cannot hold its layout treats every
+    untouched sample as converting the untouched frame does (chroma siting included)."""
+    from lipsync.core.media.planes import plane_layout, read_planes
+    from lipsync.core.media.writer import transcode_frame
+
+    src = tmp_path / "odd.mkv"
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-frames:v", "1",
+           "-vf", "scale=321:241",
+           "-pix_fmt", "yuv420p10le", "-chroma_sample_location", "left", "-c:v", "ffv1",
+           str(src))  # fmt: skip
+    with open_video(src) as reader:
+        _, decoded = next(reader.iter_decoded())
+        info = reader.info
+    layout = plane_layout("yuv444p10le")
+    reference = read_planes(transcode_frame(decoded, info, "yuv444p10le"), layout)
+    tags = (decoded.colorspace, decoded.color_range, decoded.color_primaries, decoded.color_trc)
+    patch = PatchFrame(decoded, info)
+    region = patch.align((200, 150, 260, 200))
+    before = patch.rgb(region)
+    after = before.copy()
+    after[10:20, 10:20] = 0
+    patch.put_rgb(region, before, after)
+    out = patch.to_av()
+    assert (out.colorspace, out.color_range, out.color_primaries, out.color_trc) == tags
+    converted = read_planes(transcode_frame(out, info, "yuv444p10le"), layout)
+    outside = np.ones((241, 321), bool)
+    outside[150 - 8 : 200 + 8, 200 - 8 : 260 + 8] = False
+    for k, (a, b) in enumerate(zip(reference, converted, strict=True)):
+        assert np.count_nonzero((a != b) & outside) == 0, f"plane {k}"
+        assert np.any(a != b), f"plane {k} did not change"

@@ -19,6 +19,7 @@ import numpy as np
 
 from lipsync.core.errors import MediaFormatError, NoStreamError
 from lipsync.core.media.colour import CS_UNSPECIFIED
+from lipsync.core.media.pipe_frames import whole_frames_before
 from lipsync.core.media.probe import VideoStreamInfo, new_video_info
 
 AudioCallback = Callable[[av.Packet], None]
@@ -36,7 +37,9 @@ class NutReader:
         self.name = name
         self.on_audio = on_audio
         try:
-            self._container = av.open(stream, mode="r", format="nut")
+            # read as a pipe even from a file: on a seekable input the demuxer seeks to the end
+            # for its index, which fails on a cut-short file before a single frame is read
+            self._container = av.open(_Forward(stream), mode="r", format="nut")
         except (av.error.FFmpegError, ValueError) as e:
             raise MediaFormatError(
                 f"{name.capitalize()} is not a NUT stream ({e}): give ffmpeg '-f nut', or choose "
@@ -65,12 +68,22 @@ class NutReader:
                     index += 1
         except av.error.FFmpegError as e:
             self.error = MediaFormatError(
-                f"{self.name.capitalize()} broke off after {index} frames ({e}); the frames "
-                "before it were processed."
+                f"{self.name.capitalize()} broke off at frame {index}, cut short or damaged "
+                f"({e}); {whole_frames_before(index)}."
             )
 
     def close(self) -> None:
         self._container.close()
+
+
+class _Forward:
+    """A byte stream seen as a pipe: read only, never seeked."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        return self._stream.read(size)
 
 
 def _stream_info(stream) -> VideoStreamInfo:

@@ -101,3 +101,12 @@ def frame_chunks(frame) -> list[memoryview]:
 def frame_to_bytes(frame) -> bytes:
     """The picture of ``frame`` as pipe bytes (planes without padding)."""
     return b"".join(frame_chunks(frame))
+
+
+def whole_frames_before(count: int) -> str:
+    """The end of an error sentence about a stream that broke off after ``count`` frames."""
+    if count == 0:
+        return "no whole frame came before it"
+    if count == 1:
+        return "the whole frame before it was processed"
+    return f"the {count} whole frames before it were processed"

@@ -18,6 +18,7 @@ from lipsync.core.media.pipe_frames import (
     frame_chunks,
     frame_from_bytes,
     frame_size,
+    whole_frames_before,
 )
 from lipsync.core.media.probe import VideoStreamInfo, new_video_info
 from lipsync.core.media.y4m import read_exact
@@ -58,6 +59,10 @@ class RawFormat:
             raise InputError(f"--pix-fmt {pix_fmt!r} is not one of {', '.join(RAW_PIX_FMTS)}.")
         return cls(int(match[1]), int(match[2]), value, pix_fmt)
 
+    def describe(self) -> str:
+        """The options as given: ``--size WxH --pix-fmt F``."""
+        return f"--size {self.width}x{self.height} --pix-fmt {self.pix_fmt}"
+
     @property
     def frame_bytes(self) -> int:
         return frame_size(self.width, self.height, self.pix_fmt)
@@ -77,8 +82,15 @@ class RawFormat:
 
 
 class RawReader:
-    """Pictures of a raw byte stream; iterating yields ``(index, av.VideoFrame)``. A stream
-    that ends inside a picture stops the iteration and leaves the reason in :attr:`error`."""
+    """Pictures of a raw byte stream; iterating yields ``(index, av.VideoFrame)``.
+
+    Raw data has no markers, so a wrong ``--size`` or ``--pix-fmt`` shows only as data that
+    does not divide into pictures. From a file (a seekable input) its length is checked when
+    the reader is made, before any frame is read. From a pipe each picture is held until the
+    next one is complete or the stream ends: a stream that ends inside the second picture
+    raises before the first goes out; one that ends inside a later picture stops the iteration
+    and leaves the reason in :attr:`error`, after the whole ones.
+    """
 
     def __init__(self, stream: BinaryIO, fmt: RawFormat, name: str = "the input") -> None:
         self._stream = stream
@@ -86,24 +98,52 @@ class RawReader:
         self.name = name
         self.info = fmt.stream_info()
         self.error: MediaFormatError | None = None
+        left = _bytes_left(stream)
+        if left is not None and left % fmt.frame_bytes:
+            raise MediaFormatError(
+                f"{name.capitalize()} is {left} bytes, not a whole number of "
+                f"{fmt.frame_bytes}-byte pictures: the data does not match {fmt.describe()}, or "
+                "it was cut short; nothing was written."
+            )
 
     def __iter__(self) -> Iterator[tuple[int, object]]:
         f = self.format
         size = f.frame_bytes
-        index = 0
+        held: bytes | None = None  # the last whole picture: out once the next one is whole
+        whole = 0
         while True:
             data = read_exact(self._stream, size)
-            if not data:
-                return
-            if len(data) < size:
-                self.error = MediaFormatError(
-                    f"{self.name.capitalize()} ended in the middle of frame {index} "
-                    f"({len(data)} of {size} bytes): the data does not match --size "
-                    f"{f.width}x{f.height} --pix-fmt {f.pix_fmt}, or the input was cut short."
+            if len(data) == size:
+                if held is not None:
+                    yield whole - 1, frame_from_bytes(held, f.width, f.height, f.pix_fmt)
+                held, whole = data, whole + 1
+                continue
+            if data:  # the stream ended inside a picture
+                what = (
+                    f"{self.name.capitalize()} ended in the middle of frame {whole} "
+                    f"({len(data)} of {size} bytes): the data does not match {f.describe()}, "
+                    "or the input was cut short"
                 )
-                return
-            yield index, frame_from_bytes(data, f.width, f.height, f.pix_fmt)
-            index += 1
+                if whole <= 1:  # nothing has gone out yet: keep it that way
+                    raise MediaFormatError(f"{what}; nothing was written.")
+                self.error = MediaFormatError(f"{what}; {whole_frames_before(whole)}.")
+            if held is not None:
+                yield whole - 1, frame_from_bytes(held, f.width, f.height, f.pix_fmt)
+            return
+
+
+def _bytes_left(stream: BinaryIO) -> int | None:
+    """Bytes between the position of ``stream`` and its end when it is a seekable file, else
+    None (a pipe)."""
+    try:
+        if not stream.seekable():
+            return None
+        here = stream.tell()
+        end = stream.seek(0, 2)
+        stream.seek(here)
+    except (OSError, ValueError, AttributeError):
+        return None
+    return end - here
 
 
 class RawWriter:

@@ -16,7 +16,14 @@ from typing import BinaryIO
 
 from lipsync.core.errors import MediaFormatError
 from lipsync.core.media.colour import CS_UNSPECIFIED, RANGE_JPEG, RANGE_MPEG, RANGE_UNSPECIFIED
-from lipsync.core.media.pipe_frames import bit_depth, frame_chunks, frame_from_bytes, frame_size
+from lipsync.core.media.pipe_frames import (
+    PIPE_PIX_FMTS,
+    bit_depth,
+    frame_chunks,
+    frame_from_bytes,
+    frame_size,
+    whole_frames_before,
+)
 from lipsync.core.media.probe import VideoStreamInfo, new_video_info
 
 MAGIC = b"YUV4MPEG2"
@@ -153,6 +160,22 @@ def read_exact(stream: BinaryIO, size: int) -> bytes:
     return b"".join(chunks)
 
 
+def ffmpeg_cut_size(width: int, height: int, pix_fmt: str) -> int | None:
+    """Bytes of a picture as ffmpeg's yuv4mpegpipe muxer writes it when that differs from
+    :func:`~.pipe_frames.frame_size`, else None. The muxer rounds a chroma row's *bytes* up
+    (``ceil(2 * width / 2**sx)``) instead of its samples, so at odd widths and more than 8 bits
+    the last chroma sample of every row loses its high byte."""
+    shifts, depth, _ = PIPE_PIX_FMTS[pix_fmt]
+    if len(shifts) < 2 or depth == 1:
+        return None
+    luma_row = width * depth
+    cut = height * luma_row
+    for sx, sy in shifts[1:]:
+        cut += -(-height >> sy) * -(-luma_row >> sx)
+    exact = frame_size(width, height, pix_fmt)
+    return cut if cut != exact else None
+
+
 class Y4MReader:
     """Frames of a y4m byte stream (a pipe). Iterating yields ``(index, av.VideoFrame)``.
 
@@ -173,9 +196,10 @@ class Y4MReader:
                 f"{name.capitalize()} has no complete yuv4mpegpipe header line "
                 f"(got {len(line)} bytes)."
             )
-        self.header = parse_header(line)
+        self.header = h = parse_header(line)
         self.info = self.header.stream_info()
         self.frame_bytes = frame_size(self.header.width, self.header.height, self.header.pix_fmt)
+        self._cut_bytes = ffmpeg_cut_size(self.header.width, self.header.height, h.pix_fmt)
         #: Why the stream stopped early (after the frames already given), if it did.
         self.error: MediaFormatError | None = None
 
@@ -199,16 +223,35 @@ class Y4MReader:
                 self.error = problem
                 return
             data = read_exact(self._stream, self.frame_bytes)
+            if index == 0:
+                self._refuse_cut_rows(data)
             if len(data) < self.frame_bytes:
                 self.error = self._truncated(index, len(data))
                 return
             yield index, frame_from_bytes(data, h.width, h.height, h.pix_fmt)
             index += 1
 
+    def _refuse_cut_rows(self, data: bytes) -> None:
+        """Refuse a stream written in the layout of ffmpeg's y4m muxer for odd widths deeper
+        than 8 bits (see :func:`ffmpeg_cut_size`): its pictures have lost a byte per chroma
+        row, which no reader can restore."""
+        cut = self._cut_bytes
+        if cut is None:
+            return
+        if len(data) == cut or data[cut : cut + len(FRAME)] == FRAME:
+            h = self.header
+            raise MediaFormatError(
+                f"{self.name.capitalize()} has {h.width}x{h.height} {h.pix_fmt} pictures of "
+                f"{cut} bytes, not {self.frame_bytes}: ffmpeg's yuv4mpegpipe muxer cuts the "
+                "last chroma sample of every row at odd widths above 8 bits (ffmpeg cannot "
+                "read them back either); pipe with '-f nut' (--format nut) or '-f rawvideo' "
+                "(--format raw), or scale to an even width."
+            )
+
     def _truncated(self, index: int, got: int) -> MediaFormatError:
         return MediaFormatError(
             f"{self.name.capitalize()} ended in the middle of frame {index} ({got} of "
-            f"{self.frame_bytes} bytes); the {index} whole frames before it were processed."
+            f"{self.frame_bytes} bytes); {whole_frames_before(index)}."
         )
 
 

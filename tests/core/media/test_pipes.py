@@ -119,7 +119,6 @@ def test_raw_format_parses_the_command_line():
         ("64x48", "0", "rgb24"),
         ("64x48", "x", "rgb24"),
         ("64x48", "25", "nv12"),
-        ("63x48", "25", "yuv420p"),
         (None, "25", "rgb24"),
     ]
     for args in bad:
@@ -130,7 +129,9 @@ def test_raw_format_parses_the_command_line():
 def test_raw_reader_and_writer_round_trip_and_report_a_partial_picture():
     fmt = RawFormat.parse("8x6", "25", "rgb24")
     pictures = [os.urandom(fmt.frame_bytes) for _ in range(3)]
-    reader = RawReader(io.BytesIO(b"".join(pictures) + b"xyz"), fmt)
+    pipe = io.BufferedReader(io.BytesIO(b"".join(pictures) + b"xyz"))
+    pipe.seekable = lambda: False  # a pipe: a file of this length is refused up front
+    reader = RawReader(pipe, fmt)
     sink = io.BytesIO()
     writer = RawWriter(sink)
     for _, frame in reader:

@@ -106,6 +106,12 @@ def test_check_reports_the_truncation_and_the_real_length(media):
     assert whole.returncode == 0 and "Whole file" not in whole.stdout
 
 
+def test_truncated_mp4_is_refused_by_translate_before_any_work(media, tmp_path):
+    cut = media["cut"]
+    command = ["translate", str(cut), "--to", "es", "--mt", "none", "-o", str(tmp_path / "o.mp4")]
+    run_refused([cut], tmp_path, command, 3, "cut.mp4", "truncated")
+
+
 @pytest.mark.parametrize("suffix", [".mkv", ".webm"])
 def test_truncated_matroska_is_refused(media, tmp_path, suffix):
     whole = tmp_path / f"whole{suffix}"

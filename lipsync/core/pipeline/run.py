@@ -21,6 +21,7 @@ import numpy as np
 from lipsync.core.errors import InputError, NoStreamError
 from lipsync.core.media import check_input_path, check_output_path, load_audio, probe, save_audio
 from lipsync.core.media.fingerprint import file_digest
+from lipsync.core.media.probe import TruncatedMediaError, find_truncation
 from lipsync.core.pipeline import fitting
 from lipsync.core.pipeline.backends import make_recognizer, make_synthesizer, make_translator
 from lipsync.core.pipeline.fitting import FitReport, Take, fit_line
@@ -87,6 +88,9 @@ class _Run:
         self.info = probe(video)
         if not self.info.video:
             raise NoStreamError(f"The file '{video}' has no video stream: give a video file.")
+        cut = find_truncation(video)  # refused now, not after recognition and synthesis
+        if cut is not None:
+            raise TruncatedMediaError(cut.sentence())
         stream = self.info.video[0]
         self.duration = float(stream.duration or self.info.duration or 0.0)
         default_work = (output or video).with_name((output or video).stem + ".lipsync-work")

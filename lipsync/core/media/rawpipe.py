@@ -98,6 +98,8 @@ class RawReader:
         self.name = name
         self.info = fmt.stream_info()
         self.error: MediaFormatError | None = None
+        #: The same problem, told for a caller that wrote none of the frames before it.
+        self.refusal: MediaFormatError | None = None
         left = _bytes_left(stream)
         if left is not None and left % fmt.frame_bytes:
             raise MediaFormatError(
@@ -124,8 +126,9 @@ class RawReader:
                     f"({len(data)} of {size} bytes): the data does not match {f.describe()}, "
                     "or the input was cut short"
                 )
+                self.refusal = MediaFormatError(f"{what}; nothing was written.")
                 if whole <= 1:  # nothing has gone out yet: keep it that way
-                    raise MediaFormatError(f"{what}; nothing was written.")
+                    raise self.refusal
                 self.error = MediaFormatError(f"{what}; {whole_frames_before(whole)}.")
             if held is not None:
                 yield whole - 1, frame_from_bytes(held, f.width, f.height, f.pix_fmt)

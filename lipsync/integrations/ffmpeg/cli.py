@@ -37,7 +37,11 @@ from lipsync.core.errors import EXIT_DOWNSTREAM_CLOSED
 )  # fmt: skip
 @click.option("--size", help="Raw only: picture size WIDTHxHEIGHT.")
 @click.option("--rate", help="Raw only: frames per second (25, 30000/1001 …).")
-@click.option("--pix-fmt", help="Raw only: rgb24, bgr24 or yuv420p.")
+@click.option(
+    "--pix-fmt",
+    help="Raw only: pixel format as in ffmpeg's -pix_fmt: yuv420p, yuv422p, yuv444p (and "
+    "their 10le, 12le, 16le), gray, gray16le, rgb24, bgr24.",
+)
 @click.option(
     "--renderer", default="warp", show_default=True,
     help="Mouth renderer by name: warp (built in) or wav2lip (needs --model).",

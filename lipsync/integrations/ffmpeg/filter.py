@@ -90,10 +90,10 @@ def run_filter(
     frames = prefetch(InFrame(i, frame) for i, frame in reader)
     with whole_frames() as writing:
         for out in stream.run(frames):
-            if fmt == "raw" and reader.error is not None and writer.frames == 0:
+            if fmt == "raw" and reader.refusal is not None and writer.frames == 0:
                 # raw data that ends inside a picture before any frame went out: the size or
                 # pixel format does not match the data (a cut-short stream is much rarer)
-                raise reader.error
+                raise reader.refusal
             with writing:
                 writer.write(out.coded(info))
         writer.close()

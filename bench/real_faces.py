@@ -18,7 +18,7 @@ lower-face box (output vs input: minimum frame and mean). It prints a table and 
 of issue 19, and writes ``real_faces.json`` (every figure and series), a contact sheet PNG per
 case (mouth crops over time: real / input / output) and the media under ``--out``.
 
-    .venv/bin/python bench/real_faces.py [--clips retalking_face1,musetalk_sun] [--seconds 6]
+    .venv/bin/python bench/real_faces.py [--clips retalking_face1,musetalk_sun] [--seconds 5]
         [--out bench/out/real_faces] [--shared ../shared] [--lipsync CMD] [-- SYNC OPTIONS]
 """
 
@@ -160,44 +160,46 @@ def run_lipsync(cmd: list[str], video: Path, audio: Path, out: Path, extra: list
     return time.perf_counter() - t0
 
 
-def landmarks(paths: dict[str, Path], what: str) -> tuple[dict[str, list], np.ndarray]:
-    """dlib's points per frame of each video (decoded in lockstep) and the frame times."""
+@dataclass
+class Scan:
+    """One decoding pass over the videos of a case (in lockstep): frame times ``float64 (N,)``,
+    dlib's points per frame and video, the mouth crop of every frame and video, and per frame
+    the mouth's sharpness ratio and the mean squared error outside the lower face (output vs
+    input)."""
+
+    times: np.ndarray
+    points: dict[str, list]
+    crops: dict[str, list]
+    sharpness: np.ndarray
+    mse: np.ndarray
+
+
+def scan(paths: dict[str, Path], what: str) -> Scan:
+    """:class:`Scan` of ``paths``. The output's crop, mouth box and lower-face box come from
+    the input's points (the same picture region), the last ones dlib found where it finds no
+    face (the whole frame before the first face)."""
     marks = {name: tm.Landmarker() for name in paths}
     points: dict[str, list] = {name: [] for name in paths}
-    times = []
+    crops: dict[str, list] = {name: [] for name in paths}
+    times, ratios, mses, known = [], [], [], None
     readers = [iter_frames(p) for p in paths.values()]
     for k, frames in enumerate(zip(*readers, strict=False)):
         progress(f"{what}: dlib on frame {k}")
         times.append(frames[0].time)
-        for name, frame in zip(paths, frames, strict=True):
-            points[name].append(marks[name].points(frame.image))
-    return points, np.array(times)
-
-
-def pictures(paths: dict[str, Path], points: dict[str, list], sheet_frames: list[int]):
-    """Per frame the mouth's sharpness ratio and the squared error outside the lower face
-    (output vs input, boxes from the input's points, nearest face where dlib missed one), and
-    the mouth crops of ``sheet_frames`` per video."""
-    boxes = tm.nearest_points(points["input"])
-    ratios, mses = [], []
-    crops: dict[str, list] = {name: [] for name in paths}
-    wanted = set(sheet_frames)
-    readers = [iter_frames(p) for p in paths.values()]
-    for k, frames in enumerate(zip(*readers, strict=False)):
         by = {name: f.image for name, f in zip(paths, frames, strict=True)}
-        pts = boxes[k]
-        if pts is not None:
-            mouth = tm.mouth_box(pts, by["input"].shape)
-            ratios.append(
-                tm.sharpness(by["output"], mouth) / max(tm.sharpness(by["input"], mouth), 1e-9)
-            )
-        face = tm.lower_face_box(pts, by["input"].shape) if pts is not None else None
+        for name, image in by.items():
+            points[name].append(marks[name].points(image))
+        known = points["input"][-1] if points["input"][-1] is not None else known
+        for name, image in by.items():
+            crops[name].append(tm.mouth_crop(image, points[name][-1] if name == "truth" else known))
+        face = None
+        if known is not None:
+            mouth = tm.mouth_box(known, by["input"].shape)
+            sharp_in = max(tm.sharpness(by["input"], mouth), 1e-9)
+            ratios.append(tm.sharpness(by["output"], mouth) / sharp_in)
+            face = tm.lower_face_box(known, by["input"].shape)
         mses.append(tm.mse_outside(by["input"], by["output"], face))
-        if k in wanted:
-            for name, image in by.items():
-                own = points[name][k] if name == "truth" else pts  # output: the input's mouth box
-                crops[name].append(tm.mouth_crop(image, own))
-    return np.array(ratios), np.array(mses), crops
+    return Scan(np.array(times), points, crops, np.array(ratios), np.array(mses))
 
 
 def spread(series: np.ndarray) -> dict[str, float]:
@@ -245,7 +247,8 @@ def prepare(case: Case, work: Path, clips: Path, seconds: float, media: bool = T
 def measure(case: Case, paths: dict[str, Path], speech: Path, events, sheet: Path) -> dict:
     """Every figure and series of one lip-synced ``case`` as a dict; its contact sheet at
     ``sheet``."""
-    points, times = landmarks(paths, case.name)
+    seen = scan(paths, case.name)
+    points, times = seen.points, seen.times
     n = len(times)
     fps = float(Fraction(base_rate(paths["input"])))
     ap = {name: np.array([tm.aperture(p) for p in pts]) for name, pts in points.items()}
@@ -286,14 +289,15 @@ def measure(case: Case, paths: dict[str, Path], speech: Path, events, sheet: Pat
     fig["pauses"] = pause_figures(ap, pause)
     start = tm.busiest_window(reference if case.kind == "true" else envelope, SHEET_LEN)
     sheet_frames = list(range(start, min(n, start + SHEET_LEN), SHEET_STEP))
-    progress(f"{case.name}: sharpness, PSNR, contact sheet")
-    ratios, mses, crops = pictures(paths, points, sheet_frames)
-    psnrs = tm.psnr_of(mses)
-    fig["sharpness"] = float(np.mean(ratios)) if ratios.size else float("nan")
+    psnrs = tm.psnr_of(seen.mse)
+    fig["sharpness"] = float(np.mean(seen.sharpness)) if seen.sharpness.size else float("nan")
     fig["psnr_outside_min"] = float(psnrs.min())
-    fig["psnr_outside"] = float(tm.psnr_of(np.mean(mses)))
+    fig["psnr_outside"] = float(tm.psnr_of(np.mean(seen.mse)))
     marked = {i for i in sheet_frames if pause[i]}
-    rows = [(ROW_NAMES[k], crops[k], [float(ap[k][i]) for i in sheet_frames]) for k in paths]
+    rows = [
+        (ROW_NAMES[k], [seen.crops[k][i] for i in sheet_frames], [ap[k][i] for i in sheet_frames])
+        for k in paths
+    ]
     title = f"{case.name}: mouth crops every {SHEET_STEP} frames, aperture in IOD" + (
         ", red: pause" if marked else ""
     )
@@ -424,7 +428,7 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=repo / "bench" / "out" / "real_faces")
     parser.add_argument("--shared", type=Path, default=repo.parent / "shared")
-    parser.add_argument("--seconds", type=float, default=6.0, help="length of each cross-dub")
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of each cross-dub")
     parser.add_argument("--lipsync", help="command that runs lipsync (default: the venv's)")
     parser.add_argument(
         "--measure-only",

@@ -27,6 +27,12 @@ PROVENANCE_KEY = "synthetic_media"  # custom metadata key
 PROVENANCE_TOOL_KEY = "lipsync_version"
 PROVENANCE_COMMENT = "Synthetically lip-synced with lipsync {version}: the mouth was re-rendered."
 
+# --- Mouth level (shared by speech analysis and the renderer) ---------------------------------
+OPEN_AT_WIDE = 0.70  # 95th percentile of open x (1 - closure) over the speech of exact-timing
+#   mouth tracks (espeak-ng events; 5 sentences in en/es/de/fr/it used nowhere else: 0.67-0.74).
+#   Tracks from other sources are levelled to it; the renderer draws a speaker's own widest
+#   ordinary opening there.
+
 # --- Output files ------------------------------------------------------------------------------
 TEMP_PREFIX = ".lipsync-tmp-"  # temporary outputs beside the destination start with this
 STALE_TEMP_SECONDS = 60.0  # s untouched before a dead process's temporary output is removed

@@ -55,6 +55,12 @@ ENERGY_SMOOTH_SECONDS = 0.03  # s; moving-average length of the loudness envelop
 # held-out sentences and by -0.13 on the German acceptance sentence, an F2 rounding into
 # ``round`` by +0.02; the recognised vowel already carries most of what they tell.
 
+# --- Level of recognised tracks (track.levelled) ----------------------------------------------
+LEVEL_STEP_SECONDS = 0.02  # s; the whole curve is sampled this often to measure its level
+LEVEL_SPEECH_MIN = 0.02  # open x (1 - closure) above this counts as speech for the level
+LEVEL_MIN_SAMPLES = 10  # fewer speech samples than this: the level is left as it is
+LEVEL_GAIN_MAX = 2.0  # the most ``open`` is raised by (a mumbled track stays quiet-looking)
+
 # --- Recognisers (pocketsphinx) ----------------------------------------------------------------
 # Both recognisers hear the audio with a faint white-noise floor added (seeded, so results are
 # reproducible). The en-US model was trained on recordings that always have a noise floor;
@@ -106,6 +112,13 @@ LABIAL_CENTROID_HZ = 1000.0  # Hz; below this spectral centroid such a phone is 
 #   median centroid was 600-830 Hz, elsewhere 950-3650 Hz. On 22 held-out sentences in 7
 #   languages closure recall rose from 61 % to 80 % (700 Hz: 70 %, 1400 Hz: 80 % with lower r),
 #   on read English (LibriVox) from 38 % to 97 %; closure precision fell from 0.63 to 0.56.
+
+LABIAL_MIN_RANGE_DB = 48.0  # dB; the cue is used only where the loud frames (PEAK_PERCENTILE)
+#   stand this far above the quietest 5 %. espeak-ng speech spans 50-65 dB; the real
+#   recordings of ../shared/real-clips 35-43 dB (one clean studio dub 66 dB). On the two
+#   true-mouth clips (a tuning set: no other real speech with a true mouth exists here) the
+#   cue turned most of the loop's /V/ into closures and lowered the track's r against the
+#   speaker's own mouth from 0.59 to 0.43 and from 0.34 to 0.29.
 
 # --- Lips closed at a phrase onset (audio only, see :mod:`~.labial`) ---------------------------
 ONSET_PAUSE_SECONDS = 0.08  # s; speech after at least this much pause starts a phrase

@@ -100,9 +100,22 @@ def clean(segments: list[PhoneSegment], acoustics: Acoustics) -> list[PhoneSegme
     return out
 
 
+def quiet_background(energy_db: np.ndarray) -> bool:
+    """Whether a recording's background is quiet enough for the spectral bilabial cue: the
+    spread between its loud frames and its quietest (``energy_db``, 10 ms frames, dBFS) is at
+    least ``LABIAL_MIN_RANGE_DB``. In a room's noise the centroid of a lip closure is the
+    noise's own, and the cue turns real /v w/ and vowels into closed lips."""
+    if energy_db.shape[0] == 0:
+        return False
+    spread = np.percentile(energy_db, P.PEAK_PERCENTILE) - np.percentile(energy_db, 5.0)
+    return bool(spread >= P.LABIAL_MIN_RANGE_DB)
+
+
 def recognise_phones(samples: np.ndarray, acoustics: Acoustics) -> tuple[PhoneSegment, ...]:
     """Phone segments of float32 (n,) mono 16 kHz audio without a transcript (see module)."""
     if not acoustics.speech.any():
         return ()
-    phones = recover_bilabials(clean(recognise(samples), acoustics), samples)
+    phones = clean(recognise(samples), acoustics)
+    if quiet_background(acoustics.energy_db):
+        phones = recover_bilabials(phones, samples)
     return close_onsets(phones, samples, phrase_onsets(acoustics.speech, acoustics.times))

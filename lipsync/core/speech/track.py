@@ -26,6 +26,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from lipsync.core.constants import OPEN_AT_WIDE
 from lipsync.core.errors import InputError, ProcessingError
 from lipsync.core.speech import parameters as P
 from lipsync.core.speech.acoustics import analyse as analyse_acoustics
@@ -121,13 +122,15 @@ class MouthCurve:
     ``phones``: the segments it comes from; ``source``: one of :data:`SOURCES`; ``fps``: the
     video rate (contacts are held for at least the frame nearest their centre);
     ``loudness``: for the audio-only source, ``(times, values)`` float arrays that scale the
-    opening with the energy of the speech.
+    opening with the energy of the speech; ``open_gain``: the level of ``open`` (see
+    :func:`levelled`).
     """
 
     phones: tuple[PhoneSegment, ...]
     source: str
     fps: float
     loudness: tuple[np.ndarray, np.ndarray] | None = None
+    open_gain: float = 1.0
 
     def values(self, times: np.ndarray) -> np.ndarray:
         """``float32 (N, P)`` mouth parameters at ``times`` (float64 (N,) s, ascending).
@@ -146,12 +149,34 @@ class MouthCurve:
             loud = loud.astype(np.float32)
             w = np.float32(P.ENERGY_OPEN_WEIGHT)
             values[:, _OPEN] *= (1.0 - w) + w * loud
+        if self.open_gain != 1.0:
+            values[:, _OPEN] = np.minimum(values[:, _OPEN] * np.float32(self.open_gain), 1.0)
         return values
 
     def track(self, times: np.ndarray) -> MouthTrack:
         """The :class:`MouthTrack` at ``times``."""
         times = np.asarray(times, dtype=np.float64).reshape(-1)
         return MouthTrack(self.fps, times, self.values(times), self.phones, self.source)
+
+
+def levelled(curve: MouthCurve) -> MouthCurve:
+    """``curve`` with ``open`` scaled so that its speech reaches the level of exact-timing
+    tracks (:data:`~lipsync.core.constants.OPEN_AT_WIDE` at the 95th percentile of
+    ``open x (1 - closure)``). Recognised phones and the loudness weighting open the mouth
+    less than exact synthesis events do (on real recordings about half as wide), and the
+    renderer draws the speaker's own widest opening at that level. Never lowers the level;
+    at most ``LEVEL_GAIN_MAX``."""
+    if not curve.phones:
+        return curve
+    times = np.arange(0.0, curve.phones[-1].end, P.LEVEL_STEP_SECONDS)
+    values = curve.values(times)
+    effective = values[:, _OPEN] * (1.0 - values[:, MOUTH_PARAMS.index("closure")])
+    speaking = effective[effective > P.LEVEL_SPEECH_MIN]
+    if speaking.size < P.LEVEL_MIN_SAMPLES:
+        return curve
+    level = float(np.percentile(speaking, 95.0))
+    gain = float(np.clip(OPEN_AT_WIDE / max(level, 1e-3), 1.0, P.LEVEL_GAIN_MAX))
+    return MouthCurve(curve.phones, curve.source, curve.fps, curve.loudness, gain)
 
 
 def analyse_speech(
@@ -227,7 +252,7 @@ def analyse_speech_curve(
         phones = recognise_phones(x, acoustics)
         loudness = (acoustics.times, acoustics.loudness.astype(np.float64))
     report(3, 3)
-    return MouthCurve(tuple(phones), source, fps, loudness)
+    return levelled(MouthCurve(tuple(phones), source, fps, loudness))
 
 
 def load_speech_audio(path: str | os.PathLike[str], use_sidecar: bool = True) -> SpeechAudio:

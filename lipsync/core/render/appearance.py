@@ -18,7 +18,7 @@ import heapq
 import itertools
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -26,6 +26,7 @@ import numpy as np
 from lipsync.core.errors import InputError
 from lipsync.core.geometry import Similarity
 from lipsync.core.render import parameters as P
+from lipsync.core.render.mouth_range import MouthRange, RangeCollector
 from lipsync.core.render.normalise import (
     eye_frame,
     inner_gaps,
@@ -69,12 +70,14 @@ class TrackAppearance:
     ``neutral``: every landmark group (``float32 (K, 2)``) of the speaker's neutral face in
     mouth-centred normalised coordinates (origin at the neutral mouth centre, x along the eye
     line, unit = inter-ocular distance); ``bank``: open-mouth interiors, the one to use first
-    (empty: the interior is synthesised); ``frames``: frames the builder saw.
+    (empty: the interior is synthesised); ``frames``: frames the builder saw;
+    ``mouth_range``: the range of mouth shapes the speaker made in them.
     """
 
     neutral: Mapping[str, np.ndarray]
     bank: tuple[InteriorSample, ...]
     frames: int
+    mouth_range: MouthRange = field(default_factory=MouthRange)
 
     @property
     def neutral_openness(self) -> float:
@@ -136,6 +139,7 @@ class AppearanceBuilder:
         # max-heap (by -openness) of the least-open shapes
         self._neutral: list[tuple[float, int, dict[str, np.ndarray]]] = []
         self._bank: list[InteriorSample] = []
+        self._range = RangeCollector()
         #: Counts the changes to what :meth:`build` would return (for caching builds).
         self.version = 0
 
@@ -151,6 +155,10 @@ class AppearanceBuilder:
             return
         shape = normalised_shape(face.landmarks)
         gap = float(inner_gaps(shape["inner_lip"]).mean())
+        outer = shape["outer_lip"]
+        self._range.add(gap, float(np.linalg.norm(outer[6] - outer[0])))
+        if self._range.frames <= P.RANGE_FULL_FRAMES:
+            self.version += 1  # the range is still being learnt
         entry = (-gap, index, shape)
         if len(self._neutral) < P.NEUTRAL_POOL:
             heapq.heappush(self._neutral, entry)
@@ -217,7 +225,10 @@ class AppearanceBuilder:
                 "frames whose face is at least "
                 f"{P.MIN_INTER_OCULAR_PX:.0f} px between the eyes."
             )
-        shapes = [s for _, _, s in self._neutral]
+        # the least-open share of the frames seen: early in a shot the pool holds speaking
+        # mouths too, and their median would hang half open in every pause
+        k = int(np.clip(round(P.NEUTRAL_SHARE * self._range.frames), P.NEUTRAL_MIN, P.NEUTRAL_POOL))
+        shapes = [s for _, _, s in sorted(self._neutral, reverse=True)[:k]]
         neutral = {g: np.median(np.stack([s[g] for s in shapes]), axis=0) for g in shapes[0]}
         centre = mouth_centre(neutral["outer_lip"])
         neutral = {g: (p - centre).astype(np.float32) for g, p in neutral.items()}
@@ -228,4 +239,6 @@ class AppearanceBuilder:
             float(inner_gaps(neutral["inner_lip"]).mean()),
             len(bank),
         )
-        return TrackAppearance(neutral=neutral, bank=bank, frames=self._frames)
+        return TrackAppearance(
+            neutral=neutral, bank=bank, frames=self._frames, mouth_range=self._range.range()
+        )

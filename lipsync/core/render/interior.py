@@ -184,6 +184,70 @@ def fill_interior(
     patch[...] = np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 
+def close_band(
+    roi: np.ndarray,
+    origin: tuple[int, int],
+    face_map: Similarity,
+    target_inner: np.ndarray,
+    weight: float,
+) -> None:
+    """Paint the opening of nearly closed target lips with the lips themselves (in place in
+    ``roi``, RGB ``uint8``): each column between the upper and lower inner lip (widened by
+    ``BAND_MARGIN``) becomes a blend of the upper lip just above it and the lower lip just
+    below it. The warp squeezes an open source mouth's teeth into that thin opening, where
+    they showed as a white line through closed lips; ``weight`` 0..1 scales the effect.
+    ``target_inner``: ``(8, 2)`` normalised; ``origin``: the ROI's (x0, y0) in the image."""
+    if weight <= 0.0:
+        return
+    io = face_map.scale
+    off = np.array(origin, dtype=np.float32)
+    margin, reach = P.BAND_MARGIN, P.BAND_REACH
+    upper = target_inner[list(_UPPER)].astype(np.float32)
+    lower = target_inner[list(_LOWER)].astype(np.float32)
+    lift = np.array([0.0, margin], dtype=np.float32)
+    # beyond each inner corner too: an open source's cavity reaches into the corners
+    reach_x = np.array([P.BAND_CORNER, 0.0], dtype=np.float32)
+    left, right = upper[np.argmin(upper[:, 0])], upper[np.argmax(upper[:, 0])]
+    poly = np.vstack([left - reach_x, upper - lift, right + reach_x, lower[::-1] + lift])
+    px = face_map.apply(poly) - off
+    h, w = roi.shape[:2]
+    pad = int(np.ceil(margin * io)) + 2
+    x0, y0 = np.floor(px.min(axis=0)).astype(int) - pad
+    x1, y1 = np.ceil(px.max(axis=0)).astype(int) + pad + 1
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return
+    mask = np.zeros((y1 - y0, x1 - x0), dtype=np.uint8)
+    shift = 4
+    pts = np.round((px - np.array([x0, y0], np.float32)) * (1 << shift)).astype(np.int32)
+    cv2.fillPoly(mask, [pts], 255, lineType=cv2.LINE_AA, shift=shift)
+    alpha = cv2.GaussianBlur(mask.astype(np.float32) / 255.0, (0, 0), max(0.3 * margin * io, 0.5))
+    alpha *= weight
+    if not np.any(alpha > P.MASK_MIN_ALPHA):
+        return
+    ys, xs = np.mgrid[y0:y1, x0:x1]
+    img = np.stack([xs.ravel(), ys.ravel()], axis=1).astype(np.float32) + off
+    norm = face_map.inverse().apply(img)
+    order_u, order_l = np.argsort(upper[:, 0]), np.argsort(lower[:, 0])
+    y_up = np.interp(norm[:, 0], upper[order_u, 0], upper[order_u, 1]) - margin
+    y_lo = np.interp(norm[:, 0], lower[order_l, 0], lower[order_l, 1]) + margin
+    t = np.clip((norm[:, 1] - y_up) / np.maximum(y_lo - y_up, 1e-4), 0.0, 1.0)[:, None]
+    above = np.stack([norm[:, 0], y_up - reach], axis=1)
+    below = np.stack([norm[:, 0], y_lo + reach], axis=1)
+    colours = []
+    for points in (above, below):
+        at = face_map.apply(points) - off
+        mx = at[:, 0].reshape(1, -1).astype(np.float32)
+        my = at[:, 1].reshape(1, -1).astype(np.float32)
+        got = cv2.remap(roi, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        colours.append(got.reshape(-1, 3).astype(np.float32))
+    fill = (colours[0] * (1.0 - t) + colours[1] * t).reshape(y1 - y0, x1 - x0, 3)
+    patch = roi[y0:y1, x0:x1]
+    a = alpha[:, :, None]
+    out = patch.astype(np.float32) * (1.0 - a) + fill * a
+    patch[...] = np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
 def seam_weight(target_gap: float, source_gap: float) -> float:
     """0..1: how strongly to draw the dark line where closed target lips meet, from the mean
     inner gaps (IO); > 0 only when the target is nearly closed and the source is more open."""

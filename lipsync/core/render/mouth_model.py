@@ -16,7 +16,10 @@ displacement per unit (the gains in ``parameters``):
   the upper teeth) and lifts the upper lip slightly.
 - ``teeth`` (0..1) lifts the upper lip a little; the interior fill shows more teeth.
 
-The result replaces the source mouth: it depends on the neutral shape and the parameters only.
+The result replaces the source mouth: it depends on the neutral shape, the parameters and,
+when given, the speaker's own :class:`~lipsync.core.render.mouth_range.MouthRange`: ``open``
+then reaches their widest ordinary opening (``OPEN_GAP`` and ``OPEN_JAW`` scale with it) and
+the corners move in no further than their narrowest mouth.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import numpy as np
 
 from lipsync.core.errors import InputError
 from lipsync.core.render import parameters as P
+from lipsync.core.render.mouth_range import MouthRange
 from lipsync.core.render.normalise import INNER_PAIRS
 from lipsync.core.types import JAW_CHIN, MOUTH_PARAMS
 
@@ -54,9 +58,14 @@ def _profile(x: np.ndarray, half_width: float) -> np.ndarray:
     return np.sqrt(np.clip(1.0 - r**2, 0.05, 1.0)).astype(np.float32)
 
 
-def target_shape(neutral: Mapping[str, np.ndarray], target: np.ndarray) -> dict[str, np.ndarray]:
+def target_shape(
+    neutral: Mapping[str, np.ndarray],
+    target: np.ndarray,
+    mouth_range: MouthRange | None = None,
+) -> dict[str, np.ndarray]:
     """Target ``outer_lip`` (12, 2), ``inner_lip`` (8, 2) and ``jaw`` (17, 2) in mouth-centred
-    normalised coordinates (``float32``) for the neutral shape and a ``(6,)`` target."""
+    normalised coordinates (``float32``) for the neutral shape and a ``(6,)`` target, within
+    the speaker's ``mouth_range`` when it is known."""
     o_, w, r, c, ld, t = (float(v) for v in check_target(target))
     outer = np.asarray(neutral["outer_lip"], dtype=np.float32).copy()
     inner = np.asarray(neutral["inner_lip"], dtype=np.float32).copy()
@@ -65,12 +74,15 @@ def target_shape(neutral: Mapping[str, np.ndarray], target: np.ndarray) -> dict[
 
     half_outer = max(float(outer[6, 0] - outer[0, 0]) / 2.0, 1e-3)
     half_inner = max(float(inner[4, 0] - inner[0, 0]) / 2.0, 1e-3)
+    g0 = np.array([max(inner[lo, 1] - inner[up, 1], 0.0) for up, lo in INNER_PAIRS])
+    speaker = mouth_range or MouthRange()
+    open_gap = speaker.open_gain(float(g0.mean()))
+    open_jaw = P.OPEN_JAW * open_gap / P.OPEN_GAP
 
     # --- vertical: gaps per inner column ----------------------------------------------------
     col_x = np.array([inner[up, 0] for up, _ in INNER_PAIRS], dtype=np.float32)
     prof = _profile(col_x, half_outer)
-    g0 = np.array([max(inner[lo, 1] - inner[up, 1], 0.0) for up, lo in INNER_PAIRS])
-    g = (1.0 - c) * (g0 + (P.OPEN_GAP * a + P.ROUND_GAP * r) * prof)
+    g = (1.0 - c) * (g0 + (open_gap * a + P.ROUND_GAP * r) * prof)
     g = np.maximum(g, P.CLOSURE_MIN_GAP * prof)
     delta = g - g0
     opening, closing = np.maximum(delta, 0.0), np.maximum(-delta, 0.0)
@@ -108,12 +120,16 @@ def target_shape(neutral: Mapping[str, np.ndarray], target: np.ndarray) -> dict[
     # --- horizontal: corners move, the lips stretch with them -------------------------------
     shift_outer = P.WIDTH_SPREAD * w - P.OPEN_NARROW * a - P.ROUND_NARROW * r
     shift_inner = P.WIDTH_SPREAD * w - P.OPEN_NARROW * a - P.ROUND_INNER_NARROW * r
+    limit = speaker.narrowing_limit(half_outer)
+    if shift_outer < -limit:  # no narrower than the speaker's own narrowest mouth
+        scale = limit / -shift_outer
+        shift_outer, shift_inner = -limit, shift_inner * scale
     outer[:, 0] *= max(1.0 + shift_outer / half_outer, 0.3)
     inner[:, 0] *= max(1.0 + shift_inner / half_inner, 0.2)
 
     # --- jaw ------------------------------------------------------------------------------
     for i in range(len(jaw)):
         k = min(abs(i - JAW_CHIN) / P.JAW_FALLOFF_POINTS, 1.0)
-        jaw[i, 1] += P.OPEN_JAW * a * math.cos(math.pi / 2.0 * k)
+        jaw[i, 1] += open_jaw * a * math.cos(math.pi / 2.0 * k)
 
     return {"outer_lip": outer, "inner_lip": inner, "jaw": jaw}

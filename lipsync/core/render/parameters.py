@@ -8,6 +8,8 @@ pointing down the face.
 
 from __future__ import annotations
 
+from lipsync.core import constants
+
 # --- Mouth model (lipsync.core.render.mouth_model): displacement per unit parameter, IO -------
 OPEN_GAP = 0.34  # IO; inner-lip gap added at open = 1 (mid-line)
 OPEN_LOWER_SHARE = 0.8  # fraction of the added gap made by the lower lip; the rest the upper
@@ -16,9 +18,11 @@ OPEN_CORNER_DROP = 0.05  # IO; mouth corners move down at open = 1
 OPEN_NARROW = 0.05  # IO; each corner moves in at open = 1 (an open mouth is a little narrower)
 WIDTH_SPREAD = 0.11  # IO; each corner moves out at width = +1 (in at -1)
 WIDTH_CORNER_LIFT = 0.02  # IO; corners rise at width = +1 (a spread mouth smiles a little)
-ROUND_NARROW = 0.16  # IO; each outer corner moves in at round = 1
-ROUND_INNER_NARROW = 0.22  # IO; each inner corner moves in at round = 1 (a small "o" opening)
-ROUND_PROTRUDE = 0.035  # IO; outer lips evert (upper up, lower down) at round = 1
+ROUND_NARROW = 0.12  # IO; each outer corner moves in at round = 1, for an unknown speaker; a
+#   track with footage rounds no further than its own narrowest mouth (MouthRange): with
+#   the old 0.16 and no such bound /o u/ became a puckered tube on real speakers
+ROUND_INNER_NARROW = 0.16  # IO; each inner corner moves in at round = 1 (a small "o" opening)
+ROUND_PROTRUDE = 0.02  # IO; outer lips evert (upper up, lower down) at round = 1
 ROUND_GAP = 0.05  # IO; rounded lips part a little at the middle
 CLOSURE_MIN_GAP = 0.02  # IO; inner lips stop this far apart at closure = 1 (they touch)
 CLOSURE_PRESS = 0.012  # IO; lips also thin slightly when pressed (outer lips move in)
@@ -26,6 +30,20 @@ LABIODENTAL_TUCK = 0.05  # IO; lower inner lip ends this far above the upper inn
 LABIODENTAL_UPPER_LIFT = 0.025  # IO; the upper lip rises to bare the upper teeth
 TEETH_UPPER_LIFT = 0.015  # IO; the upper lip rises a little with teeth = 1
 JAW_FALLOFF_POINTS = 7.0  # jaw points from the chin where the drop reaches zero (cosine)
+
+# --- The speaker's own range (lipsync.core.render.mouth_range) ------------------------------
+RANGE_BINS = 120  # bins of the gap and width histograms a track keeps (bounded memory)
+RANGE_GAP_MAX = 0.6  # IO; gaps above this count in the last bin
+RANGE_WIDTH_MIN, RANGE_WIDTH_MAX = 0.3, 1.5  # IO; outer-lip widths outside count at the ends
+RANGE_FULL_FRAMES = 50  # observations after which the learnt range replaces the average face
+RANGE_WIDE_PERCENTILE = 95.0  # percentile of the track's gaps taken as its widest opening
+RANGE_NARROW_PERCENTILE = 5.0  # percentile of its widths taken as its narrowest mouth
+OPEN_AT_WIDE = constants.OPEN_AT_WIDE  # open level at which the speaker's widest opening shows
+OPEN_GAIN_LIMITS = (0.28, 0.5)  # IO; the learnt gap at open = 1 stays inside these (our
+#   tracker reads some inner lips on the teeth: on retalking_face1 its widest gap is 0.10 IO
+#   where dlib reads 0.23, so a learnt range may widen the mouth but hardly narrow it)
+MAX_NARROWING = 0.12  # IO; the most a corner moves in from the neutral (no range known)
+MIN_NARROWING = 0.04  # fraction of the half-width a corner may always move in (rounding shows)
 
 # --- Warp (lipsync.core.render.warp) --------------------------------------------------------
 NECK_ANCHOR_DEPTH = 0.35  # IO; fixed points this far below the lower of source/target jaw
@@ -37,8 +55,11 @@ TPS_REGULARISATION = 1e-4  # spline smoothing (normalised units); ~0 = exact at 
 CHEEK_ANCHOR_X = 0.72  # IO from the mouth centre, on each side: fixed cheek points
 CHEEK_ANCHOR_Y = -0.38  # IO; their height relative to the mouth centre (about the nose base)
 RING_POINTS_PER_SIDE = 4  # fixed points on each edge of the ROI (the warp is identity there)
-LIP_MARGIN = 0.5  # fraction of the lip thickness the closing lips sample inside the source lip
+LIP_MARGIN = 0.9  # fraction of the lip thickness the closing lips sample inside the source lip
+#   (0.5 left the lips of a wide-open source pale over the teeth: dlib read them open)
 CLOSING_RAMP = 0.1  # IO; source gap beyond the target's at which LIP_MARGIN applies fully
+MEND_CLEARANCE = 0.01  # IO; lip pixels this close to the target opening may show the interior
+MEND_RADIUS = 0.03  # IO; inpainting radius of lip pixels that came from the source's interior
 MIN_INTER_OCULAR_PX = 12.0  # px; smaller faces are passed through untouched
 
 # --- Composite (lipsync.core.render.composite) ----------------------------------------------
@@ -58,6 +79,9 @@ SEAM_MAX_GAP = 0.05  # IO; target openings below this get a dark line where the 
 SEAM_RAMP = 0.06  # IO; source gap beyond the target's at which the line is fully dark
 SEAM_WIDTH = 0.01  # IO; width of that line
 SEAM_DARKNESS = 0.6  # its colour relative to the lip colour
+BAND_MARGIN = 0.025  # IO; nearly closed lips are repainted this far beyond their inner edge
+BAND_REACH = 0.02  # IO; ... with the lip colour sampled this much further into each lip
+BAND_CORNER = 0.06  # IO; ... and this far beyond each inner corner, towards the outer one
 INTERIOR_EDGE_SHADE = 0.35  # how much darker the interior is at the lips (lip shadow), 0..1
 
 # --- Synthesised interior (no open mouth in the video) --------------------------------------
@@ -71,6 +95,9 @@ SYNTH_TONGUE_HEIGHT = 0.10  # IO; tongue visible above the lower inner lip when 
 
 # --- Appearance (lipsync.core.render.appearance) --------------------------------------------
 NEUTRAL_POOL = 24  # least-open frames whose median shape is the neutral mouth
+NEUTRAL_SHARE = 0.15  # ... at most this share of the frames seen (early in a shot of a person
+#                    # talking, the least-open of few frames are still speaking mouths)
+NEUTRAL_MIN = 3  # ... and at least this many
 BANK_SIZE = 6  # open-mouth interiors kept per track
 BANK_MIN_OPEN = 0.12  # IO; inner-lip gap a frame needs to enter the bank
 BANK_MIN_SPACING = 6  # frames; bank entries are at least this far apart in the track

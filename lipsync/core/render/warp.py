@@ -12,7 +12,8 @@ Per frame, for one face:
    the source (backward map); it is evaluated on a coarse grid over the region of interest,
    interpolated bilinearly, and applied with ``cv2.remap``.
 4. Where the target is more open than the source, the interior is filled
-   (:mod:`~lipsync.core.render.interior`).
+   (:mod:`~lipsync.core.render.interior`); where it is nearly closed and the source is more
+   open, the squeezed source interior (teeth, tongue) is painted over with the lips around it.
 5. The result is blended into the frame inside a feathered lower-face mask
    (:mod:`~lipsync.core.render.composite`); ``strength`` scales the mask.
 """
@@ -30,7 +31,13 @@ from lipsync.core.geometry import Similarity, ThinPlateSpline
 from lipsync.core.render import parameters as P
 from lipsync.core.render.appearance import TrackAppearance
 from lipsync.core.render.composite import blend, feathered_mask, lower_face_polygon
-from lipsync.core.render.interior import draw_seam, fill_interior, fill_weight, seam_weight
+from lipsync.core.render.interior import (
+    close_band,
+    draw_seam,
+    fill_interior,
+    fill_weight,
+    seam_weight,
+)
 from lipsync.core.render.mouth_model import check_target, target_shape
 from lipsync.core.render.normalise import face_transform, inner_gaps
 from lipsync.core.types import MOUTH_PARAMS, FaceObservation
@@ -146,6 +153,43 @@ def _inside_lips(outer: np.ndarray, inner: np.ndarray, closing: float) -> np.nda
     return points
 
 
+def _mend_lips(
+    warped: np.ndarray,
+    maps: tuple[np.ndarray, np.ndarray],
+    origin: tuple[int, int],
+    source_inner: np.ndarray,
+    target_inner: np.ndarray,
+    io: float,
+) -> None:
+    """Inpaint, in place in the warped ROI ``warped`` (RGB ``uint8 (h, w, 3)``), the pixels
+    outside the target's mouth opening whose source lies inside the source's opening: lips
+    that close over an open source must not carry its teeth or dark cavity with them (the
+    mouth corners of a wide-open source fold into the lower lip otherwise). ``maps``: the
+    backward maps of the warp (image px); ``source_inner`` / ``target_inner``: ``(8, 2)``
+    inner lips in image px; ``origin``: the ROI's (x0, y0)."""
+    h, w = warped.shape[:2]
+    off = np.array(origin, dtype=np.float32)
+    shift = 4
+    inside = np.zeros((h, w), dtype=np.uint8)
+    pts = np.round((np.asarray(source_inner, np.float32) - off) * (1 << shift)).astype(np.int32)
+    cv2.fillPoly(inside, [pts], 255, lineType=cv2.LINE_8, shift=shift)
+    if not inside.any():
+        return
+    came_from = cv2.remap(
+        inside, maps[0] - off[0], maps[1] - off[1], cv2.INTER_NEAREST, borderValue=0
+    )
+    opening = np.zeros((h, w), dtype=np.uint8)
+    pts = np.round((np.asarray(target_inner, np.float32) - off) * (1 << shift)).astype(np.int32)
+    cv2.fillPoly(opening, [pts], 255, lineType=cv2.LINE_8, shift=shift)
+    grow = max(1, round(P.MEND_CLEARANCE * io))
+    opening = cv2.dilate(opening, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8))
+    stray = (came_from > 0) & (opening == 0)
+    if not stray.any():
+        return
+    mask = cv2.dilate(stray.astype(np.uint8) * 255, np.ones((3, 3), np.uint8))
+    warped[...] = cv2.inpaint(warped, mask, max(2.0, P.MEND_RADIUS * io), cv2.INPAINT_TELEA)
+
+
 class WarpRenderer:
     """Re-renders the lower face by warping the frame's own pixels (no learned weights)."""
 
@@ -188,7 +232,7 @@ class WarpRenderer:
     ) -> np.ndarray:
         io = face_map.scale
         height, width = image.shape[:2]
-        shape = target_shape(appearance.neutral, params)
+        shape = target_shape(appearance.neutral, params, appearance.mouth_range)
         lm = face.landmarks
         source_gap = float(inner_gaps(face_map.inverse().apply(lm["inner_lip"])).mean())
         target_gap = float(inner_gaps(shape["inner_lip"]).mean())
@@ -245,6 +289,8 @@ class WarpRenderer:
             io,
         )
         warped = cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
+        if source_gap > target_gap:
+            _mend_lips(warped, (map_x, map_y), (x0, y0), lm["inner_lip"], dst_moving[12:20], io)
 
         # interior where the target opens beyond the source
         weight = fill_weight(target_gap, source_gap)
@@ -258,13 +304,15 @@ class WarpRenderer:
             float(params[MOUTH_PARAMS.index("teeth")]),
             appearance,
         )
+        closing = seam_weight(target_gap, source_gap)
+        close_band(warped, (x0, y0), face_map, shape["inner_lip"], closing)
         draw_seam(
             warped,
             (x0, y0),
             face_map,
             shape["inner_lip"],
             shape["outer_lip"],
-            seam_weight(target_gap, source_gap),
+            closing,
         )
 
         polygons = [

@@ -1,0 +1,100 @@
+"""The range of mouth shapes one speaker actually makes, learnt from their footage.
+
+A real speaker opens, spreads and rounds within a range of their own: one barely parts the
+lips, another shows the whole upper row of teeth. The mouth model's fixed gains (in IO units,
+:mod:`~lipsync.core.render.parameters`) fit an average face; scaled to the speaker's range, the
+rendered mouth opens as wide as theirs does and rounds no further than they ever do.
+
+:class:`RangeCollector` takes one observation at a time and keeps two fixed histograms (inner
+gap and outer-lip width, IO units), so its memory does not grow with the footage;
+:meth:`RangeCollector.range` turns them into a :class:`MouthRange`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lipsync.core.render import parameters as P
+
+_GAP_EDGES = np.linspace(0.0, P.RANGE_GAP_MAX, P.RANGE_BINS + 1)
+_WIDTH_EDGES = np.linspace(P.RANGE_WIDTH_MIN, P.RANGE_WIDTH_MAX, P.RANGE_BINS + 1)
+
+
+@dataclass(frozen=True)
+class MouthRange:
+    """One speaker's mouth range (IO units: 1.0 = the distance between the eye centres).
+
+    ``wide_gap``: the mean inner-lip gap of their widest ordinary opening (95th percentile of
+    the frames seen); ``narrow_ratio``: their narrowest mouth over their usual one (outer-lip
+    width, 5th percentile over the median), 1.0 = never narrower; ``frames``: the observations
+    it was learnt from (0 = nothing known: the model's own gains apply).
+    """
+
+    wide_gap: float = 0.0
+    narrow_ratio: float = 1.0
+    frames: int = 0
+
+    @property
+    def confidence(self) -> float:
+        """0..1: how much the learnt range is trusted over the model's average face (grows
+        with the frames seen, full at ``RANGE_FULL_FRAMES``)."""
+        return float(np.clip(self.frames / P.RANGE_FULL_FRAMES, 0.0, 1.0))
+
+    def open_gain(self, rest_gap: float) -> float:
+        """IO of inner-lip gap added at ``open`` = 1 for this speaker, whose rest (neutral)
+        gap is ``rest_gap``: their widest ordinary opening is reached where speech tracks
+        reach their 95th percentile of opening (``OPEN_AT_WIDE``)."""
+        learnt = (self.wide_gap - rest_gap) / P.OPEN_AT_WIDE
+        learnt = float(np.clip(learnt, P.OPEN_GAIN_LIMITS[0], P.OPEN_GAIN_LIMITS[1]))
+        c = self.confidence
+        return (1.0 - c) * P.OPEN_GAP + c * learnt
+
+    def narrowing_limit(self, half_width: float) -> float:
+        """IO: the most each mouth corner may move in from the neutral, for a neutral outer
+        half-width ``half_width`` (IO); rounding and narrowing stop there."""
+        learnt = max(1.0 - self.narrow_ratio, P.MIN_NARROWING) * half_width
+        c = self.confidence
+        return (1.0 - c) * P.MAX_NARROWING + c * min(learnt, P.MAX_NARROWING)
+
+
+def percentile_of(hist: np.ndarray, edges: np.ndarray, q: float) -> float:
+    """The ``q`` percentile (0..100) of the values counted in ``hist`` (bins ``edges``),
+    interpolated inside its bin; nan when the histogram is empty."""
+    total = float(hist.sum())
+    if total <= 0:
+        return float("nan")
+    cum = np.concatenate([[0.0], np.cumsum(hist)]) / total
+    return float(np.interp(q / 100.0, cum, edges))
+
+
+class RangeCollector:
+    """Collects one track's mouth gaps and widths (bounded memory) for :class:`MouthRange`."""
+
+    def __init__(self) -> None:
+        self._gaps = np.zeros(P.RANGE_BINS, dtype=np.int64)
+        self._widths = np.zeros(P.RANGE_BINS, dtype=np.int64)
+        self.frames = 0
+
+    def add(self, gap: float, width: float) -> None:
+        """One observation: mean inner-lip gap and outer-lip width (corner to corner), IO."""
+        if not (np.isfinite(gap) and np.isfinite(width)):
+            return
+        g = int(np.clip(np.searchsorted(_GAP_EDGES, gap, side="right") - 1, 0, P.RANGE_BINS - 1))
+        w = int(
+            np.clip(np.searchsorted(_WIDTH_EDGES, width, side="right") - 1, 0, P.RANGE_BINS - 1)
+        )
+        self._gaps[g] += 1
+        self._widths[w] += 1
+        self.frames += 1
+
+    def range(self) -> MouthRange:
+        """The speaker's :class:`MouthRange` from what was added so far."""
+        if not self.frames:
+            return MouthRange()
+        wide = percentile_of(self._gaps, _GAP_EDGES, P.RANGE_WIDE_PERCENTILE)
+        usual = percentile_of(self._widths, _WIDTH_EDGES, 50.0)
+        narrow = percentile_of(self._widths, _WIDTH_EDGES, P.RANGE_NARROW_PERCENTILE)
+        ratio = float(np.clip(narrow / usual, 0.0, 1.0)) if usual > 0 else 1.0
+        return MouthRange(wide_gap=wide, narrow_ratio=ratio, frames=self.frames)

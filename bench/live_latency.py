@@ -1,0 +1,171 @@
+"""``lipsync-filter`` added latency in a live pipe, frame by frame, against ``cat``.
+
+A real clip (``../shared/real-clips/retalking_face3.mp4``, a woman speaking, looped) is scaled
+to 720p25 and 1080p25 (padded, face centred) and written as yuv4mpegpipe. Each frame carries
+its index in 16 luma samples of the top-left corner (outside the lower face, so the filter
+must leave them bit-exact). A feeder writes frame ``i`` into the filter at ``t0 + i / 25``
+(real time, as ``ffmpeg -re`` or a camera would) and a reader stamps when each frame has
+wholly come out. Per frame: added latency = out - in. Printed for the filter and for ``cat``
+in the same run: p50 / p95 / max added latency, frames out of order, missing or duplicated
+(read from the stamped indices), and frames passed through untouched (bytes equal to the
+input).
+
+    .venv/bin/python bench/live_latency.py [--seconds 10] [--sizes 1280x720,1920x1080]
+        [--filter-args "--live"]
+
+Goal (issue 21): p95 <= 200 ms at 720p25 and <= 250 ms at 1080p25 on a 2-core machine, no
+frame dropped or reordered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+from benchtools import exe, ffmpeg
+
+CLIPS = Path(__file__).resolve().parents[2] / "shared" / "real-clips"
+CLIP = "retalking_face3.mp4"
+FPS = 25
+MARK = 16  # luma samples carrying the frame index (one bit each)
+
+
+def prepare(clip: Path, size: tuple[int, int], seconds: float, tmp: Path) -> tuple[Path, Path]:
+    """(the looped clip scaled to ``size`` at 25 fps as y4m, its speech as 16 kHz wav)."""
+    w, h = size
+    y4m, wav = tmp / f"clip_{w}x{h}.y4m", tmp / "speech.wav"
+    scale = f"scale=-2:{h},pad={w}:{h}:(ow-iw)/2:0,fps={FPS},format=yuv420p"
+    loop = ["-stream_loop", "-1", "-i", str(clip), "-t", f"{seconds}"]
+    ffmpeg(*loop, "-an", "-vf", scale, "-f", "yuv4mpegpipe", str(y4m))
+    if not wav.exists():
+        ffmpeg(*loop, "-vn", "-ac", "1", "-ar", "16000", str(wav))
+    return y4m, wav
+
+
+def frames_of(y4m: Path) -> tuple[bytes, int, list[bytes]]:
+    """(header line, picture bytes, every frame's bytes with its index stamped)."""
+    data = y4m.read_bytes()
+    end = data.index(b"\n") + 1
+    header = data[:end]
+    fields = header.split()
+    w = int(next(f[1:] for f in fields if f.startswith(b"W")))
+    h = int(next(f[1:] for f in fields if f.startswith(b"H")))
+    size = w * h * 3 // 2
+    frames, at = [], end
+    while at < len(data):
+        assert data[at : at + 6] == b"FRAME\n", "unexpected y4m frame header"
+        picture = bytearray(data[at + 6 : at + 6 + size])
+        picture[:MARK] = stamp(len(frames))
+        frames.append(bytes(picture))
+        at += 6 + size
+    return header, size, frames
+
+
+def stamp(index: int) -> bytes:
+    return bytes(235 if index >> b & 1 else 16 for b in range(MARK))
+
+
+def index_of(picture: bytes) -> int:
+    return sum(1 << b for b in range(MARK) if picture[b] > 128)
+
+
+def run_live(argv: list[str], header: bytes, size: int, frames: list[bytes]) -> dict:
+    """Feed ``frames`` at 25 fps into ``argv``; per-frame latency and what came out."""
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    n = len(frames)
+    t_in = np.zeros(n)
+    t_out: list[float] = []
+    order: list[int] = []
+    untouched = 0
+    proc.stdin.write(header)
+    proc.stdin.flush()
+    time.sleep(3.0)  # let the filter start (models, speech) before the clock starts
+
+    def feed() -> None:
+        t0 = time.perf_counter()
+        try:
+            for i, picture in enumerate(frames):
+                delay = t0 + i / FPS - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
+                t_in[i] = time.perf_counter()
+                proc.stdin.write(b"FRAME\n" + picture)
+                proc.stdin.flush()
+        finally:
+            proc.stdin.close()
+
+    thread = threading.Thread(target=feed, daemon=True)
+    thread.start()
+    out = proc.stdout
+    line = out.readline()
+    assert line.startswith(b"YUV4MPEG2"), line
+    while True:
+        head = out.read(6)
+        if not head:
+            break
+        picture = out.read(size)
+        t_out.append(time.perf_counter())
+        k = index_of(picture)
+        order.append(k)
+        untouched += 0 <= k < n and picture == frames[k]
+    thread.join()
+    code = proc.wait()
+    got = np.array(order)
+    lat = np.array([t_out[j] - t_in[k] for j, k in enumerate(order) if 0 <= k < n]) * 1000
+    return {
+        "code": code,
+        "frames": len(order),
+        "in_order": bool(np.array_equal(got, np.arange(n))),
+        "missing": n - len(set(order)),
+        "dup": len(order) - len(set(order)),
+        "untouched": untouched,
+        "p50": float(np.percentile(lat, 50)) if lat.size else float("nan"),
+        "p95": float(np.percentile(lat, 95)) if lat.size else float("nan"),
+        "max": float(lat.max()) if lat.size else float("nan"),
+    }
+
+
+def line(name: str, r: dict) -> str:
+    return (
+        f"  {name:<28} p50 {r['p50']:7.1f} ms  p95 {r['p95']:7.1f} ms  max {r['max']:7.1f} ms"
+        f"  frames {r['frames']}  in order {r['in_order']}  missing {r['missing']}"
+        f"  duplicated {r['dup']}  untouched {r['untouched']}  exit {r['code']}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--sizes", default="1280x720,1920x1080")
+    parser.add_argument("--clip", default=CLIP, help="a file of ../shared/real-clips")
+    parser.add_argument("--filter-args", default="--live", help="options of lipsync-filter")
+    args = parser.parse_args()
+    clip = CLIPS / args.clip
+    if not clip.exists():
+        sys.exit(f"{clip} is missing: this bench needs ../shared/real-clips")
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        for text in args.sizes.split(","):
+            size = tuple(int(v) for v in text.split("x"))
+            y4m, wav = prepare(clip, size, args.seconds, tmp)
+            header, picture, frames = frames_of(y4m)
+            y4m.unlink()
+            ours = [exe("lipsync-filter"), "-q", "--audio", str(wav)]
+            ours += shlex.split(args.filter_args)
+            r_cat = run_live(["cat"], header, picture, frames)
+            r_ours = run_live(ours, header, picture, frames)
+            print(f"{text} {FPS} fps, {len(frames)} frames fed in real time:", flush=True)
+            print(line("cat", r_cat), flush=True)
+            print(line("lipsync-filter " + args.filter_args, r_ours), flush=True)
+            del frames
+
+
+if __name__ == "__main__":
+    main()

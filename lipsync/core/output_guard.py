@@ -7,8 +7,9 @@ same path, or, when both exist, have the same device and inode (a symbolic or ha
 
 Checked for each output: it is none of the inputs, none of the other outputs, its folder
 exists and is writable, it is not a read-only file, and (with ``-n/--no-overwrite``) it does
-not exist yet. Files a command reads and rewrites by design (the voice map of ``translate``)
-are "updates": checked like outputs, except that they may exist. Work folders, whose file
+not exist yet, nor when it is put in place (:func:`~.media.atomic.create_only`). Files a
+command reads and rewrites by design (the voice map of ``translate``) are "updates": checked
+like outputs, except that they may exist. Work folders, whose file
 names the command chooses itself, are checked with :func:`check_work_folder`.
 """
 
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from lipsync.core.errors import OutputError
-from lipsync.core.media.atomic import check_output_path
+from lipsync.core.media.atomic import check_output_path, create_only
 from lipsync.core.media.container import PathLike
 from lipsync.core.write_log import plan_outputs
 
@@ -74,6 +75,8 @@ def check_outputs(
                 f"The output {_name(role, path)} exists and -n/--no-overwrite was given: "
                 "remove it or choose another name."
             )
+    if no_overwrite:
+        create_only(outs.values())  # and the final rename refuses one that appears meanwhile
     plan_outputs(outs.values())
     return outs
 

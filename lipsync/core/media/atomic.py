@@ -6,14 +6,23 @@ bits; a read-only file is refused, never replaced. A temporary file carries the 
 process writing it (``.lipsync-tmp-<pid>-<random>-<name>``), so one left by a process that
 was killed outright (SIGKILL, power loss) is removed by the next write into that folder.
 
+With ``-n/--no-overwrite`` an output is created, never replaced, up to the last moment: the
+final rename refuses a file that appeared under the name while the run worked
+(``renameat2(RENAME_NOREPLACE)`` where the kernel offers it, else a hard link, which also
+fails on an existing name). :func:`create_only` marks the outputs a command checked with ``-n``.
+
 Every completed write is recorded in :mod:`lipsync.core.write_log`, so that a command
 interrupted half way can say exactly what it wrote and what it did not.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import stat
+import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
@@ -109,15 +118,43 @@ def remove_stale_temps(folder: PathLike, min_age: float = STALE_TEMP_SECONDS) ->
     return removed
 
 
+_CREATE_ONLY: set[Path] = set()  # outputs checked with -n and not yet written by this run
+_CREATE_ONLY_LOCK = threading.Lock()
+
+
+def create_only(paths: Iterable[PathLike]) -> None:
+    """Mark ``paths`` as outputs that must not exist when they are put in place (``-n``):
+    their first :func:`atomic_output` refuses a file that appeared under the name meanwhile.
+    Later writes of the same output in this process replace this run's own file."""
+    with _CREATE_ONLY_LOCK:
+        _CREATE_ONLY.update(_key(p) for p in paths)
+
+
+def _key(path: PathLike) -> Path:
+    return Path(os.path.abspath(path))
+
+
+def _is_create_only(path: Path) -> bool:
+    with _CREATE_ONLY_LOCK:
+        return _key(path) in _CREATE_ONLY
+
+
 @contextmanager
-def atomic_output(dest: PathLike, inputs: Iterable[PathLike] = ()) -> Iterator[Path]:
+def atomic_output(
+    dest: PathLike, inputs: Iterable[PathLike] = (), *, no_replace: bool = False
+) -> Iterator[Path]:
     """Yield a temporary path to write to; on success it replaces ``dest`` in one rename,
-    with the permission bits of the file it replaces.
+    with the permission bits of the file it replaces. With ``no_replace`` (or ``dest``
+    marked by :func:`create_only`), the rename refuses an existing ``dest``, even one created
+    while the caller was writing.
 
     On any exception, ``KeyboardInterrupt`` included, the temporary file is removed and the
     exception propagates.
     """
     path = check_output_path(dest, inputs)
+    no_replace = no_replace or _is_create_only(path)
+    if no_replace and (path.exists() or path.is_symlink()):
+        raise _exists_error(path)
     remove_stale_temps(path.parent if str(path.parent) else ".")
     tmp = temp_path_for(path)
     try:
@@ -132,15 +169,83 @@ def atomic_output(dest: PathLike, inputs: Iterable[PathLike] = ()) -> Iterator[P
         yield tmp
         if not tmp.exists() or tmp.stat().st_size == 0:
             raise OutputError(f"Nothing was written for the output '{path}'.")
-        _keep_mode(path, tmp)
-        os.replace(tmp, path)
+        if no_replace:
+            rename_no_replace(tmp, path)
+        else:
+            _keep_mode(path, tmp)
+            os.replace(tmp, path)
     except BaseException as e:
         tmp.unlink(missing_ok=True)
         full = disk_full_error(e, path)  # one sentence naming the folder
         if full is not None:
             raise full from e
         raise
+    if no_replace:
+        with _CREATE_ONLY_LOCK:
+            _CREATE_ONLY.discard(_key(path))
     write_log.written(path)
+
+
+def _exists_error(path: Path, meanwhile: bool = False) -> OutputError:
+    if meanwhile:
+        return OutputError(
+            f"The output '{path}' appeared while lipsync was writing it and -n/--no-overwrite "
+            "was given: it was left as it is; remove it or choose another name."
+        )
+    return OutputError(
+        f"The output '{path}' exists and -n/--no-overwrite was given: remove it or choose "
+        "another name."
+    )
+
+
+_RENAME_NOREPLACE = 1  # <linux/fs.h>
+_AT_FDCWD = -100
+
+
+def _renameat2() -> object | None:
+    """glibc's ``renameat2`` (Linux 3.15+, glibc 2.28+), or None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    fn.restype = ctypes.c_int
+    return fn
+
+
+_RENAMEAT2 = _renameat2()
+
+
+def rename_no_replace(src: PathLike, dest: PathLike) -> None:
+    """Rename ``src`` to ``dest`` unless ``dest`` exists, in one step: no file that appears
+    under ``dest`` at any moment is replaced. ``renameat2(RENAME_NOREPLACE)`` where the kernel
+    and file system offer it, else a hard link and an unlink (a link never replaces a name).
+    Raises :class:`~lipsync.core.errors.OutputError` when ``dest`` exists."""
+    src_b, dest_b = os.fsencode(src), os.fsencode(dest)
+    if _RENAMEAT2 is not None:
+        if _RENAMEAT2(_AT_FDCWD, src_b, _AT_FDCWD, dest_b, _RENAME_NOREPLACE) == 0:
+            return
+        err = ctypes.get_errno()
+        if err == errno.EEXIST:
+            raise _exists_error(Path(dest), meanwhile=True)
+        if err not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+            raise OSError(err, os.strerror(err), os.fsdecode(dest))
+    try:
+        os.link(src, dest)
+    except FileExistsError as e:
+        raise _exists_error(Path(dest), meanwhile=True) from e
+    except OSError as e:
+        if e.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+            raise
+        # no hard links here (FAT, some network file systems): the narrowest check left
+        if os.path.lexists(dest):
+            raise _exists_error(Path(dest), meanwhile=True) from e
+        os.rename(src, dest)
+        return
+    os.unlink(src)
 
 
 def _keep_mode(path: Path, tmp: Path) -> None:

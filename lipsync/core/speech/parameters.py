@@ -113,12 +113,13 @@ LABIAL_CENTROID_HZ = 1000.0  # Hz; below this spectral centroid such a phone is 
 #   languages closure recall rose from 61 % to 80 % (700 Hz: 70 %, 1400 Hz: 80 % with lower r),
 #   on read English (LibriVox) from 38 % to 97 %; closure precision fell from 0.63 to 0.56.
 
-LABIAL_MIN_RANGE_DB = 48.0  # dB; the cue is used only where the loud frames (PEAK_PERCENTILE)
-#   stand this far above the quietest 5 %. espeak-ng speech spans 50-65 dB; the real
-#   recordings of ../shared/real-clips 35-43 dB (one clean studio dub 66 dB). On the two
-#   true-mouth clips (a tuning set: no other real speech with a true mouth exists here) the
-#   cue turned most of the loop's /V/ into closures and lowered the track's r against the
-#   speaker's own mouth from 0.59 to 0.43 and from 0.34 to 0.29.
+LABIAL_MIN_FLAT_SHARE = 0.03  # share of exactly-zero steps between samples above which speech
+#   counts as digitally quiet and gets the spectral cue. espeak-ng sentences: 0.05-0.28 (22
+#   held-out and 4 acceptance ones); recordings with a live noise floor in ../shared/real-clips:
+#   0.002-0.012 (one clean studio dub: 0.07). On the two true-mouth clips (a tuning set: no other
+#   real speech with a true mouth exists here) the cue turned most of the loop's /V/ into
+#   closures and lowered the track's r against the speaker's own mouth from 0.59 to 0.43 and
+#   from 0.34 to 0.29. A loudness spread (peak vs quietest frames) did not separate them.
 
 # --- Lips closed at a phrase onset (audio only, see :mod:`~.labial`) ---------------------------
 ONSET_PAUSE_SECONDS = 0.08  # s; speech after at least this much pause starts a phrase

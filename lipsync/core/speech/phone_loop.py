@@ -100,15 +100,16 @@ def clean(segments: list[PhoneSegment], acoustics: Acoustics) -> list[PhoneSegme
     return out
 
 
-def quiet_background(energy_db: np.ndarray) -> bool:
-    """Whether a recording's background is quiet enough for the spectral bilabial cue: the
-    spread between its loud frames and its quietest (``energy_db``, 10 ms frames, dBFS) is at
-    least ``LABIAL_MIN_RANGE_DB``. In a room's noise the centroid of a lip closure is the
-    noise's own, and the cue turns real /v w/ and vowels into closed lips."""
-    if energy_db.shape[0] == 0:
+def digital_quiet(samples: np.ndarray) -> bool:
+    """Whether the speech has digitally quiet stretches (synthetic or noise-gated speech):
+    at least ``LABIAL_MIN_FLAT_SHARE`` of the steps between consecutive samples of float32
+    (n,) ``samples`` are exactly zero. Only there does a lip closure sound like one to the
+    spectral bilabial cue; under a live noise floor the centroid of a closure is the noise's,
+    and the cue turns real /v w/ and vowels into closed lips."""
+    if samples.shape[0] < 2:
         return False
-    spread = np.percentile(energy_db, P.PEAK_PERCENTILE) - np.percentile(energy_db, 5.0)
-    return bool(spread >= P.LABIAL_MIN_RANGE_DB)
+    flat = float(np.count_nonzero(np.diff(samples) == 0.0)) / (samples.shape[0] - 1)
+    return flat >= P.LABIAL_MIN_FLAT_SHARE
 
 
 def recognise_phones(samples: np.ndarray, acoustics: Acoustics) -> tuple[PhoneSegment, ...]:
@@ -116,6 +117,6 @@ def recognise_phones(samples: np.ndarray, acoustics: Acoustics) -> tuple[PhoneSe
     if not acoustics.speech.any():
         return ()
     phones = clean(recognise(samples), acoustics)
-    if quiet_background(acoustics.energy_db):
+    if digital_quiet(samples):
         phones = recover_bilabials(phones, samples)
     return close_onsets(phones, samples, phrase_onsets(acoustics.speech, acoustics.times))

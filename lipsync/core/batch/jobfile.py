@@ -297,7 +297,26 @@ def _options(raw: Any, where: str, base: Path, fail) -> dict[str, Any]:
         value = out.get(key)
         if value is not None and (value < 0 or (key == "chunk_seconds" and value <= 0)):
             raise fail(f"{where}.{key}", f"{value} is out of range: give a positive number of s.")
+    _check_encoding(out, where, fail)
     return out
+
+
+def _check_encoding(options: dict[str, Any], where: str, fail) -> None:
+    """The output encoding of a job, refused when the file is read rather than when each
+    chunk starts: an x264 preset, a CRF of 0 to 51, an audio mode that keeps the dub."""
+    from lipsync.core.engine import X264_PRESETS
+    from lipsync.core.media.writer import AUDIO_MODES
+
+    preset, crf, mode = options.get("preset"), options.get("crf"), options.get("audio_mode")
+    if preset is not None and preset not in X264_PRESETS:
+        raise fail(f"{where}.preset", f"'{preset}' is not an x264 preset: use one of "
+                                       f"{', '.join(X264_PRESETS)}.")  # fmt: skip
+    if crf is not None and not 0 <= crf <= 51:
+        raise fail(f"{where}.crf", f"{crf} is out of range: use 0 (lossless) to 51.")
+    modes = [m for m in AUDIO_MODES if m != "none"]  # "none" would drop the dub
+    if mode is not None and mode not in modes:
+        raise fail(f"{where}.audio_mode", f"'{mode}' is not an audio mode: use one of "
+                                           f"{', '.join(modes)}.")  # fmt: skip
 
 
 def _string(doc: Mapping, key: str, where: str, fail) -> str | None:

@@ -1,0 +1,87 @@
+"""A job file's encoding (preset, crf, audio_mode) is refused when the file is read, before any
+work: one sentence naming the file and the field, exit 3, no output or work folder created,
+every input byte-identical. The same values are accepted where they are valid."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from clitools import assert_one_sentence_error, lipsync
+from mediatools import lavfi_clip
+
+from lipsync.core.batch import load_job_file
+from lipsync.core.errors import EXIT_BAD_INPUT, InputError
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("batch_enc")
+    lavfi_clip(folder / "talk.mp4", duration=0.4, size="160x120")
+    lavfi_clip(folder / "talk_es.wav", duration=0.4, video=False, vcodec=(),
+               extra=("-c:a", "pcm_s16le"))  # fmt: skip
+    return folder
+
+
+def hashes(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def write_jobs(folder: Path, name: str, defaults: dict, options: dict | None = None) -> Path:
+    item: dict = {"video": "talk.mp4", "dubs": {"es": "talk_es.wav"}}
+    if options is not None:
+        item["options"] = options
+    doc = {"output_dir": f"out_{name}", "defaults": defaults, "inputs": [item]}
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+BAD = [
+    ("preset", {"preset": "fastest"}, None, "defaults.preset", "fastest"),
+    ("preset_in_options", {}, {"preset": "Medium"}, "inputs[0].options.preset", "Medium"),
+    ("crf", {"crf": 52}, None, "defaults.crf", "52"),
+    ("crf_negative", {}, {"crf": -1}, "inputs[0].options.crf", "-1"),
+    ("audio_mode", {"audio_mode": "mute"}, None, "defaults.audio_mode", "mute"),
+    ("audio_mode_none", {"audio_mode": "none"}, None, "defaults.audio_mode", "none"),
+]
+
+
+@pytest.mark.parametrize(("name", "defaults", "options", "field", "value"), BAD,
+                         ids=[b[0] for b in BAD])  # fmt: skip
+def test_a_bad_encoding_is_refused_when_the_job_file_is_read(
+    media, name, defaults, options, field, value
+):
+    path = write_jobs(media, name, defaults, options)
+    before = hashes(media)
+    proc = lipsync("batch", str(path), "-j", "1")
+    assert_one_sentence_error(proc, EXIT_BAD_INPUT, str(path), field, value)
+    assert hashes(media) == before
+    assert not (media / f"out_{name}").exists()  # no output folder, no work folder
+
+
+@pytest.mark.parametrize(("name", "defaults", "options", "field", "value"), BAD,
+                         ids=[b[0] for b in BAD])  # fmt: skip
+def test_the_library_refuses_it_too(media, name, defaults, options, field, value):
+    path = write_jobs(media, name, defaults, options)
+    with pytest.raises(InputError, match=field.replace("[", r"\[").replace("]", r"\]")):
+        load_job_file(path)
+
+
+@pytest.mark.parametrize(
+    ("defaults", "options"),
+    [
+        ({"preset": "veryslow", "crf": 0, "audio_mode": "keep"}, None),
+        ({}, {"preset": "ultrafast", "crf": 51, "audio_mode": "both"}),
+    ],
+)
+def test_valid_encodings_are_accepted(media, defaults, options):
+    path = write_jobs(media, "good", defaults, options)
+    proc = lipsync("batch", str(path), "--check")
+    assert proc.returncode == 0, proc.stderr
+    assert "talk.es" in proc.stdout
+    spec = load_job_file(path)
+    merged = {**defaults, **(options or {})}
+    assert {k: spec.jobs[0].options[k] for k in merged} == merged

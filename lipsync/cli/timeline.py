@@ -146,7 +146,8 @@ def render(
 
     check_encode(options.encode)  # an unknown --preset fails now, not in every clip
     with staged_progress(ctx) as update:
-        report = render_timeline(timeline, output, options, on_progress=update)
+        report = render_timeline(timeline, output, options, on_progress=update,
+                                 side_outputs={"--report": report_path})  # fmt: skip
     if report_path is not None:
         write_text(report_path, json.dumps(report.to_json(), indent=2) + "\n", [timeline])
     click.echo(report.summary())

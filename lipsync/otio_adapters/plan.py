@@ -12,6 +12,7 @@ media's own time (as in ``source_range``; 0 is not necessarily the file's first 
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -255,3 +256,47 @@ def plan_clip(clip: otio.schema.Clip, offset: float, base_dir: Path | None) -> C
 
 def _points_to(ref, render: str) -> bool:
     return isinstance(ref, otio.schema.ExternalReference) and ref.target_url == render
+
+
+@dataclass(frozen=True)
+class MediaUse:
+    """A media file the timeline refers to: ``role`` names the clip (for messages), ``path``
+    the file; ``render`` when it is the clip's own earlier lip-sync render (its metadata
+    says so), which a new render of the clip may replace."""
+
+    role: str
+    path: Path
+    render: bool
+
+
+def timeline_media(root: otio.core.SerializableObject, base_dir: Path | None) -> list[MediaUse]:
+    """Every local media file ``root`` refers to, on every track and in nested stacks: each
+    clip's media, and for a clip showing an earlier render, the media that render replaced."""
+    if isinstance(root, otio.schema.Clip):
+        clips = [root]
+    elif hasattr(root, "find_clips"):
+        clips = list(root.find_clips())
+    else:
+        clips = []
+    uses: list[MediaUse] = []
+    for clip in clips:
+        role = f"the clip '{clip.name or 'unnamed'}'"
+        previous = lipsync_metadata(clip)
+        ref = clip.media_reference
+        rendered = previous.get("render")
+        shows = isinstance(rendered, str) and _points_to(ref, rendered)
+        refs = [(ref, shows)]
+        stored = previous.get("source_reference")
+        if shows and isinstance(stored, str):
+            with suppress(Exception):  # a damaged record: plan_clip says so
+                refs.append((otio.adapters.read_from_string(stored, "otio_json"), False))
+        for r, is_render in refs:
+            path, _ = media_file(r, base_dir)
+            if path is None and isinstance(r, otio.schema.ExternalReference):
+                path = url_to_path(r.target_url, base_dir)
+            if path is not None:
+                uses.append(MediaUse(role, path, is_render))
+        known = (previous.get("source") or {}).get("path") if shows else None
+        if isinstance(known, str):
+            uses.append(MediaUse(role, Path(known), False))
+    return uses

@@ -26,7 +26,7 @@ import logging
 import re
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
@@ -35,7 +35,7 @@ import opentimelineio as otio
 
 import lipsync
 from lipsync.core import constants as C
-from lipsync.core.errors import InputError, LipsyncError
+from lipsync.core.errors import InputError, LipsyncError, OutputError
 from lipsync.core.media import EncodeOptions, MediaInfo, check_output_path, make_folder, probe
 from lipsync.core.media.excerpt import (
     FrameRange,
@@ -61,9 +61,11 @@ from lipsync.otio_adapters.conventions import (
 from lipsync.otio_adapters.plan import (
     ClipWork,
     DubPlan,
+    MediaUse,
     Skip,
     plan_clip,
     plan_dub,
+    timeline_media,
     track_offset,
 )
 from lipsync.otio_adapters.timeline_io import read_timeline, write_timeline
@@ -74,6 +76,7 @@ Progress = Callable[[str, int, "int | None"], None]
 DEFAULT_HANDLES = 12  # frames rendered beyond each end of a clip, for the editor to trim into
 DEFAULT_MEDIA_DIR = "lipsync_media"  # beside the output timeline, unless --media-dir
 RENDER_SUFFIX = ".mov"  # QuickTime keeps the timecode track editors relink by
+RENDER_NAME = re.compile(r"[\w.-]+-[0-9a-f]{12}" + re.escape(RENDER_SUFFIX))  # <clip>-<hash>.mov
 CLIPS_STAGE = "Timeline clips"
 
 
@@ -103,10 +106,14 @@ def render_timeline(
     output: str | Path,
     options: RenderOptions | None = None,
     on_progress: Progress | None = None,
+    side_outputs: Mapping[str, str | Path | None] | None = None,
 ) -> R.RenderReport:
     """Render every clip of the timeline ``source`` that needs it and write the timeline,
     with only those clips' media swapped, to ``output`` (atomically). Never overwrites
-    ``source``. Returns the report; a clip that could not be rendered is in it, not raised."""
+    ``source`` nor any media file of the timeline: ``output``, the ``side_outputs`` the
+    caller will write (role -> path, e.g. the report) and the renders in the media folder are
+    checked against them before any clip is rendered. Returns the report; a clip that could
+    not be rendered is in it, not raised."""
     started = time.perf_counter()
     options = options or RenderOptions()
     source, output = Path(source), Path(output)
@@ -114,6 +121,8 @@ def render_timeline(
     media_dir = Path(options.media_dir or output.parent / DEFAULT_MEDIA_DIR).absolute()
     make_folder(media_dir, "the media folder", "--media-dir")
     loaded = read_timeline(source, extract_dir=media_dir)
+    media = timeline_media(loaded.root, loaded.base_dir)
+    check_render_outputs(media, media_dir, output, side_outputs or {}, options.model)
     job = _Job(options, media_dir, loaded.base_dir, on_progress or (lambda s, d, t: None))
     warnings = list(loaded.warnings)
     try:
@@ -134,6 +143,49 @@ def render_timeline(
         warnings=tuple(warnings),
         seconds=time.perf_counter() - started,
     )
+
+
+def check_render_outputs(
+    media: list[MediaUse],
+    media_dir: Path,
+    output: Path,
+    side_outputs: Mapping[str, str | Path | None],
+    model: str | None = None,
+) -> None:
+    """Refuse, before any work, an output that is one of the timeline's ``media`` (same
+    path, symbolic or hard link), and a media file lying in ``media_dir`` under a name of the
+    kind renders are written to (``<clip>-<12 hex digits>.mov``), which a render would replace,
+    unless it is a lip-sync render itself (by the clip's metadata or its container tags)."""
+    from lipsync.core.output_guard import check_outputs
+
+    inputs = {f"media of {use.role}": use.path for use in media if not use.render}
+    check_outputs({"-o/--output": output, **side_outputs}, {**inputs, "--model": model})
+    folder = _resolved(media_dir)
+    for use in media:
+        place = _resolved(use.path.parent) / use.path.name
+        if use.render or place.parent != folder or not RENDER_NAME.fullmatch(place.name):
+            continue
+        if place.is_file() and _tagged_render(place):
+            continue
+        raise OutputError(
+            f"The media '{use.path}' of {use.role} is in the media folder '{media_dir}' under "
+            "a name that lipsync gives its renders, so a render could replace it: choose "
+            "another --media-dir (inputs are never overwritten)."
+        )
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.absolute().resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()
+
+
+def _tagged_render(path: Path) -> bool:
+    try:
+        return is_lipsync_render(probe(path).metadata)
+    except LipsyncError:
+        return False
 
 
 class _Job:

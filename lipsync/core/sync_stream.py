@@ -145,8 +145,8 @@ class SyncStream:
 
     # --- the stream ---------------------------------------------------------------------------
 
-    def run(self, frames: Iterable[InFrame]) -> Iterator[OutFrame]:
-        """Every frame of ``frames``, lip-synced, in order."""
+    def tracker(self) -> Any:
+        """A new face tracker for this stream's frames."""
         from lipsync.core.face import BackendOptions, FaceTracker, TrackerOptions
         from lipsync.core.models import SessionOptions
 
@@ -154,7 +154,11 @@ class SyncStream:
         tracker_opts = TrackerOptions(fps=self.fps, backend=backend)
         if self.options.detect_every is not None:
             tracker_opts = dataclasses.replace(tracker_opts, detect_every=self.options.detect_every)
-        tracker = FaceTracker(tracker_opts)
+        return FaceTracker(tracker_opts)
+
+    def run(self, frames: Iterable[InFrame]) -> Iterator[OutFrame]:
+        """Every frame of ``frames``, lip-synced, in order."""
+        tracker = self.tracker()
         window: deque[_Entry] = deque()
         ready: list[_Entry] = []
         total = self.info.frame_count or None
@@ -211,6 +215,44 @@ class SyncStream:
         jobs = sum(len(e.picked) for e in ready)
         if jobs == 0 or jobs >= self.batch_size:
             yield from self._flush(ready, total)
+
+    # --- live: one frame at a time, no look-ahead ------------------------------------------------
+
+    def begin(self, item: InFrame) -> None:
+        """``item`` is the stream's first frame (time 0), whether or not it is rendered."""
+        if self._t0 is None:
+            self._t0 = item.time if item.time is not None else item.index / self.fps
+            self.first_time = self._t0
+
+    def render_now(self, item: InFrame, tracker: Any) -> _Entry:
+        """Track, learn and render one frame at once (live mode): the hand-over ramp from the
+        frames before it only, the face's appearance from what has been seen so far, the mouth
+        from the speech known now. Counts nothing: hand the result to :meth:`emit`."""
+        entry = self._take(item, tracker)
+        renderable = entry.reason is None
+        local = np.array([*self._history, renderable], bool)
+        entry.strength = float(handover_strength(local, self.options.selection)[-1])
+        self._history.append(renderable)
+        if entry.picked:
+            step = 1.0 / self.fps
+            times = np.array([entry.time - step, entry.time, entry.time + step], np.float64)
+            entry.target = self.curve.values(times)[1]
+            entry.appearances = {tid: self._appearance(tid) for tid in entry.picked}
+            for k in range(len(entry.picked)):
+                self._render([entry], k)
+        return entry
+
+    def emit(self, entry: _Entry) -> OutFrame:
+        """The frame of a :meth:`render_now` result as it leaves, counted."""
+        return self._out(entry, self.info.frame_count or None)
+
+    def untouched(self, item: InFrame, reason: str) -> OutFrame:
+        """``item`` leaving unchanged for ``reason`` (e.g. 'late'), counted."""
+        time = item.time if item.time is not None else item.index / self.fps
+        self.counts[reason] += 1
+        self.frames += 1
+        self._report(STAGE, self.frames, self.info.frame_count or None)
+        return OutFrame(item.index, time, item.pts, item.frame, None, False)
 
     def _known_until(self) -> float:
         """Seconds (from the first frame) up to which the speech's mouth is final."""

@@ -137,3 +137,143 @@ def _cut_point(buffer: np.ndarray, force: bool) -> int | None:
     if best is None and force:
         best = first + int(np.argmin(acoustics.energy_db[first:]))
     return None if best is None else min(buffer.shape[0], best * hop)
+
+
+LIVE_WINDOW_SECONDS = 1.2  # s of the newest audio analysed at each step (live)
+LIVE_STEP_SECONDS = 0.2  # s of new audio between two analyses (live)
+LIVE_EDGE_SECONDS = 0.4  # s at a window's start whose phones the window before knew better
+LIVE_LOOKAHEAD_SECONDS = 0.1  # s of audio past a frame needed before its mouth is final
+LIVE_KEEP_SECONDS = 20.0  # s of phones kept behind the newest audio (memory, the level's span)
+
+
+class LiveCurve:
+    """A :class:`~.track.MouthCurve` for live speech with a short look-ahead: every
+    :data:`LIVE_STEP_SECONDS` of new ``float32 (n,)`` mono audio at
+    :data:`~.parameters.ANALYSIS_RATE` Hz (time 0 = the first sample), the newest
+    :data:`LIVE_WINDOW_SECONDS` are analysed again and replace what the previous window said
+    after :data:`LIVE_EDGE_SECONDS` from its start. A frame's mouth is final once
+    :data:`LIVE_LOOKAHEAD_SECONDS` of audio past it have been analysed (:attr:`known_until`).
+
+    ``background=True`` analyses in a thread of its own (a live pipe: :meth:`add` never
+    waits; a slow step skips to the newest window); else :meth:`add` analyses at once
+    (deterministic). :meth:`values` may be called from any thread.
+    """
+
+    def __init__(self, fps: float, background: bool = False) -> None:
+        self.fps = float(fps)
+        self._lock = threading.Condition()
+        self._audio = np.zeros(0, np.float32)  # the newest window's worth of samples
+        self._total = 0  # samples added
+        self._done = 0  # samples covered by the last analysis
+        self._phones: list[PhoneSegment] = []
+        self._loud = (np.zeros(0), np.zeros(0))
+        self._gain = 1.0
+        self._finished = False
+        self._closed = False
+        self._spoken = False
+        self._thread: threading.Thread | None = None
+        if background:
+            self._thread = threading.Thread(target=self._loop, name="lipsync-live-speech")
+            self._thread.daemon = True
+            self._thread.start()
+
+    @property
+    def source(self) -> str:
+        return "audio" if self._spoken else "silence"
+
+    @property
+    def phones(self) -> tuple[PhoneSegment, ...]:
+        with self._lock:
+            return tuple(self._phones)
+
+    @property
+    def known_until(self) -> float:
+        """Seconds up to which :meth:`values` is final (infinite once finished)."""
+        if self._finished:
+            return math.inf
+        return self._done / P.ANALYSIS_RATE - LIVE_LOOKAHEAD_SECONDS
+
+    def add(self, samples: np.ndarray) -> None:
+        """Append audio (analysed at once, or woken in the background)."""
+        samples = np.asarray(samples, np.float32).reshape(-1)
+        keep = int(LIVE_WINDOW_SECONDS * P.ANALYSIS_RATE)
+        with self._lock:
+            self._audio = np.concatenate([self._audio, samples])[-keep:]
+            self._total += samples.shape[0]
+            self._lock.notify_all()
+        if self._thread is None and self._due():
+            self._step()
+
+    def finish(self) -> None:
+        """The audio has ended: analyse its last window; stop the background thread."""
+        with self._lock:
+            self._closed = True
+            self._lock.notify_all()
+        if self._thread is not None:
+            self._thread.join()
+        if self._done < self._total:
+            self._step()
+        self._finished = True
+
+    def _due(self) -> bool:
+        return self._total - self._done >= LIVE_STEP_SECONDS * P.ANALYSIS_RATE
+
+    def _loop(self) -> None:
+        while True:
+            with self._lock:
+                while not self._due() and not self._closed:
+                    self._lock.wait()
+                if self._closed:
+                    return
+            self._step()
+
+    def _step(self) -> None:
+        """Analyse the newest window and merge it in."""
+        from lipsync.core.speech.phone_loop import recognise_phones
+        from lipsync.core.speech.track import levelled
+
+        with self._lock:
+            audio, end = self._audio, self._total
+        start = (end - audio.shape[0]) / P.ANALYSIS_RATE
+        acoustics = analyse_acoustics(audio, with_formants=False)
+        phones = recognise_phones(audio, acoustics)
+        edge = start + LIVE_EDGE_SECONDS if start > 0 else start
+        new = [
+            dataclasses.replace(p, start=max(p.start + start, edge), end=p.end + start)
+            for p in phones
+            if p.end + start > edge
+        ]
+        times = acoustics.times + start
+        with self._lock:
+            old = [
+                dataclasses.replace(p, end=min(p.end, edge))
+                for p in self._phones
+                if p.start < edge and p.end > end / P.ANALYSIS_RATE - LIVE_KEEP_SECONDS
+            ]
+            self._phones = old + new
+            old_t, old_v = self._loud
+            kept = (old_t < edge) & (old_t > times[-1] - LIVE_KEEP_SECONDS) if times.size else None
+            if kept is not None:
+                self._loud = (
+                    np.concatenate([old_t[kept], times[times >= edge]]),
+                    np.concatenate([old_v[kept], acoustics.loudness[times >= edge]]),
+                )
+            self._spoken = self._spoken or bool(new)
+            self._done = max(self._done, end)
+            curve = MouthCurve(tuple(self._phones), "audio", self.fps, self._loud)
+        self._gain = levelled(curve).open_gain
+
+    def values(self, times: np.ndarray) -> np.ndarray:
+        """``float32 (N, P)`` mouth parameters at ``times`` from the speech analysed so far."""
+        times = np.asarray(times, np.float64).reshape(-1)
+        if times.shape[0] == 0:
+            return np.zeros((0, len(MOUTH_PARAMS)), np.float32)
+        reach = 2 * P.CONTEXT_SECONDS
+        with self._lock:
+            near = tuple(
+                p
+                for p in self._phones
+                if p.end >= times[0] - reach and p.start <= times[-1] + reach
+            )
+            loud = self._loud
+        return MouthCurve(near, "audio", self.fps, loud, self._gain).values(times)

@@ -15,6 +15,7 @@ from lipsync import __version__
 from lipsync.cli.context import CliContext
 from lipsync.core.constants import LOOKAHEAD_SECONDS
 from lipsync.core.errors import EXIT_DOWNSTREAM_CLOSED
+from lipsync.core.live import LIVE_DELAY_SECONDS
 
 
 @click.command("lipsync-filter", context_settings={"help_option_names": ["-h", "--help"]})
@@ -63,6 +64,15 @@ from lipsync.core.errors import EXIT_DOWNSTREAM_CLOSED
     help="Seconds of video held back so each face is learnt before it is rendered.",
 )  # fmt: skip
 @click.option(
+    "--live", is_flag=True,
+    help="Live pipe: each frame leaves --live-delay after it came in (rendered, or untouched "
+    "when it could not be finished in time); no lookahead.",
+)  # fmt: skip
+@click.option(
+    "--live-delay", type=click.FloatRange(min=0.0, min_open=True), default=LIVE_DELAY_SECONDS,
+    show_default=True, help="With --live: seconds from a frame's arrival to its leaving.",
+)  # fmt: skip
+@click.option(
     "--strict", is_flag=True,
     help="Stop before the first frame when a preflight check of the speech fails.",
 )  # fmt: skip
@@ -87,6 +97,8 @@ def command(
     start: float | None,
     end: float | None,
     lookahead: float,
+    live: bool,
+    live_delay: float,
     strict: bool,
     no_check: bool,
     example: bool,
@@ -162,6 +174,7 @@ def command(
                 raw=raw,
                 colorspace=colorspace,
                 on_progress=update,
+                live=live_delay if live else None,
             )
     except BrokenPipeError:  # the reader closed our output: stop quietly (click would exit 1)
         from lipsync.cli.main import _silence_stdout
@@ -174,6 +187,12 @@ def command(
         "%d frames, %d lip-synced, mouth from %s", result.frames, result.rendered,
         result.mouth_source,
     )  # fmt: skip
+    late = result.passed_through.get("late", 0)
+    if live and late:
+        logging.getLogger("lipsync").warning(
+            "--live: %d of %d frames could not be finished within %g s and passed untouched.",
+            late, result.frames, live_delay,
+        )  # fmt: skip
 
 
 def _preflight(audio: str, strict: bool) -> None:

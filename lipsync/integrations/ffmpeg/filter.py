@@ -10,8 +10,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import math
 import signal
 import threading
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +28,7 @@ from lipsync.core.engine import (
     no_face_message,
 )
 from lipsync.core.errors import InputError
+from lipsync.core.live import LiveStream
 from lipsync.core.media import VideoStreamInfo
 from lipsync.core.media.colour import CS_BT709, CS_BT2020_NCL, CS_SMPTE170M, CS_UNSPECIFIED
 from lipsync.core.media.rawpipe import RawFormat, RawReader, RawWriter
@@ -60,10 +63,13 @@ def run_filter(
     raw: RawFormat | None = None,
     colorspace: str | None = None,
     on_progress: ProgressCallback | None = None,
+    live: float | None = None,
 ) -> FilterResult:
     """Lip-sync the frames on ``source`` to the speech in ``audio`` (a file) or in the NUT
     input's own audio stream, writing frames in the same format to ``sink``. ``colorspace``
-    ("bt601", "bt709", "bt2020") is the YUV matrix when the stream does not say it.
+    ("bt601", "bt709", "bt2020") is the YUV matrix when the stream does not say it. ``live``:
+    seconds from each frame's arrival to its leaving (see :mod:`lipsync.core.live`; the NUT
+    input's own audio is then analysed with a short look-ahead and leaves with its frames).
 
     Raises :class:`~lipsync.core.errors.MediaFormatError` for a malformed input before
     anything is written, and after all whole frames for an input that breaks off.
@@ -74,9 +80,13 @@ def run_filter(
         raise InputError("--audio-from-stream needs --format nut (the only format with audio).")
     if (audio is None) == (not audio_from_stream):
         raise InputError("Give the speech with --audio FILE, or --audio-from-stream (NUT only).")
+    if live is not None and not live > 0:
+        raise InputError(f"--live needs a delay above 0 seconds, not {live:g}.")
     engine = LipSyncEngine(options)
     if fmt == "nut":
-        return _run_nut(source, sink, engine, audio, audio_from_stream, colorspace, on_progress)
+        return _run_nut(
+            source, sink, engine, audio, audio_from_stream, colorspace, on_progress, live
+        )
     if fmt == "raw":
         if raw is None:
             raise InputError("Raw video needs its --size, --rate and --pix-fmt.")
@@ -87,9 +97,12 @@ def run_filter(
         writer = Y4MWriter(sink, reader.header)
     info = reader.info = with_matrix(reader.info, colorspace)
     stream = engine.open_stream(info, audio, on_progress)
-    frames = prefetch(InFrame(i, frame) for i, frame in reader)
+    if live is None:
+        outs = stream.run(prefetch(InFrame(i, frame) for i, frame in reader))
+    else:
+        outs = LiveStream(stream, live).run(InFrame(i, frame) for i, frame in reader)
     with whole_frames() as writing:
-        for out in stream.run(frames):
+        for out in outs:
             if fmt == "raw" and reader.refusal is not None and writer.frames == 0:
                 # raw data that ends inside a picture before any frame went out: the size or
                 # pixel format does not match the data (a cut-short stream is much rarer)
@@ -101,7 +114,7 @@ def run_filter(
 
 
 def _run_nut(
-    source, sink, engine, audio, audio_from_stream, colorspace, on_progress
+    source, sink, engine, audio, audio_from_stream, colorspace, on_progress, live
 ) -> FilterResult:
     from lipsync.core.media.nutpipe import NutReader, NutWriter
 
@@ -109,24 +122,55 @@ def _run_nut(
     if colorspace is not None or reader.info.colorspace == CS_UNSPECIFIED:
         reader.info = with_matrix(reader.info, colorspace)
     writer = NutWriter(sink, reader)
-    reader.on_audio = writer.audio
+    held = HeldAudio(writer) if live is not None else None
+    reader.on_audio = copy = writer.audio if held is None else held.take
     info = reader.info
     if audio_from_stream:
         from lipsync.integrations.ffmpeg.stream_audio import stream_with_own_audio
 
-        stream, frames = stream_with_own_audio(engine, reader, writer, on_progress)
+        stream, frames = stream_with_own_audio(engine, reader, copy, on_progress, live)
     else:
         stream = engine.open_stream(info, audio, on_progress)
-        frames = prefetch(decoded_frames(reader, reader.info))
+        frames = decoded_frames(reader, reader.info)
+    outs = stream.run(prefetch(frames)) if live is None else LiveStream(stream, live).run(frames)
     try:
         with whole_frames() as writing:
-            for out in stream.run(frames):
+            for out in outs:
                 with writing:
+                    if held is not None:
+                        held.release(out.time + 1 / stream.fps)
                     writer.write(out.coded(info), out.pts)
+            if held is not None:
+                held.release(math.inf)
             writer.close()
     finally:
         reader.close()
     return _finish(stream, reader.error)
+
+
+class HeldAudio:
+    """Live NUT: audio packets held back until the video frame of their time leaves, so the
+    sound is delayed exactly as the picture is (packets in the order they came)."""
+
+    def __init__(self, writer) -> None:
+        self.writer = writer
+        self.forward = writer.audio  # where a packet goes when released
+        self._held: deque = deque()
+        self._lock = threading.Lock()
+
+    def take(self, packet) -> None:
+        """Hold one packet (from the reading thread)."""
+        with self._lock:
+            self._held.append(packet)
+
+    def release(self, until: float) -> None:
+        """Pass on every held packet that starts before ``until`` s (stream time)."""
+        with self._lock:
+            while self._held:
+                packet = self._held[0]
+                if packet.pts is not None and float(packet.pts * packet.time_base) >= until:
+                    break
+                self.forward(self._held.popleft())
 
 
 class _FrameGuard:

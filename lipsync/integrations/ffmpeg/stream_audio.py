@@ -8,8 +8,9 @@ the speech around them has been analysed (a few seconds at most).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+import av
 import numpy as np
 
 from lipsync.core.engine import (
@@ -20,9 +21,9 @@ from lipsync.core.engine import (
     decoded_frames,
 )
 from lipsync.core.errors import InputError, NoStreamError
-from lipsync.core.media.nutpipe import NutReader, NutWriter, audio_decoder, decode_audio_packet
+from lipsync.core.media.nutpipe import NutReader, audio_decoder, decode_audio_packet
 from lipsync.core.speech import parameters as SP
-from lipsync.core.speech.incremental import IncrementalCurve
+from lipsync.core.speech.incremental import IncrementalCurve, LiveCurve
 from lipsync.core.streaming import prefetch
 
 
@@ -30,7 +31,7 @@ class _Aligned:
     """The curve on the video's clock: ``shift`` s from the first frame to the first audio
     sample (unknown until both have been seen: nothing is final before)."""
 
-    def __init__(self, curve: IncrementalCurve) -> None:
+    def __init__(self, curve: IncrementalCurve | LiveCurve) -> None:
         self.curve = curve
         self.video_start: float | None = None
         self.audio_start: float | None = None
@@ -57,10 +58,14 @@ class _Aligned:
 def stream_with_own_audio(
     engine: LipSyncEngine,
     reader: NutReader,
-    writer: NutWriter,
+    copy: Callable[[av.Packet], None],
     on_progress: ProgressCallback | None,
+    live: float | None = None,
 ) -> tuple[SyncStream, Iterator[InFrame]]:
-    """The engine's stream driven by ``reader``'s first audio stream, and its frames."""
+    """The engine's stream driven by ``reader``'s first audio stream, and its frames (read
+    ahead in a thread unless ``live``, which reads them itself). Every audio packet is handed
+    to ``copy`` (the writer) too. ``live``: the speech is analysed with a short look-ahead
+    (:class:`~lipsync.core.speech.incremental.LiveCurve`) in a thread of its own."""
     if not reader.audio:
         raise NoStreamError(
             "--audio-from-stream: the NUT input has no audio stream; map one in (ffmpeg "
@@ -75,11 +80,11 @@ def stream_with_own_audio(
         raise InputError("--text needs the speech as a file: give it with --audio FILE.")
     source = reader.audio[0]
     fps = float(reader.info.fps) if reader.info.fps else 25.0
-    curve = _Aligned(IncrementalCurve(fps))
+    curve = _Aligned(IncrementalCurve(fps) if live is None else LiveCurve(fps, background=True))
     decoder = audio_decoder(source, SP.ANALYSIS_RATE)
 
     def on_audio(packet) -> None:
-        writer.audio(packet)
+        copy(packet)
         if packet.stream.index != source.index:
             return
         if curve.audio_start is None and packet.pts is not None:
@@ -98,4 +103,4 @@ def stream_with_own_audio(
             curve.audio_start = curve.video_start or 0.0
         curve.curve.finish()
 
-    return stream, prefetch(frames())
+    return stream, frames() if live is not None else prefetch(frames())

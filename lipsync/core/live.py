@@ -1,0 +1,180 @@
+"""Live mode: every frame leaves a fixed, small delay after it arrived.
+
+    input thread ──► frames, stamped on arrival ──► worker thread: track, learn, render
+                                       │                            │ (result or nothing)
+                                       ▼                            ▼
+               caller: frame i leaves at arrival_i + delay: rendered if ready, else untouched
+
+Frames leave in order, none dropped, duplicated or reordered. The worker renders frames one by
+one with no look-ahead (:meth:`~lipsync.core.sync_stream.SyncStream.render_now`); a frame it
+cannot finish before its time (it is behind, or the frame would take longer than the time
+left) leaves untouched and is counted as ``late``. A stalled input stalls nothing: frames
+that have arrived still leave on time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:  # kept out of the import: the CLI reads the default delay from here
+    from lipsync.core.sync_stream import InFrame, OutFrame, SyncStream
+
+LIVE_DELAY_SECONDS = 0.16  # s from a frame's arrival to its leaving, by default
+COST_SMOOTHING = 0.2  # weight of the newest frame in the running estimate of a frame's cost
+LATE = "late"  # the reason counted for frames that could not be finished in time
+
+
+@dataclass(eq=False)
+class _Slot:
+    item: InFrame
+    due: float  # clock s at which the frame leaves
+    result: Any = None
+    gone: bool = False  # left (rendered or not): the worker skips or discards it
+
+
+class LiveStream:
+    """Run ``stream`` live with ``delay`` seconds from arrival to leaving::
+
+    live = LiveStream(stream, delay=0.2)
+    for out in live.run(frames):        # InFrame in (as they arrive), OutFrame out, in order
+        sink(out)
+    live.late                           # frames that left untouched for lack of time
+
+    ``clock`` is monotonic seconds (``time.monotonic``).
+    """
+
+    def __init__(
+        self,
+        stream: SyncStream,
+        delay: float = LIVE_DELAY_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not delay > 0:
+            raise ValueError(f"the live delay must be positive seconds, not {delay!r}")
+        self.stream = stream
+        self.delay = float(delay)
+        self.clock = clock
+        self.cost = 0.0  # s; running estimate of one frame's work
+        self._cond = threading.Condition()
+        self._slots: deque[_Slot] = deque()  # arrived, not yet left
+        self._todo: deque[_Slot] = deque()  # arrived, not yet taken by the worker
+        self._ended = False
+        self._stop = False
+        self._failure: list[BaseException] = []
+
+    @property
+    def late(self) -> int:
+        return self.stream.counts[LATE]
+
+    def run(self, frames: Iterable[InFrame]) -> Iterator[OutFrame]:
+        """Every frame of ``frames`` in order, each ``delay`` s after it arrived."""
+        tracker = self.stream.tracker()
+        info = self.stream.info
+        tracker.update(np.zeros((info.height, info.width, 3), np.uint8))  # load its models now
+        tracker.reset()
+        reader = threading.Thread(target=self._read, args=(frames,), name="lipsync-live-in")
+        worker = threading.Thread(target=self._work, args=(tracker,), name="lipsync-live-work")
+        reader.daemon = worker.daemon = True
+        reader.start()
+        worker.start()
+        try:
+            while True:
+                slot = self._next()
+                if slot is None:
+                    break
+                yield self._leave(slot)
+            if self._failure:
+                raise self._failure[0]
+        finally:
+            with self._cond:
+                self._stop = True
+                self._cond.notify_all()
+            worker.join(timeout=5)
+
+    # --- threads ------------------------------------------------------------------------------
+
+    def _read(self, frames: Iterable[InFrame]) -> None:
+        try:
+            for item in frames:
+                arrived = self.clock()
+                with self._cond:
+                    if self._stop:
+                        return
+                    if not self._slots and self.stream.first_time is None:
+                        self.stream.begin(item)
+                    slot = _Slot(item, arrived + self.delay)
+                    self._slots.append(slot)
+                    self._todo.append(slot)
+                    self._cond.notify_all()
+        except BaseException as e:  # raised in the caller after the frames before it
+            self._failure.append(e)
+        finally:
+            with self._cond:
+                self._ended = True
+                self._cond.notify_all()
+
+    def _work(self, tracker: Any) -> None:
+        while True:
+            with self._cond:
+                while not self._todo and not self._stop and not (self._ended and not self._slots):
+                    self._cond.wait()
+                if self._stop or not self._todo:
+                    return
+                slot = self._todo.popleft()
+                if slot.gone or self.clock() + self.cost > slot.due:
+                    # it cannot be finished in time: it leaves untouched; a stale estimate
+                    # (a slow first frame) fades so that rendering is tried again
+                    self.cost *= 1.0 - COST_SMOOTHING
+                    continue
+            started = self.clock()
+            try:
+                entry = self.stream.render_now(slot.item, tracker)
+            except BaseException as e:
+                with self._cond:
+                    self._failure.append(e)
+                    self._stop = True
+                    self._cond.notify_all()
+                return
+            spent = self.clock() - started
+            if self.cost == 0:
+                self.cost = spent
+            self.cost += COST_SMOOTHING * (spent - self.cost)
+            with self._cond:
+                slot.result = entry
+                self._cond.notify_all()
+
+    # --- leaving ------------------------------------------------------------------------------
+
+    def _next(self) -> _Slot | None:
+        """The oldest frame, once it is rendered or due (None: the input has ended)."""
+        with self._cond:
+            while True:
+                if self._failure and self._stop:
+                    return None
+                if self._slots:
+                    slot = self._slots[0]
+                    wait = slot.due - self.clock()
+                    if slot.result is not None or wait <= 0:
+                        self._slots.popleft()
+                        slot.gone = True
+                        return slot
+                    self._cond.wait(timeout=wait)
+                elif self._ended:
+                    return None
+                else:
+                    self._cond.wait()
+
+    def _leave(self, slot: _Slot) -> OutFrame:
+        wait = slot.due - self.clock()
+        if wait > 0:  # rendered early: leave on time, so the delay stays fixed
+            time.sleep(wait)
+        if slot.result is not None:
+            return self.stream.emit(slot.result)
+        return self.stream.untouched(slot.item, LATE)

@@ -180,8 +180,12 @@ def parse_job_file(doc: Any, path: str | Path, *, check_media: bool = True) -> B
         jobs.extend(_input_jobs(item, f"inputs[{k}]", base, output_dir, defaults, fail))
     _check_unique(jobs, p)
     if check_media:
+        whole: dict[str, bool] = {}  # video -> checked for truncation
         for job in jobs:
             _check_media(job, fail)
+            if job.video not in whole:
+                _check_whole(job, fail)
+                whole[job.video] = True
     return BatchSpec(str(p), tuple(jobs), str(output_dir), str(work_dir))
 
 
@@ -374,3 +378,16 @@ def _check_media(job: JobSpec, fail) -> None:
             check_input_path(subs, f"subtitles ({job.language})")
     except LipsyncError as e:
         raise fail(f"job {job.id}", str(e)) from e
+
+
+def _check_whole(job: JobSpec, fail) -> None:
+    """Refuse a truncated video when the job file is read, not when its chunks run: the
+    sentence says how to keep the part that is there (a batch has no --allow-truncated)."""
+    from lipsync.core.media.probe import find_truncation
+
+    try:
+        cut = find_truncation(job.video)
+    except LipsyncError:
+        return  # not readable media: the job fails with its own sentence when it runs
+    if cut is not None:
+        raise fail(f"job {job.id}", cut.sentence("batch"))

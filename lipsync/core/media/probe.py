@@ -257,15 +257,30 @@ class Truncation:
         """Seconds of picture that are really there."""
         return max(0.0, (self.found_end or self.start) - self.start)
 
-    def sentence(self) -> str:
-        """One sentence: what is wrong with which file, and what to do."""
+    def sentence(self, command: str = "sync") -> str:
+        """One sentence: what is wrong with which file, and what to do in ``command`` (the
+        lipsync command that refused it: only ``sync`` has ``--allow-truncated``; the others
+        are told how to keep the part that is there as a whole file)."""
         declared = self.declared_end - self.start
+        if command == "sync":
+            how = "lip-sync the part that is there with `lipsync sync --allow-truncated`"
+        else:
+            how = f"keep the part that is there with `{self.keep_command()}` and give that file"
         return (
             f"The video file '{self.path}' is truncated: its pictures stop at "
             f"{self.found_duration:.2f} s but its container says {declared:.2f} s (a cut copy "
-            "or download): copy or export it again, or lip-sync the part that is there with "
-            "`lipsync sync --allow-truncated`."
+            f"or download): copy or export it again, or {how}."
         )
+
+    def keep_command(self) -> str:
+        """An ffmpeg command line that copies the whole part of the file (no re-encoding)
+        to ``<stem>_whole<suffix>`` beside it."""
+        import shlex
+
+        src = Path(self.path)
+        dest = src.with_name(f"{src.stem}_whole{src.suffix}")
+        seconds = f"{self.found_duration:.2f}"
+        return shlex.join(["ffmpeg", "-i", str(src), "-t", seconds, "-c", "copy", str(dest)])
 
 
 TAIL_SECONDS = 2.0  # s; how far before the declared end the truncation check starts reading

@@ -90,7 +90,7 @@ class _Run:
             raise NoStreamError(f"The file '{video}' has no video stream: give a video file.")
         cut = find_truncation(video)  # refused now, not after recognition and synthesis
         if cut is not None:
-            raise TruncatedMediaError(cut.sentence())
+            raise TruncatedMediaError(cut.sentence("translate"))
         stream = self.info.video[0]
         self.duration = float(stream.duration or self.info.duration or 0.0)
         default_work = (output or video).with_name((output or video).stem + ".lipsync-work")

@@ -11,6 +11,7 @@ import contextlib
 import dataclasses
 import logging
 import math
+import os
 import signal
 import threading
 from collections import deque
@@ -83,6 +84,8 @@ def run_filter(
     if live is not None and not live > 0:
         raise InputError(f"--live needs a delay above 0 seconds, not {live:g}.")
     engine = LipSyncEngine(options)
+    if live is not None:
+        source = _unbuffered(source)
     if fmt == "nut":
         return _run_nut(
             source, sink, engine, audio, audio_from_stream, colorspace, on_progress, live
@@ -146,6 +149,42 @@ def _run_nut(
     finally:
         reader.close()
     return _finish(stream, reader.error)
+
+
+class _FdReader:
+    """Reads of a file descriptor with no buffer lock: a live filter's reading thread may be
+    left blocked in one at exit (Ctrl-C) without Python's shutdown aborting on that lock."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            parts = []
+            while part := os.read(self.fd, 1 << 20):
+                parts.append(part)
+            return b"".join(parts)
+        parts, left = [], size
+        while left > 0:
+            part = os.read(self.fd, left)
+            if not part:
+                break
+            parts.append(part)
+            left -= len(part)
+        return b"".join(parts)
+
+    def readable(self) -> bool:
+        return True
+
+
+def _unbuffered(source: BinaryIO) -> BinaryIO:
+    """``source`` read straight from its descriptor when it has one (the caller has read
+    nothing through its buffer: the filter reads its input from the start)."""
+    try:
+        fd = source.fileno()
+    except (AttributeError, OSError, ValueError):
+        return source
+    return _FdReader(fd)  # type: ignore[return-value]
 
 
 class HeldAudio:

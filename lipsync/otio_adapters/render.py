@@ -58,6 +58,7 @@ from lipsync.otio_adapters.conventions import (
     plain_path,
     track_label,
 )
+from lipsync.otio_adapters.errors import TimelineError
 from lipsync.otio_adapters.plan import (
     ClipWork,
     DubPlan,
@@ -78,6 +79,7 @@ DEFAULT_MEDIA_DIR = "lipsync_media"  # beside the output timeline, unless --medi
 RENDER_SUFFIX = ".mov"  # QuickTime keeps the timecode track editors relink by
 RENDER_NAME = re.compile(r"[\w.-]+-[0-9a-f]{12}" + re.escape(RENDER_SUFFIX))  # <clip>-<hash>.mov
 CLIPS_STAGE = "Timeline clips"
+TIMELINE_KINDS = (otio.schema.Timeline, otio.schema.SerializableCollection, otio.schema.Clip)
 
 
 @dataclass(frozen=True)
@@ -119,10 +121,17 @@ def render_timeline(
     source, output = Path(source), Path(output)
     check_output_path(output, [source])
     media_dir = Path(options.media_dir or output.parent / DEFAULT_MEDIA_DIR).absolute()
-    make_folder(media_dir, "the media folder", "--media-dir")
+    if media_dir.exists() or source.suffix.lower() == ".otioz":  # a bundle unpacks into it
+        make_folder(media_dir, "the media folder", "--media-dir")
     loaded = read_timeline(source, extract_dir=media_dir)
+    if not isinstance(loaded.root, TIMELINE_KINDS):
+        raise TimelineError(
+            f"The file '{source}' holds an OTIO {_schema(loaded.root)} rather than a timeline: "
+            "give a timeline exported by your editor (or made with `lipsync timeline new`)."
+        )
     media = timeline_media(loaded.root, loaded.base_dir)
     check_render_outputs(media, media_dir, output, side_outputs or {}, options.model)
+    make_folder(media_dir, "the media folder", "--media-dir")  # created once all is checked
     job = _Job(options, media_dir, loaded.base_dir, on_progress or (lambda s, d, t: None))
     warnings = list(loaded.warnings)
     try:
@@ -172,6 +181,11 @@ def check_render_outputs(
             "a name that lipsync gives its renders, so a render could replace it: choose "
             "another --media-dir (inputs are never overwritten)."
         )
+
+
+def _schema(obj) -> str:
+    """The schema name of ``obj``, the one in the file when OTIO does not know it."""
+    return getattr(obj, "original_schema_name", None) or obj.schema_name()
 
 
 def _resolved(path: Path) -> Path:

@@ -292,7 +292,8 @@ def _options(raw: Any, where: str, base: Path, fail) -> dict[str, Any]:
         if isinstance(value, bool) and bool not in types:
             types = ()  # True is an int to Python, not to a job file
         if value is not None and not isinstance(value, types):
-            names = " or ".join("number" if t is float else t.__name__ for t in types) or "number"
+            words = {float: "number", int: "whole number", str: "string", bool: "true or false"}
+            names = " or ".join(words.get(t, t.__name__) for t in types) or "number"
             raise fail(f"{where}.{key}", f"{value!r} is not a {names}.")
         if key in PATH_OPTIONS and isinstance(value, str) and "{" not in value:
             value = str(_resolve(base, value))

@@ -38,9 +38,11 @@ class MouthRange:
 
     @property
     def confidence(self) -> float:
-        """0..1: how much the learnt range is trusted over the model's average face (grows
-        with the frames seen, full at ``RANGE_FULL_FRAMES``)."""
-        return float(np.clip(self.frames / P.RANGE_FULL_FRAMES, 0.0, 1.0))
+        """0..1: how much the learnt range is trusted over the model's average face: none
+        below ``RANGE_MIN_FRAMES`` (a few frames say nothing about a range), growing with the
+        frames seen, full at ``RANGE_FULL_FRAMES``."""
+        known = (self.frames - P.RANGE_MIN_FRAMES) / (P.RANGE_FULL_FRAMES - P.RANGE_MIN_FRAMES)
+        return float(np.clip(known, 0.0, 1.0))
 
     def open_gain(self, rest_gap: float) -> float:
         """IO of inner-lip gap added at ``open`` = 1 for this speaker, whose rest (neutral)

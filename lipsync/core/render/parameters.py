@@ -35,6 +35,7 @@ JAW_FALLOFF_POINTS = 7.0  # jaw points from the chin where the drop reaches zero
 RANGE_BINS = 120  # bins of the gap and width histograms a track keeps (bounded memory)
 RANGE_GAP_MAX = 0.6  # IO; gaps above this count in the last bin
 RANGE_WIDTH_MIN, RANGE_WIDTH_MAX = 0.3, 1.5  # IO; outer-lip widths outside count at the ends
+RANGE_MIN_FRAMES = 10  # observations before a learnt range counts at all
 RANGE_FULL_FRAMES = 50  # observations after which the learnt range replaces the average face
 RANGE_WIDE_PERCENTILE = 95.0  # percentile of the track's gaps taken as its widest opening
 RANGE_NARROW_PERCENTILE = 5.0  # percentile of its widths taken as its narrowest mouth
@@ -55,11 +56,12 @@ TPS_REGULARISATION = 1e-4  # spline smoothing (normalised units); ~0 = exact at 
 CHEEK_ANCHOR_X = 0.72  # IO from the mouth centre, on each side: fixed cheek points
 CHEEK_ANCHOR_Y = -0.38  # IO; their height relative to the mouth centre (about the nose base)
 RING_POINTS_PER_SIDE = 4  # fixed points on each edge of the ROI (the warp is identity there)
-LIP_MARGIN = 0.9  # fraction of the lip thickness the closing lips sample inside the source lip
+LIP_MARGIN = 0.5  # fraction of the lip thickness the closing lips sample inside the source lip
 #   (0.5 left the lips of a wide-open source pale over the teeth: dlib read them open)
 CLOSING_RAMP = 0.1  # IO; source gap beyond the target's at which LIP_MARGIN applies fully
 MEND_CLEARANCE = 0.01  # IO; lip pixels this close to the target opening may show the interior
 MEND_RADIUS = 0.03  # IO; inpainting radius of lip pixels that came from the source's interior
+MEND_SOFTNESS = 0.01  # IO; soft edge of those repainted pixels
 MIN_INTER_OCULAR_PX = 12.0  # px; smaller faces are passed through untouched
 
 # --- Composite (lipsync.core.render.composite) ----------------------------------------------
@@ -77,9 +79,9 @@ COLOUR_GAIN_LIMITS = (0.7, 1.4)  # per-channel colour-match gain is clipped to t
 TEETH_MIN_VISIBILITY = 0.35  # teeth visibility at teeth = 0 (teeth = 1 shows them fully)
 SEAM_MAX_GAP = 0.05  # IO; target openings below this get a dark line where the lips meet
 SEAM_RAMP = 0.06  # IO; source gap beyond the target's at which the line is fully dark
-SEAM_WIDTH = 0.01  # IO; width of that line
-SEAM_DARKNESS = 0.6  # its colour relative to the lip colour
-BAND_MARGIN = 0.025  # IO; nearly closed lips are repainted this far beyond their inner edge
+SEAM_WIDTH = 0.013  # IO; width of that line
+SEAM_DARKNESS = 0.35  # its colour relative to the lip colour
+BAND_MARGIN = 0.04  # IO; nearly closed lips are repainted this far beyond their inner edge
 BAND_REACH = 0.02  # IO; ... with the lip colour sampled this much further into each lip
 BAND_CORNER = 0.06  # IO; ... and this far beyond each inner corner, towards the outer one
 INTERIOR_EDGE_SHADE = 0.35  # how much darker the interior is at the lips (lip shadow), 0..1

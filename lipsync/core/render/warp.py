@@ -161,12 +161,12 @@ def _mend_lips(
     target_inner: np.ndarray,
     io: float,
 ) -> None:
-    """Inpaint, in place in the warped ROI ``warped`` (RGB ``uint8 (h, w, 3)``), the pixels
-    outside the target's mouth opening whose source lies inside the source's opening: lips
-    that close over an open source must not carry its teeth or dark cavity with them (the
-    mouth corners of a wide-open source fold into the lower lip otherwise). ``maps``: the
-    backward maps of the warp (image px); ``source_inner`` / ``target_inner``: ``(8, 2)``
-    inner lips in image px; ``origin``: the ROI's (x0, y0)."""
+    """Repaint from the lips around them, in place in the warped ROI ``warped`` (RGB
+    ``uint8 (h, w, 3)``), the pixels outside the target's mouth opening whose source lies
+    inside the source's opening: lips that close over an open source must not carry its teeth
+    or dark cavity with them (the mouth corners of a wide-open source fold into the lower lip
+    otherwise). ``maps``: the backward maps of the warp (image px); ``source_inner`` /
+    ``target_inner``: ``(8, 2)`` inner lips in image px; ``origin``: the ROI's (x0, y0)."""
     h, w = warped.shape[:2]
     off = np.array(origin, dtype=np.float32)
     shift = 4
@@ -186,8 +186,14 @@ def _mend_lips(
     stray = (came_from > 0) & (opening == 0)
     if not stray.any():
         return
-    mask = cv2.dilate(stray.astype(np.uint8) * 255, np.ones((3, 3), np.uint8))
-    warped[...] = cv2.inpaint(warped, mask, max(2.0, P.MEND_RADIUS * io), cv2.INPAINT_TELEA)
+    # inpainted from the lips around them; the opening (and what came from the interior) is
+    # masked too, so its dark pixels are not pulled into the lips
+    hole = cv2.dilate(((came_from > 0) | (opening > 0)).astype(np.uint8) * 255, np.ones((3, 3)))
+    mended = cv2.inpaint(warped, hole, max(2.0, P.MEND_RADIUS * io), cv2.INPAINT_TELEA)
+    alpha = cv2.GaussianBlur(stray.astype(np.float32), (0, 0), max(P.MEND_SOFTNESS * io, 0.5))
+    alpha = np.maximum(alpha, stray.astype(np.float32))[:, :, None]
+    out = warped.astype(np.float32) * (1.0 - alpha) + mended.astype(np.float32) * alpha
+    warped[...] = np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 
 class WarpRenderer:
@@ -290,7 +296,14 @@ class WarpRenderer:
         )
         warped = cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
         if source_gap > target_gap:
-            _mend_lips(warped, (map_x, map_y), (x0, y0), lm["inner_lip"], dst_moving[12:20], io)
+            _mend_lips(
+                warped,
+                (map_x, map_y),
+                (x0, y0),
+                lm["inner_lip"],
+                dst_moving[12:20],
+                io,
+            )
 
         # interior where the target opens beyond the source
         weight = fill_weight(target_gap, source_gap)

@@ -20,6 +20,18 @@ _UPPER = (0, 1, 2, 3, 4)  # inner-lip points along the upper lip, image-left to 
 _LOWER = (0, 7, 6, 5, 4)  # ... and along the lower lip
 
 
+def _box(points: np.ndarray, pad: int, shape: tuple[int, ...]) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1): the pixel box around ``points`` ``(N, 2)`` grown by ``pad`` px and
+    clipped to an image of ``shape``; None when less than 2 px remain either way."""
+    h, w = shape[:2]
+    x0, y0 = np.floor(points.min(axis=0)).astype(int) - pad
+    x1, y1 = np.ceil(points.max(axis=0)).astype(int) + pad + 1
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    return int(x0), int(y0), int(x1), int(y1)
+
+
 def fill_weight(target_gap: float, source_gap: float) -> float:
     """0..1: how much of the interior is replaced, from the mean inner gaps (IO) of the target
     and the source. 0 when the source is as open as the target (its own interior is warped)."""
@@ -142,12 +154,10 @@ def fill_interior(
     poly = face_map.apply(target_inner) - off
     soft = max(P.FILL_EDGE_SOFTNESS * io, 0.5)
     pad = int(np.ceil(3 * soft)) + 2
-    h, w = roi.shape[:2]
-    x0, y0 = np.floor(poly.min(axis=0)).astype(int) - pad
-    x1, y1 = np.ceil(poly.max(axis=0)).astype(int) + pad + 1
-    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
-    if x1 - x0 < 2 or y1 - y0 < 2:
+    box = _box(poly, pad, roi.shape)
+    if box is None:
         return
+    x0, y0, x1, y1 = box
     bw, bh = x1 - x0, y1 - y0
     mask = np.zeros((bh, bw), dtype=np.uint8)
     shift = 4
@@ -210,13 +220,11 @@ def close_band(
     left, right = upper[np.argmin(upper[:, 0])], upper[np.argmax(upper[:, 0])]
     poly = np.vstack([left - reach_x, upper - lift, right + reach_x, lower[::-1] + lift])
     px = face_map.apply(poly) - off
-    h, w = roi.shape[:2]
     pad = int(np.ceil(margin * io)) + 2
-    x0, y0 = np.floor(px.min(axis=0)).astype(int) - pad
-    x1, y1 = np.ceil(px.max(axis=0)).astype(int) + pad + 1
-    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
-    if x1 - x0 < 2 or y1 - y0 < 2:
+    box = _box(px, pad, roi.shape)
+    if box is None:
         return
+    x0, y0, x1, y1 = box
     mask = np.zeros((y1 - y0, x1 - x0), dtype=np.uint8)
     shift = 4
     pts = np.round((px - np.array([x0, y0], np.float32)) * (1 << shift)).astype(np.int32)
@@ -274,12 +282,10 @@ def draw_seam(
     line = face_map.apply(np.array([*mid, target_inner[4]])) - off
     width = max(P.SEAM_WIDTH * io, 1.0)
     pad = int(np.ceil(width * 3)) + 2
-    h, w = roi.shape[:2]
-    x0, y0 = np.floor(line.min(axis=0)).astype(int) - pad
-    x1, y1 = np.ceil(line.max(axis=0)).astype(int) + pad + 1
-    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
-    if x1 - x0 < 2 or y1 - y0 < 2:
+    box = _box(line, pad, roi.shape)
+    if box is None:
         return
+    x0, y0, x1, y1 = box
     mask = np.zeros((y1 - y0, x1 - x0), dtype=np.uint8)
     shift = 4
     pts = np.round((line - np.array([x0, y0], np.float32)) * (1 << shift)).astype(np.int32)

@@ -253,11 +253,19 @@ def long_inputs(tmp_path_factory):
     return folder
 
 
+def _default_sigint() -> None:
+    # a job started in the background of a non-interactive shell (CI runners, `cmd &`)
+    # inherits SIGINT ignored, and Python then keeps it ignored: give the child what a
+    # terminal's foreground process has, so Ctrl-C reaches it
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_sync(folder: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
         [script("lipsync"), "sync", str(folder / "face.mp4"), str(folder / "line.wav"),
          "--no-check", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=_default_sigint,
     )  # fmt: skip
 
 

@@ -24,7 +24,6 @@ import logging
 
 import cv2
 import numpy as np
-from scipy.spatial import Delaunay
 
 from lipsync.core.errors import InputError
 from lipsync.core.geometry import Similarity, ThinPlateSpline
@@ -38,6 +37,7 @@ from lipsync.core.render.interior import (
     fill_weight,
     seam_weight,
 )
+from lipsync.core.render.meshwarp import piecewise_maps
 from lipsync.core.render.mouth_model import check_target, target_shape
 from lipsync.core.render.normalise import face_transform, inner_gaps
 from lipsync.core.types import MOUTH_PARAMS, FaceObservation
@@ -113,29 +113,7 @@ def _backward_maps(
     if len(helpers):
         dst = np.vstack([dst, helpers])
         src = np.vstack([src, smooth(helpers)])
-    tri = Delaunay(dst.astype(np.float64), qhull_options="QJ").simplices
-    # affine per triangle: [x, y, 1] @ coeffs (3, 2) = source (x, y)
-    d = np.concatenate([dst[tri], np.ones((len(tri), 3, 1), np.float32)], axis=2)
-    coeffs = (np.linalg.pinv(d.astype(np.float64)) @ src[tri].astype(np.float64)).astype(np.float32)
-    x0, y0, w, h = roi
-    ids = np.full((h, w), -1, dtype=np.int32)
-    shift = 4
-    verts = np.round((dst - np.array([x0, y0], np.float32)) * (1 << shift)).astype(np.int32)
-    for k, simplex in enumerate(tri):
-        cv2.fillConvexPoly(ids, verts[simplex], k, lineType=cv2.LINE_8, shift=shift)
-    xs = np.arange(x0, x0 + w, dtype=np.float32)[None, :]
-    ys = np.arange(y0, y0 + h, dtype=np.float32)[:, None]
-    missing = ids < 0
-    index = np.maximum(ids, 0)
-
-    def take(row: int, col: int) -> np.ndarray:  # one coefficient per pixel, float32 (h, w)
-        return np.ascontiguousarray(coeffs[:, row, col]).take(index)
-
-    map_x = xs * take(0, 0) + ys * take(1, 0) + take(2, 0)
-    map_y = xs * take(0, 1) + ys * take(1, 1) + take(2, 1)
-    if missing.any():
-        map_x[missing] = np.broadcast_to(xs, (h, w))[missing]
-        map_y[missing] = np.broadcast_to(ys, (h, w))[missing]
+    map_x, map_y, _ = piecewise_maps(dst, src, roi)
     return map_x, map_y
 
 

@@ -11,6 +11,7 @@ import numpy as np
 from lipsync.core.constants import LOOKAHEAD_SECONDS, MAX_LOOKAHEAD_SECONDS
 from lipsync.core.errors import InputError
 from lipsync.core.media import EncodeOptions
+from lipsync.core.render.speaker import SpeakerProfile
 from lipsync.core.selection import SelectionOptions
 
 
@@ -21,7 +22,8 @@ class SyncOptions:
     ``start``/``end``: seconds from the first frame; only frames in [start, end) change.
     ``renderer``/``model``: the mouth renderer by name and its model file (learned renderers
     only). ``text``/``lang``: the transcript of the speech, for forced alignment. ``allow_no_face``:
-    write an untouched copy instead of failing when no usable face is found.
+    write an untouched copy instead of failing when no usable face is found. ``profile``: a
+    :class:`~lipsync.core.render.speaker.SpeakerProfile` (``lipsync profile build``).
     """
 
     renderer: str = "warp"
@@ -36,6 +38,7 @@ class SyncOptions:
     allow_no_face: bool = False
     lookahead: float = LOOKAHEAD_SECONDS
     allow_truncated: bool = False  # lip-sync the part of a truncated video that is there
+    profile: SpeakerProfile | None = None  # a speaker's mouths to start every track from
 
     def __post_init__(self) -> None:
         for name in ("start", "end"):

@@ -173,8 +173,6 @@ class SyncStream:
 
     def _take(self, item: InFrame, tracker: Any) -> _Entry:
         """Track one new frame and learn from it."""
-        from lipsync.core.render import AppearanceBuilder
-
         time = item.time if item.time is not None else item.index / self.fps
         if self._t0 is None:
             self._t0 = time
@@ -184,7 +182,9 @@ class SyncStream:
         image = frame_to_rgb(item.frame, self.info)
         faces = tracker.update(image)
         for face in faces:
-            builder = self._builders.setdefault(face.track_id, AppearanceBuilder())
+            builder = self._builders.get(face.track_id)
+            if builder is None:
+                builder = self._builders[face.track_id] = self._new_builder()
             builder.add(image, face)
         opts = self.options
         inside = (opts.start is None or rel >= opts.start) and (opts.end is None or rel < opts.end)
@@ -253,6 +253,16 @@ class SyncStream:
         self.frames += 1
         self._report(STAGE, self.frames, self.info.frame_count or None)
         return OutFrame(item.index, time, item.pts, item.frame, None, False)
+
+    def _new_builder(self) -> Any:
+        """A new track's appearance builder: with exemplars when the renderer draws them,
+        started from the speaker profile when one is given."""
+        from lipsync.core.render import AppearanceBuilder
+
+        builder = AppearanceBuilder(exemplars=bool(getattr(self.renderer, "uses_exemplars", False)))
+        if self.options.profile is not None:
+            builder.seed(self.options.profile)
+        return builder
 
     def _known_until(self) -> float:
         """Seconds (from the first frame) up to which the speech's mouth is final."""

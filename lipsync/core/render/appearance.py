@@ -14,6 +14,7 @@ with the length of the track.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import itertools
 import logging
@@ -26,6 +27,7 @@ import numpy as np
 from lipsync.core.errors import InputError
 from lipsync.core.geometry import Similarity
 from lipsync.core.render import parameters as P
+from lipsync.core.render.exemplar_bank import ExemplarBank, ExemplarCollector
 from lipsync.core.render.mouth_range import MouthRange, RangeCollector
 from lipsync.core.render.normalise import (
     eye_frame,
@@ -33,6 +35,7 @@ from lipsync.core.render.normalise import (
     mouth_centre,
     normalised_shape,
 )
+from lipsync.core.render.speaker import SpeakerProfile
 from lipsync.core.types import FaceObservation
 
 logger = logging.getLogger("lipsync")
@@ -71,13 +74,15 @@ class TrackAppearance:
     mouth-centred normalised coordinates (origin at the neutral mouth centre, x along the eye
     line, unit = inter-ocular distance); ``bank``: open-mouth interiors, the one to use first
     (empty: the interior is synthesised); ``frames``: frames the builder saw;
-    ``mouth_range``: the range of mouth shapes the speaker made in them.
+    ``mouth_range``: the range of mouth shapes the speaker made in them; ``exemplars``: the
+    speaker's own mouths by shape (None: not collected, see ``AppearanceBuilder``).
     """
 
     neutral: Mapping[str, np.ndarray]
     bank: tuple[InteriorSample, ...]
     frames: int
     mouth_range: MouthRange = field(default_factory=MouthRange)
+    exemplars: ExemplarBank | None = None
 
     @property
     def neutral_openness(self) -> float:
@@ -131,17 +136,39 @@ def lip_colour(image: np.ndarray, outer_lip: np.ndarray, inner_lip: np.ndarray) 
 
 
 class AppearanceBuilder:
-    """Collects one track's frames (streaming) and builds its :class:`TrackAppearance`."""
+    """Collects one track's frames (streaming) and builds its :class:`TrackAppearance`;
+    with ``exemplars``, also a bank of the speaker's own mouths (for the ``exemplar``
+    renderer; it costs about a millisecond per frame)."""
 
-    def __init__(self) -> None:
+    def __init__(self, exemplars: bool = False) -> None:
+        self._exemplars = ExemplarCollector() if exemplars else None
         self._count = itertools.count()
         self._frames = 0
         # max-heap (by -openness) of the least-open shapes
         self._neutral: list[tuple[float, int, dict[str, np.ndarray]]] = []
         self._bank: list[InteriorSample] = []
         self._range = RangeCollector()
-        #: Counts the changes to what :meth:`build` would return (for caching builds).
-        self.version = 0
+        self._changes = 0
+
+    @property
+    def version(self) -> int:
+        """Counts the changes to what :meth:`build` would return (for caching builds)."""
+        extra = self._exemplars.version if self._exemplars is not None else 0
+        return self._changes + extra
+
+    def seed(self, profile: SpeakerProfile) -> None:
+        """Start from a speaker profile: its exemplars (when this builder collects them) and its
+        mouth range."""
+        if self._exemplars is not None:
+            self._exemplars.seed(
+                dataclasses.replace(s, source=profile.name) for s in profile.exemplars
+            )
+        self._range.merge(profile.gap_counts, profile.width_counts)
+        self._changes += 1
+
+    def counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """The mouth-range histograms learnt so far (for a speaker profile)."""
+        return self._range.counts()
 
     def add(self, image: np.ndarray, face: FaceObservation) -> None:
         """Take one frame (RGB ``uint8 (H, W, 3)``) and the track's face in it."""
@@ -158,16 +185,18 @@ class AppearanceBuilder:
         outer = shape["outer_lip"]
         self._range.add(gap, float(np.linalg.norm(outer[6] - outer[0])))
         if self._range.frames <= P.RANGE_FULL_FRAMES:
-            self.version += 1  # the range is still being learnt
+            self._changes += 1  # the range is still being learnt
         entry = (-gap, index, shape)
         if len(self._neutral) < P.NEUTRAL_POOL:
             heapq.heappush(self._neutral, entry)
-            self.version += 1
+            self._changes += 1
         elif -gap > self._neutral[0][0]:
             heapq.heapreplace(self._neutral, entry)
-            self.version += 1
+            self._changes += 1
         if gap >= P.BANK_MIN_OPEN and abs(face.pose.yaw) <= P.BANK_MAX_YAW:
             self._offer(image, face, shape, gap, index)
+        if self._exemplars is not None:
+            self._exemplars.add(image, face, index)
 
     def _offer(
         self,
@@ -182,13 +211,13 @@ class AppearanceBuilder:
             if all(gap <= s.openness for s in near):
                 return
             self._bank = [s for s in self._bank if s not in near]
-            self.version += 1
+            self._changes += 1
         elif len(self._bank) >= P.BANK_SIZE:
             weakest = min(self._bank, key=lambda s: s.openness)
             if gap <= weakest.openness:
                 return
             self._bank.remove(weakest)
-            self.version += 1
+            self._changes += 1
         frame = eye_frame(face.landmarks)
         centre = mouth_centre(face.landmarks["outer_lip"]).astype(np.float64)
         m = _crop_transform(frame, centre)
@@ -215,7 +244,7 @@ class AppearanceBuilder:
         self._bank.append(
             InteriorSample(crop, sample.inner_lip, sample.outer_lip, gap, colour, index)
         )
-        self.version += 1
+        self._changes += 1
 
     def build(self) -> TrackAppearance:
         """The track's appearance; raises :class:`InputError` when no usable frame was added."""
@@ -240,5 +269,9 @@ class AppearanceBuilder:
             len(bank),
         )
         return TrackAppearance(
-            neutral=neutral, bank=bank, frames=self._frames, mouth_range=self._range.range()
+            neutral=neutral,
+            bank=bank,
+            frames=self._frames,
+            mouth_range=self._range.range(),
+            exemplars=self._exemplars.bank() if self._exemplars is not None else None,
         )

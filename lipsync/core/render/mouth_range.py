@@ -91,6 +91,20 @@ class RangeCollector:
         self._widths[w] += 1
         self.frames += 1
 
+    def counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """Copies of the gap and width histograms (``int64 (RANGE_BINS,)`` each)."""
+        return self._gaps.copy(), self._widths.copy()
+
+    def merge(self, gaps: np.ndarray, widths: np.ndarray) -> None:
+        """Add histograms from :meth:`counts` of another collector (the same speaker)."""
+        gaps = np.asarray(gaps, np.int64)
+        widths = np.asarray(widths, np.int64)
+        if gaps.shape != self._gaps.shape or widths.shape != self._widths.shape:
+            raise ValueError(f"mouth-range histograms must have {P.RANGE_BINS} bins")
+        self._gaps += np.maximum(gaps, 0)
+        self._widths += np.maximum(widths, 0)
+        self.frames += int(np.maximum(gaps, 0).sum())
+
     def range(self) -> MouthRange:
         """The speaker's :class:`MouthRange` from what was added so far."""
         if not self.frames:

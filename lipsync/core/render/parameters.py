@@ -106,3 +106,12 @@ BANK_MIN_SPACING = 6  # frames; bank entries are at least this far apart in the 
 BANK_MAX_YAW = 20.0  # degrees; turned faces do not enter the bank
 CROP_PX_PER_IO = 128.0  # px per IO of the stored interior crops
 CROP_BOX = (-0.75, -0.35, 0.75, 0.75)  # IO; crop extent around the mouth centre (x0, y0, x1, y1)
+
+# --- Exemplars: the speaker's own mouths (lipsync.core.render.exemplar_bank, exemplar) ------
+EXEMPLAR_BOX = (-0.8, 0.05, 0.8, 1.2)  # IO around the nose points' mean: the crop of a sample
+EXEMPLAR_OVERSAMPLE = 1.5  # stored crops have this many px per px of the face (sharper morph)
+EXEMPLAR_MAX_SCALE = 200.0  # px per IO at most in a stored crop
+EXEMPLAR_MIN_IO_PX = 24.0  # px between the eyes below which frames give no sample
+EXEMPLAR_GAP_STEP = 0.02  # IO; aperture step of the shape cells (one sample per cell)
+EXEMPLAR_WIDTH_STEP = 0.04  # IO; outer-width step of the shape cells
+EXEMPLAR_MAX = 160  # samples per track at most (memory: at most 170 kB each)

@@ -80,7 +80,11 @@ def _warp(model: str | None) -> Renderer:
 
 _FACTORIES: dict[str, Factory] = {"warp": _warp}
 # name -> "module:function" of a factory, imported when the renderer is asked for
-_LAZY: dict[str, str] = {"wav2lip": "lipsync.core.render.wav2lip:create_renderer"}
+_LAZY: dict[str, str] = {
+    "wav2lip": "lipsync.core.render.wav2lip:create_renderer",
+    "exemplar": "lipsync.core.render.exemplar:create_renderer",
+    "auto": "lipsync.core.render.exemplar:create_auto_renderer",
+}
 
 
 def register_renderer(name: str, factory: Factory) -> None:

@@ -1,0 +1,312 @@
+"""The renderer ``exemplar``: the speaker's own mouth, taken from their footage.
+
+Per frame, for one face:
+
+1. The warp (:mod:`~lipsync.core.render.warp`) moves lips and jaw to the target shape: it
+   gives the geometry of the lower face (chin, cheeks) and a fallback mouth.
+2. The target lips, in rigid coordinates, choose samples of the track's exemplar bank
+   (:mod:`~lipsync.core.render.exemplar_choice`: shape distance, and a smooth path over the
+   frames of a batch).
+3. The chosen sample (and the second best, when it is nearly as close, cross-faded) is morphed
+   so that its lips land exactly on the target lips (piecewise-affine over the lips and a ring
+   of skin around them), straight from its stored crop into this frame's pixels: one
+   resampling, no blur from a chain of warps.
+4. Its colour and light are matched to the warped frame by a smooth gain field measured on a
+   ring of skin around the mouth (so a sample from a brighter or warmer moment fits).
+5. It is blended over the warped frame inside a feathered mask around the lips, limited to the
+   lower-face mask (pixels outside stay bit-exact). Where no sample is near the target shape,
+   or the head is turned, the mask fades out and the warp's own mouth shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from lipsync.core.errors import InputError
+from lipsync.core.render import parameters as P
+from lipsync.core.render.appearance import TrackAppearance
+from lipsync.core.render.composite import feathered_mask, lower_face_polygon
+from lipsync.core.render.exemplar_bank import Exemplar, ExemplarBank
+from lipsync.core.render.exemplar_choice import best_path, distances
+from lipsync.core.render.meshwarp import piecewise_maps
+from lipsync.core.render.mouth_model import check_target, target_shape
+from lipsync.core.render.normalise import face_transform
+from lipsync.core.render.registry import RenderJob
+from lipsync.core.render.warp import WarpRenderer, check_frame
+from lipsync.core.types import OUTER_LIP_LEFT_CORNER, OUTER_LIP_RIGHT_CORNER, FaceObservation
+
+NEAR, FAR = 0.035, 0.08  # IO; samples this close are used fully, this far not at all
+BLEND_SPAN = 0.004  # IO; a second sample within this of the best is cross-faded in
+RING_MARGIN = (0.32, 0.3)  # IO; the morph's fixed ring beyond the lips' half width / height
+RING_POINTS = 16
+MOUTH_MARGIN = 0.07  # IO; the sample shows this far beyond the target's outer lips ...
+MOUTH_FEATHER = 0.035  # IO; ... with a soft edge of this sigma
+LIGHT_RING = (0.05, 0.26)  # IO; skin between these distances from the lips sets the colour
+LIGHT_SIGMA = 0.12  # IO; smoothness of the colour and light gain field
+TURNED = (20.0, 30.0)  # degrees of yaw: samples fade out between these
+AUTO_COVERAGE = (3, 7)  # aperture steps held: ``auto`` starts to use / fully uses the bank
+AUTO_FRAMES = (12, 50)  # frames of the track seen: the same, for the length of the shot
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The samples to show for one frame: (sample, weight) pairs and the overall weight."""
+
+    picks: tuple[tuple[Exemplar, float], ...]
+    weight: float
+
+
+def _smoothstep(edge0: float, edge1: float, x: float) -> float:
+    t = min(max((x - edge0) / (edge1 - edge0), 0.0), 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
+def _rigid_target(appearance: TrackAppearance, params: np.ndarray) -> np.ndarray:
+    """``float32 (20, 2)``: the target lips in rigid coordinates (origin at the nose mean)."""
+    shape = target_shape(appearance.neutral, params, appearance.mouth_range)
+    nose = np.asarray(appearance.neutral["nose"], np.float32).mean(axis=0)
+    return np.vstack([shape["outer_lip"], shape["inner_lip"]]).astype(np.float32) - nose
+
+
+def _ring(lips: np.ndarray) -> np.ndarray:
+    """``float32 (RING_POINTS, 2)``: an ellipse around ``lips`` ``(20, 2)`` (its centre and size
+    from the outer lips), ``RING_MARGIN`` beyond them."""
+    outer = lips[:12]
+    centre = (outer[OUTER_LIP_LEFT_CORNER] + outer[OUTER_LIP_RIGHT_CORNER]) / 2.0
+    half = (outer.max(axis=0) - outer.min(axis=0)) / 2.0 + np.array(RING_MARGIN, np.float32)
+    a = np.linspace(0.0, 2.0 * np.pi, RING_POINTS, endpoint=False)
+    return (centre + np.stack([np.cos(a), np.sin(a)], axis=1) * half).astype(np.float32)
+
+
+class ExemplarRenderer:
+    """Shows the speaker's own mouth from their footage, morphed to the target shape."""
+
+    name = "exemplar"
+    uses_exemplars = True
+    batch_size = 8  # frames whose samples are chosen together (the path's look-ahead)
+
+    def __init__(self) -> None:
+        self._warp = WarpRenderer()
+        self._shown: dict[int, Exemplar] = {}  # track -> the sample shown last
+        self._banks: dict[int, tuple[float, ExemplarBank]] = {}  # track -> best trust, bank
+
+    # --- choosing ---------------------------------------------------------------------------
+
+    def trust(self, bank: ExemplarBank) -> float:
+        """0..1: how much this track's bank is used at all (1: always, see ``auto``)."""
+        return 1.0 if bank.samples else 0.0
+
+    def verdicts(self) -> dict[int, str]:
+        """Per track rendered so far: which renderer drew its mouth, and why."""
+        out = {}
+        for track, (trust, bank) in sorted(self._banks.items()):
+            held = f"{bank.coverage} aperture steps in {len(bank.samples)} samples"
+            origin = f" ({', '.join(s or 'this footage' for s in bank.sources)})"
+            what = f"{held}{origin if bank.samples else ''} from {bank.frames} frames"
+            if trust >= 1.0:
+                out[track] = f"exemplar: {what}"
+            elif trust > 0.0:
+                out[track] = f"exemplar over warp ({trust:.0%}): {what}, a short shot"
+            else:
+                out[track] = f"warp: {what}, too few mouth shapes (a still or a short shot)"
+        return out
+
+    def _note(self, track: int, bank: ExemplarBank | None, trust: float) -> None:
+        bank = bank if bank is not None else ExemplarBank((), 0)
+        held = self._banks.get(track)
+        if held is None or trust >= held[0]:
+            self._banks[track] = (trust, bank)
+
+    def _choose(
+        self, track: int, appearance: TrackAppearance | None, targets: Sequence[np.ndarray]
+    ) -> list[Choice]:
+        bank = appearance.exemplars if appearance is not None else None
+        trust = self.trust(bank) if bank is not None else 0.0
+        self._note(track, bank, trust)
+        if bank is None or trust <= 0.0:
+            return [Choice((), 0.0) for _ in targets]
+        lips = bank.lips_centred()
+        gaps = np.array([s.gap for s in bank.samples], np.float32)
+        rigid = [_rigid_target(appearance, t) for t in targets]
+        costs = np.stack([distances(r, lips, gaps) for r in rigid])
+        shown = self._shown.get(track)
+        start = next((i for i, s in enumerate(bank.samples) if s is shown), None)
+        path = best_path(costs, start)
+        choices = []
+        for row, best in zip(costs, path, strict=True):
+            picks = [(bank.samples[best], 1.0)]
+            order = np.argsort(row)
+            second = next((int(i) for i in order[:2] if i != best), None)
+            if second is not None and row[second] - row[best] < BLEND_SPAN:
+                w2 = 0.5 * (1.0 - max(float(row[second] - row[best]), 0.0) / BLEND_SPAN)
+                picks = [(bank.samples[best], 1.0 - w2), (bank.samples[second], w2)]
+            weight = trust * (1.0 - _smoothstep(NEAR, FAR, float(row[best])))
+            choices.append(Choice(tuple(picks), weight))
+        self._shown[track] = bank.samples[int(path[-1])]
+        return choices
+
+    # --- rendering --------------------------------------------------------------------------
+
+    def render(
+        self,
+        image: np.ndarray,
+        face: FaceObservation,
+        target: np.ndarray,
+        appearance: TrackAppearance | None = None,
+        strength: float = 1.0,
+    ) -> np.ndarray:
+        """The frame with ``face``'s mouth at ``target``, drawn from the speaker's own mouths
+        (arguments as :meth:`WarpRenderer.render`)."""
+        params = check_target(target)
+        choice = self._choose(face.track_id, appearance, [params])[0]
+        return self._render(image, face, params, appearance, strength, choice)
+
+    def render_batch(self, jobs: Sequence[RenderJob]) -> list[np.ndarray]:
+        """Renders ``jobs`` (frames in order); the samples of each track's frames are chosen
+        together, as one smooth path."""
+        choices: dict[int, Choice] = {}
+        by_track: dict[int, list[int]] = {}
+        for i, job in enumerate(jobs):
+            by_track.setdefault(job.face.track_id, []).append(i)
+        for track, members in by_track.items():
+            params = [check_target(jobs[i].target) for i in members]
+            picked = self._choose(track, jobs[members[-1]].appearance, params)
+            choices.update(zip(members, picked, strict=True))
+        return [
+            self._render(
+                j.image, j.face, check_target(j.target), j.appearance, j.strength, choices[i]
+            )
+            for i, j in enumerate(jobs)
+        ]
+
+    def _render(
+        self,
+        image: np.ndarray,
+        face: FaceObservation,
+        params: np.ndarray,
+        appearance: TrackAppearance | None,
+        strength: float,
+        choice: Choice,
+    ) -> np.ndarray:
+        check_frame(image)
+        out = self._warp.render(image, face, params, appearance, strength)
+        strength = float(np.clip(strength, 0.0, 1.0))
+        weight = choice.weight * (1.0 - _smoothstep(*TURNED, abs(face.pose.yaw)))
+        if appearance is None or not choice.picks or weight * strength <= 0.0:
+            return out
+        if face.inter_ocular < P.MIN_INTER_OCULAR_PX:
+            return out
+        face_map = face_transform(appearance.neutral, face.landmarks)
+        io = face_map.scale
+        nose = np.asarray(appearance.neutral["nose"], np.float32).mean(axis=0)
+        rigid = _rigid_target(appearance, params)
+        target_px = face_map.apply(rigid + nose)
+        ring_px = face_map.apply(_ring(rigid) + nose)
+        h, w = image.shape[:2]
+        x0, y0 = np.floor(ring_px.min(axis=0)).astype(int)
+        x1, y1 = np.ceil(ring_px.max(axis=0)).astype(int) + 1
+        x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+        if x1 - x0 < 4 or y1 - y0 < 4:
+            return out
+        roi = (int(x0), int(y0), int(x1 - x0), int(y1 - y0))
+        region = out[y0:y1, x0:x1].astype(np.float32)
+        drawn = np.zeros_like(region)
+        covered = np.ones(region.shape[:2], bool)
+        for sample, share in choice.picks:
+            dst = np.vstack([target_px, ring_px])
+            src = sample.to_crop_px(np.vstack([sample.lips, _ring(sample.lips)]))
+            mx, my, inside = piecewise_maps(dst, src, roi)
+            covered &= inside
+            pixels = cv2.remap(
+                sample.crop, mx, my, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+            ).astype(np.float32)
+            drawn += share * pixels
+        outer = target_px[:12] - np.array([x0, y0], np.float32)
+        drawn = _match_light(drawn, region, outer, covered, io)
+        mask = _mouth_mask(outer, region.shape[:2], io)
+        lower = [
+            lower_face_polygon(
+                face.landmarks["jaw"],
+                face.landmarks["nose"],
+                face_map.apply_vectors(np.array([[0.0, 1.0]]))[0] / io,
+                io,
+            )
+        ]
+        mask *= feathered_mask((roi[2], roi[3]), (roi[0], roi[1]), lower, io)
+        mask *= covered * (weight * strength)
+        mask[mask < P.MASK_MIN_ALPHA] = 0.0
+        mixed = region + mask[:, :, None] * (drawn - region)
+        out[y0:y1, x0:x1] = np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
+        return out
+
+
+def _dilated(outer: np.ndarray, shape: tuple[int, int], grow: float) -> np.ndarray:
+    """``float32 (h, w)`` 0/1: the outer-lip polygon (region px) grown by ``grow`` px."""
+    mask = np.zeros(shape, np.uint8)
+    cv2.fillPoly(mask, [np.round(outer * 16).astype(np.int32)], 1, cv2.LINE_AA, shift=4)
+    r = max(round(grow), 0)
+    if r:
+        mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2))
+    return mask.astype(np.float32)
+
+
+def _mouth_mask(outer: np.ndarray, shape: tuple[int, int], io: float) -> np.ndarray:
+    """``float32 (h, w)`` 0..1: the target's outer lips grown by ``MOUTH_MARGIN``, feathered."""
+    mask = _dilated(outer, shape, MOUTH_MARGIN * io)
+    return cv2.GaussianBlur(mask, (0, 0), max(MOUTH_FEATHER * io, 0.5))
+
+
+def _match_light(
+    drawn: np.ndarray, base: np.ndarray, outer: np.ndarray, covered: np.ndarray, io: float
+) -> np.ndarray:
+    """``drawn`` (float RGB) times a smooth per-channel gain field that makes its skin around
+    the lips match ``base``'s (the frame it goes into), measured on the ``LIGHT_RING``."""
+    shape = drawn.shape[:2]
+    ring = _dilated(outer, shape, LIGHT_RING[1] * io) - _dilated(outer, shape, LIGHT_RING[0] * io)
+    ring *= covered
+    if ring.sum() < 8:
+        return drawn
+    sigma = max(LIGHT_SIGMA * io, 1.0)
+    weight = cv2.GaussianBlur(ring, (0, 0), sigma) + 1e-4
+    gain = np.empty_like(drawn)
+    for c in range(3):
+        want = cv2.GaussianBlur(base[:, :, c] * ring, (0, 0), sigma) / weight
+        have = cv2.GaussianBlur(drawn[:, :, c] * ring, (0, 0), sigma) / weight
+        gain[:, :, c] = (want + 1.0) / (have + 1.0)
+    gain = np.clip(gain, *P.COLOUR_GAIN_LIMITS)
+    return drawn * gain
+
+
+class AutoRenderer(ExemplarRenderer):
+    """``exemplar`` where a track shows enough of the speaker's mouth shapes (the bank covers
+    ``AUTO_COVERAGE`` aperture steps over ``AUTO_FRAMES`` frames, trust ramping in between),
+    the ``warp`` for stills, photos and short shots."""
+
+    name = "auto"
+
+    def trust(self, bank: ExemplarBank) -> float:
+        coverage = _smoothstep(AUTO_COVERAGE[0] - 1, AUTO_COVERAGE[1], bank.coverage)
+        frames = _smoothstep(AUTO_FRAMES[0], AUTO_FRAMES[1], bank.frames)
+        profiled = any(s.source for s in bank.samples)  # a profile: known shapes at once
+        return coverage if profiled else min(coverage, frames)
+
+
+def _no_model(name: str, model: str | None) -> None:
+    if model is not None:
+        raise InputError(f"The {name} renderer uses no model: leave out --model.")
+
+
+def create_renderer(model: str | None) -> ExemplarRenderer:
+    """The ``exemplar`` renderer (it uses no model file)."""
+    _no_model("exemplar", model)
+    return ExemplarRenderer()
+
+
+def create_auto_renderer(model: str | None) -> AutoRenderer:
+    """The ``auto`` renderer (it uses no model file)."""
+    _no_model("auto", model)
+    return AutoRenderer()

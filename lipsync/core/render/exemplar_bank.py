@@ -1,0 +1,233 @@
+"""The speaker's own mouths: a bank of lower-face samples from their footage, one per shape.
+
+While a track is followed, :class:`ExemplarCollector` takes a sample of the mouth region of
+every usable frame (frontal enough, not cut by the frame edge), aligned on rigid features: the
+crop is cut in *rigid coordinates* (the eye frame of :mod:`~lipsync.core.render.normalise`, IO
+units, origin at the mean of the nose points), so the same spot of the face lands on the same
+crop pixel whatever the head's position, roll and size. Each sample keeps its lip landmarks in
+those coordinates, its aperture, width, teeth visibility and a quality (sharpness, pose).
+
+Memory is bounded whatever the length of the video: the shape space (inner-lip gap x outer-lip
+width) is cut into cells and each cell keeps its best sample only (``EXEMPLAR_MAX`` at most)::
+
+    collector = ExemplarCollector()
+    for image, face in frames_of_one_track:
+        collector.add(image, face, index)
+    bank = collector.bank()              # ExemplarBank, frozen: the renderer's choice set
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from lipsync.core.geometry import Similarity
+from lipsync.core.render import parameters as P
+from lipsync.core.render.normalise import eye_frame, inner_gaps
+from lipsync.core.types import OUTER_LIP_LEFT_CORNER, OUTER_LIP_RIGHT_CORNER, FaceObservation
+
+#: Lip points of a sample: the 12 outer then the 8 inner.
+LIP_POINTS = 20
+
+
+def rigid_frame(landmarks: Mapping[str, np.ndarray]) -> Similarity:
+    """Rigid coordinates -> image px for one observation: the eye frame with its origin moved
+    to the mean of the nose points (which do not move with the mouth)."""
+    frame = eye_frame(landmarks)
+    nose = frame.inverse().apply(np.asarray(landmarks["nose"], np.float32)).mean(axis=0)
+    tx, ty = frame.apply(nose[None])[0]
+    return Similarity(frame.scale, frame.angle, float(tx), float(ty))
+
+
+def rigid_lips(landmarks: Mapping[str, np.ndarray], frame: Similarity) -> np.ndarray:
+    """``float32 (20, 2)``: outer then inner lip of ``landmarks`` in the rigid coordinates of
+    ``frame`` (see :func:`rigid_frame`)."""
+    inverse = frame.inverse()
+    return np.vstack(
+        [inverse.apply(landmarks["outer_lip"]), inverse.apply(landmarks["inner_lip"])]
+    ).astype(np.float32)
+
+
+def lip_measures(lips: np.ndarray) -> tuple[float, float]:
+    """(mean inner-lip gap, outer-lip width) of ``lips`` ``(20, 2)``, in their units."""
+    gap = float(inner_gaps(lips[12:]).mean())
+    width = float(np.linalg.norm(lips[OUTER_LIP_RIGHT_CORNER] - lips[OUTER_LIP_LEFT_CORNER]))
+    return gap, width
+
+
+def centred(lips: np.ndarray) -> np.ndarray:
+    """``lips`` ``(20, 2)`` moved so that the midpoint of the outer corners is the origin."""
+    lips = np.asarray(lips, np.float32)
+    return lips - (lips[OUTER_LIP_LEFT_CORNER] + lips[OUTER_LIP_RIGHT_CORNER]) / 2.0
+
+
+@dataclass(frozen=True, eq=False)
+class Exemplar:
+    """One mouth of the speaker, cut from a frame in rigid coordinates.
+
+    ``crop``: RGB ``uint8 (h, w, 3)``; crop pixel (u, v) shows the rigid point
+    ``EXEMPLAR_BOX[:2] + (u, v) / scale``; ``scale``: px per IO; ``lips``: ``float32 (20, 2)``
+    outer then inner lip in rigid coordinates; ``gap`` / ``width``: mean inner gap and outer
+    width, IO; ``teeth``: 0..1, the share of the opening that is tooth-bright; ``quality``:
+    higher is better (sharpness, frontal pose); ``frame``: index of the frame it came from;
+    ``source``: where it came from ("" = this footage, else the profile's name).
+    """
+
+    crop: np.ndarray
+    scale: float
+    lips: np.ndarray
+    gap: float
+    width: float
+    teeth: float
+    quality: float
+    frame: int
+    source: str = ""
+
+    def to_crop_px(self, points: np.ndarray) -> np.ndarray:
+        """Rigid ``(N, 2)`` -> crop pixel coordinates ``float32 (N, 2)``."""
+        origin = np.array(P.EXEMPLAR_BOX[:2], np.float32)
+        return ((np.asarray(points, np.float32) - origin) * self.scale).astype(np.float32)
+
+
+def cell_of(gap: float, width: float) -> tuple[int, int]:
+    """The shape cell of a mouth with mean inner gap ``gap`` and outer width ``width`` (IO)."""
+    return int(max(gap, 0.0) // P.EXEMPLAR_GAP_STEP), int(max(width, 0.0) // P.EXEMPLAR_WIDTH_STEP)
+
+
+@dataclass(frozen=True, eq=False)
+class ExemplarBank:
+    """A track's exemplars (one per shape cell) and how much of the shape space they cover.
+
+    ``frames``: the frames offered; ``coverage``: the number of distinct aperture steps
+    (``EXEMPLAR_GAP_STEP`` wide) held, from closed to the widest."""
+
+    samples: tuple[Exemplar, ...]
+    frames: int
+
+    @property
+    def coverage(self) -> int:
+        return len({cell_of(s.gap, s.width)[0] for s in self.samples})
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Where the samples came from, each named once ("" = this footage)."""
+        return tuple(sorted({s.source for s in self.samples}))
+
+    def lips_centred(self) -> np.ndarray:
+        """``float32 (N, 20, 2)``: every sample's lips centred on their outer corners."""
+        if not self.samples:
+            return np.zeros((0, LIP_POINTS, 2), np.float32)
+        return np.stack([centred(s.lips) for s in self.samples])
+
+
+def crop_size(scale: float) -> tuple[int, int]:
+    """(width, height) px of a crop at ``scale`` px per IO."""
+    x0, y0, x1, y1 = P.EXEMPLAR_BOX
+    return max(2, round((x1 - x0) * scale)), max(2, round((y1 - y0) * scale))
+
+
+def crop_matrix(frame: Similarity, scale: float) -> np.ndarray:
+    """``float64 (2, 3)``: crop px -> image px for an observation with rigid frame ``frame``."""
+    m = frame.matrix.copy()
+    origin = np.array(P.EXEMPLAR_BOX[:2], np.float64)
+    m[:, 2] = m[:, :2] @ origin + m[:, 2]
+    m[:, :2] /= scale
+    return m
+
+
+def teeth_share(crop: np.ndarray, inner_px: np.ndarray) -> float:
+    """0..1: the share of the mouth opening (polygon ``inner_px`` in crop px) that is bright
+    and pale like teeth (bright relative to the crop, low saturation)."""
+    mask = np.zeros(crop.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(inner_px).astype(np.int32)], 1)
+    inside = mask.astype(bool)
+    if inside.sum() < 4:
+        return 0.0
+    rgb = crop[inside].astype(np.float32)
+    luma = rgb.mean(axis=1)
+    sat = rgb.max(axis=1) - rgb.min(axis=1)
+    bright = luma > 0.8 * float(np.percentile(crop.astype(np.float32).mean(axis=2), 90))
+    return float(np.mean(bright & (sat < 0.35 * np.maximum(luma, 1.0))))
+
+
+def sharpness(crop: np.ndarray, lips_px: np.ndarray) -> float:
+    """Variance of the Laplacian of the luma inside the outer lips' bounding box (crop px)."""
+    x0, y0 = np.floor(lips_px.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(lips_px.max(axis=0)).astype(int) + 1
+    h, w = crop.shape[:2]
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    if x1 - x0 < 3 or y1 - y0 < 3:
+        return 0.0
+    grey = cv2.cvtColor(crop[y0:y1, x0:x1], cv2.COLOR_RGB2GRAY)
+    return float(cv2.Laplacian(grey, cv2.CV_32F).var())
+
+
+class ExemplarCollector:
+    """Keeps one track's best sample per mouth-shape cell (bounded memory), streaming."""
+
+    def __init__(self) -> None:
+        self._cells: dict[tuple[int, int], Exemplar] = {}
+        self.frames = 0
+        #: Counts the changes to what :meth:`bank` would return.
+        self.version = 0
+
+    def add(self, image: np.ndarray, face: FaceObservation, index: int) -> None:
+        """Offer one frame (RGB ``uint8 (H, W, 3)``) and the track's face in it."""
+        self.frames += 1
+        if face.inter_ocular < P.EXEMPLAR_MIN_IO_PX or abs(face.pose.yaw) > P.BANK_MAX_YAW:
+            return
+        frame = rigid_frame(face.landmarks)
+        lips = rigid_lips(face.landmarks, frame)
+        gap, width = lip_measures(lips)
+        scale = float(min(P.EXEMPLAR_OVERSAMPLE * face.inter_ocular, P.EXEMPLAR_MAX_SCALE))
+        w, h = crop_size(scale)
+        m = crop_matrix(frame, scale)
+        corners = m @ np.array([[0, 0, 1], [w, 0, 1], [0, h, 1], [w, h, 1]], np.float64).T
+        ih, iw = image.shape[:2]
+        if corners.min() < 0 or corners[0].max() > iw - 1 or corners[1].max() > ih - 1:
+            return  # cut by the frame's edge
+        crop = cv2.warpAffine(
+            image,
+            m,
+            (w, h),
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
+        origin = np.array(P.EXEMPLAR_BOX[:2], np.float32)
+        lips_px = (lips - origin) * scale
+        frontal = 1.0 - 0.5 * abs(face.pose.yaw) / P.BANK_MAX_YAW
+        quality = sharpness(crop, lips_px[:12]) * frontal
+        sample = Exemplar(
+            crop, scale, lips, gap, width, teeth_share(crop, lips_px[12:]), quality, index
+        )
+        self.offer(sample)
+
+    def offer(self, sample: Exemplar) -> None:
+        """Keep ``sample`` if its cell is empty or it beats the cell's sample; samples of this
+        footage beat those of a profile."""
+        cell = cell_of(sample.gap, sample.width)
+        held = self._cells.get(cell)
+        if held is not None and _rank(held) >= _rank(sample):
+            return
+        self._cells[cell] = sample
+        if len(self._cells) > P.EXEMPLAR_MAX:
+            worst = min(self._cells, key=lambda c: _rank(self._cells[c]))
+            del self._cells[worst]
+        self.version += 1
+
+    def seed(self, samples: Iterable[Exemplar]) -> None:
+        """Start from ``samples`` (a speaker profile's)."""
+        for sample in samples:
+            self.offer(sample)
+
+    def bank(self) -> ExemplarBank:
+        """The samples kept so far, ordered by aperture."""
+        samples = tuple(sorted(self._cells.values(), key=lambda s: (s.gap, s.width)))
+        return ExemplarBank(samples, self.frames)
+
+
+def _rank(sample: Exemplar) -> tuple[bool, float]:
+    return (sample.source == "", sample.quality)

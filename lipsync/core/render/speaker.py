@@ -1,0 +1,38 @@
+"""A speaker profile in memory: one person's mouths and mouth range, to start a track from.
+
+Built from the appearance of a face track in some footage (:meth:`SpeakerProfile.from_builder`)
+and given to a run (``SyncOptions.profile``): every track's appearance builder then starts
+from the profile's exemplars and range (:meth:`AppearanceBuilder.seed`), so a short shot, a new
+video of the same person or a live stream has the whole range at once. Samples of the footage
+being rendered still replace the profile's in their shape cells (same light, same day). Saving
+and loading: :mod:`lipsync.core.profile_file`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lipsync.core.render.exemplar_bank import Exemplar
+
+
+@dataclass(frozen=True, eq=False)
+class SpeakerProfile:
+    """``name``: shown in reports; ``exemplars``: the mouths (their ``source`` is ``name``);
+    ``gap_counts`` / ``width_counts``: the mouth-range histograms (``int64 (RANGE_BINS,)``);
+    ``frames``: the frames it was learnt from; ``videos``: the files they came from."""
+
+    name: str
+    exemplars: tuple[Exemplar, ...]
+    gap_counts: np.ndarray
+    width_counts: np.ndarray
+    frames: int
+    videos: tuple[str, ...] = ()
+
+    @property
+    def coverage(self) -> int:
+        """Distinct aperture steps its exemplars cover."""
+        from lipsync.core.render.exemplar_bank import ExemplarBank
+
+        return ExemplarBank(self.exemplars, self.frames).coverage

@@ -20,7 +20,7 @@ UNET_CONFIG = {
     "_class_name": "UNet2DConditionModel",
     "_diffusers_version": "0.6.0.dev0",
     "act_fn": "silu",
-    "attention_head_dim": 8,
+    "attention_head_dim": 2,
     "block_out_channels": [32, 64],
     "center_input_sample": False,
     "cross_attention_dim": D_MODEL,

@@ -42,6 +42,7 @@ STAGES = {
     "track": ("tracker.py", "update"),
     "learn": ("appearance.py", "add"),
     "mouth": ("incremental.py", "values"),
+    "mouth_file": ("speech/track.py", "values"),
     "appearance": ("sync_stream.py", "_appearance"),
     "render": ("warp.py", "render"),
     "patch_in": ("patch.py", "rgb"),

@@ -44,6 +44,7 @@ ProgressCallback = Callable[[str, int, "int | None"], None]
 TRACKING_THREADS = 1  # onnxruntime threads for face tracking (decoding runs beside it)
 REGION_MARGIN = 0.8  # inter-ocular distances around jaw and nose that rendering may change
 STAGE = "Lip-syncing"
+LIVE_TARGET_FRAMES = 25  # mouth targets evaluated at once in live mode (a curve call's cost)
 
 
 @dataclass(frozen=True, eq=False)
@@ -131,6 +132,7 @@ class SyncStream:
         self._t0: float | None = None
         self._left_time: float | None = None  # s from the first frame, of the last to leave
         self._targets: dict[int, np.ndarray] = {}
+        self._live_block: tuple[np.ndarray, np.ndarray] | None = None  # (times, mouth targets)
         #: Untouched frames by reason, frames rendered, faces rendered, frames seen.
         self.counts: Counter[str] = Counter()
         self.rendered = 0
@@ -234,13 +236,28 @@ class SyncStream:
         entry.strength = float(handover_strength(local, self.options.selection)[-1])
         self._history.append(renderable)
         if entry.picked:
-            step = 1.0 / self.fps
-            times = np.array([entry.time - step, entry.time, entry.time + step], np.float64)
-            entry.target = self.curve.values(times)[1]
+            entry.target = self._live_target(entry.time)
             entry.appearances = {tid: self._appearance(tid) for tid in entry.picked}
             for k in range(len(entry.picked)):
                 self._render([entry], k)
         return entry
+
+    def _live_target(self, time: float) -> np.ndarray:
+        """The mouth target at ``time`` s (live): from a block of :data:`LIVE_TARGET_FRAMES`
+        frames evaluated at once (with a frame of margin each side) while the speech is known
+        that far and the frames keep the stream's rate, else from this frame alone."""
+        step = 1.0 / self.fps
+        if self._live_block is not None:
+            times, values = self._live_block
+            k = int(np.rint((time - times[0]) / step))
+            if 0 < k < times.shape[0] - 1 and abs(times[k] - time) < 1e-6:
+                return values[k]
+        times = time + step * np.arange(-1, LIVE_TARGET_FRAMES + 1, dtype=np.float64)
+        if times[-1] > self._known_until():
+            times = times[:3]
+        values = self.curve.values(times)
+        self._live_block = (times, values) if times.shape[0] > 3 else None
+        return values[1]
 
     def emit(self, entry: _Entry) -> OutFrame:
         """The frame of a :meth:`render_now` result as it leaves, counted."""

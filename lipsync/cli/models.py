@@ -7,7 +7,7 @@ import click
 from lipsync.cli.context import CliContext, no_overwrite_option
 
 #: Model kinds ``lipsync models export`` converts.
-EXPORT_KINDS = ("wav2lip",)
+EXPORT_KINDS = ("wav2lip", "musetalk")
 
 
 @click.group("models")
@@ -40,14 +40,21 @@ def list_models(ctx: CliContext) -> None:
 
 @command.command("export")
 @click.argument("kind", type=click.Choice(EXPORT_KINDS))
-@click.argument("checkpoint", type=click.Path(path_type=str))
+@click.argument("checkpoint", required=False, type=click.Path(path_type=str))
 @click.option(
-    "-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=str),
-    help="The ONNX file to write (e.g. wav2lip.onnx).",
+    "-o", "--output", required=True, type=click.Path(path_type=str),
+    help="The ONNX file to write (wav2lip, e.g. wav2lip.onnx) or the new folder (musetalk).",
 )  # fmt: skip
+@click.option(
+    "--unet", type=click.Path(path_type=str), help="musetalk: models/musetalkV15/unet.pth."
+)
+@click.option("--unet-config", type=click.Path(path_type=str),
+              help="musetalk: models/musetalkV15/musetalk.json.")  # fmt: skip
+@click.option("--vae", type=click.Path(path_type=str), help="musetalk: the sd-vae folder.")
+@click.option("--whisper", type=click.Path(path_type=str), help="musetalk: the whisper folder.")
 @no_overwrite_option
 @click.pass_obj
-def export(ctx: CliContext, kind: str, checkpoint: str, output: str) -> None:
+def export(ctx: CliContext, kind: str, checkpoint: str | None, output: str, **musetalk) -> None:
     """Convert a CHECKPOINT of model KIND to ONNX for `lipsync sync --model`.
 
     KIND is wav2lip: CHECKPOINT is a Wav2Lip generator checkpoint (wav2lip.pth or
@@ -60,7 +67,25 @@ def export(ctx: CliContext, kind: str, checkpoint: str, output: str) -> None:
     Example:
       lipsync models export wav2lip checkpoints/wav2lip_gan.pth -o wav2lip.onnx
       lipsync sync talk.mp4 dub.wav -o talk_dub.mp4 --renderer wav2lip --model wav2lip.onnx
+
+    KIND is musetalk (MuseTalk 1.5): no CHECKPOINT; give the files MuseTalk's
+    download_weights.sh fetches with --unet, --unet-config, --vae and --whisper. -o is a
+    new folder: four ONNX graphs (whisper encoder, VAE encoder, UNet, VAE decoder), each
+    checked against torch on random input, and a manifest. Needs the musetalk extra.
+
+    \b
+      lipsync models export musetalk --unet models/musetalkV15/unet.pth \\
+        --unet-config models/musetalkV15/musetalk.json --vae models/sd-vae \\
+        --whisper models/whisper -o musetalk
+      lipsync sync talk.mp4 dub.wav -o talk_dub.mp4 --renderer musetalk --model musetalk
     """
+    if kind == "musetalk":
+        from lipsync.cli.models_musetalk import export_musetalk_command
+
+        export_musetalk_command(checkpoint, output, **musetalk)
+        return
+    if checkpoint is None:
+        raise click.UsageError("wav2lip needs its CHECKPOINT: the generator's .pth file.")
     from lipsync.core.models.wav2lip_export import export_wav2lip
 
     ctx.check_outputs({"-o/--output": output}, {"CHECKPOINT": checkpoint})

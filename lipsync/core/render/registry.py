@@ -82,6 +82,7 @@ _FACTORIES: dict[str, Factory] = {"warp": _warp}
 # name -> "module:function" of a factory, imported when the renderer is asked for
 _LAZY: dict[str, str] = {
     "wav2lip": "lipsync.core.render.wav2lip:create_renderer",
+    "musetalk": "lipsync.core.render.musetalk:create_renderer",
     "exemplar": "lipsync.core.render.exemplar:create_renderer",
     "auto": "lipsync.core.render.exemplar:create_auto_renderer",
 }

@@ -39,6 +39,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
+	# the distribution was called lipsync before it became lipsync-studio: drop that install
+	-$(BIN)/python -m pip uninstall --quiet --yes lipsync 2>/dev/null
 	$(BIN)/python -m pip install --quiet "$(TORCH)"
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
 	# Whisper for the tests, without its GPU-only triton (the dev extra has its other deps)

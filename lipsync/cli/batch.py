@@ -23,7 +23,7 @@ class BatchInterrupted(LipsyncError):
 @click.option(
     "--ray", "ray_address", is_flag=False, flag_value="local", metavar="[ADDRESS]",
     help="Run the tasks on Ray: a cluster address (auto, HOST:6379, ray://HOST:10001), or "
-    "none for a local Ray instance. Needs pip install 'lipsync[ray]'.",
+    "none for a local Ray instance. Needs pip install 'lipsync-studio[ray]'.",
 )  # fmt: skip
 @click.option(
     "--cpus-per-task", type=click.FloatRange(0.01), default=1.0, show_default=True,

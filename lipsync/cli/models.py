@@ -61,7 +61,7 @@ def export(ctx: CliContext, kind: str, checkpoint: str | None, output: str, **mu
     wav2lip_gan.pth: the training checkpoint, a bare state dict or a TorchScript archive;
     pickled checkpoints are read as weights only, never as code). The ONNX file (opset
     17, any batch size) is checked against torch on random input before it is written;
-    the largest difference is printed. Needs `pip install 'lipsync[torch]'`.
+    the largest difference is printed. Needs `pip install 'lipsync-studio[torch]'`.
 
     \b
     Example:

@@ -8,6 +8,10 @@ from types import ModuleType
 
 from lipsync.core.errors import MissingDependencyError
 
+#: The distribution name on PyPI (``lipsync`` there is an unrelated project); the import
+#: package and the commands are still ``lipsync`` and ``lipsync-filter``.
+DISTRIBUTION = "lipsync-studio"
+
 
 def require(module: str, extra: str, purpose: str) -> ModuleType:
     """Import ``module`` or raise :class:`MissingDependencyError` naming the pip extra.
@@ -35,21 +39,21 @@ PIP_NAMES = {
 
 
 def install_command(top: str, extra: str) -> str:
-    """``pip install 'lipsync[EXTRA]'`` when the installed lipsync declares that extra, else
-    the pip command for the package itself (never advice naming an extra that does not
-    exist)."""
+    """``pip install 'lipsync-studio[EXTRA]'`` when the installed distribution declares that
+    extra, else the pip command for the package itself (never advice naming an extra that does
+    not exist)."""
     if extra in package_extras():
-        return f"pip install 'lipsync[{extra}]'"
+        return f"pip install '{DISTRIBUTION}[{extra}]'"
     return f"pip install '{PIP_NAMES.get(top, top)}'"
 
 
 def package_extras() -> frozenset[str]:
-    """The extras the installed ``lipsync`` distribution declares (empty when it is not
+    """The extras the installed ``lipsync-studio`` distribution declares (empty when it is not
     installed, e.g. run from a source tree)."""
     from importlib import metadata
 
     try:
-        return frozenset(metadata.metadata("lipsync").get_all("Provides-Extra") or ())
+        return frozenset(metadata.metadata(DISTRIBUTION).get_all("Provides-Extra") or ())
     except metadata.PackageNotFoundError:
         return frozenset()
 

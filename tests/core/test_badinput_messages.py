@@ -64,9 +64,9 @@ def test_missing_packages_name_only_extras_that_exist():
     assert {"whisper", "translate", "tts", "gpu"} <= extras
     with pytest.raises(MissingDependencyError) as info:
         require("mediapipe_is_not_here", "mediapipe", "the 'mediapipe' face backend")
-    assert "lipsync[mediapipe]" not in str(info.value)
+    assert "[mediapipe]" not in str(info.value)
     assert "pip install 'mediapipe_is_not_here'" in str(info.value)
-    with pytest.raises(MissingDependencyError, match=r"pip install 'lipsync\[whisper\]'"):
+    with pytest.raises(MissingDependencyError, match=r"pip install 'lipsync-studio\[whisper\]'"):
         require("whisper_is_not_here", "whisper", "the Whisper recogniser")
     # every extra named by the package's own require() calls is one pip can install, or none
     root = Path(__file__).resolve().parents[2] / "lipsync"
@@ -75,7 +75,7 @@ def test_missing_packages_name_only_extras_that_exist():
     for module, extra in calls:
         with pytest.raises(MissingDependencyError) as info:
             require(f"{module}_missing_for_the_test", extra, "a test")
-        named = re.findall(r"lipsync\[(\w+)\]", str(info.value))
+        named = re.findall(r"lipsync-studio\[(\w+)\]", str(info.value))
         assert all(n in extras for n in named), (module, extra, str(info.value))
 
 

@@ -2,7 +2,7 @@
 
 - :mod:`~lipsync.core.models.registry`: the one registry (name -> file, SHA-256, tensors).
 - :mod:`~lipsync.core.models.sessions`: cached onnxruntime sessions (CPU by default, CUDA with
-  ``lipsync[gpu]``), imported lazily so ``import lipsync`` does not import onnxruntime.
+  ``lipsync-studio[gpu]``), imported lazily so ``import lipsync`` does not import onnxruntime.
 - :mod:`~lipsync.core.models.wav2lip` (``torch`` extra): the Wav2Lip generator and its
   checkpoints; :mod:`~lipsync.core.models.wav2lip_export`: ONNX export;
   :mod:`~lipsync.core.models.wav2lip_audio`: its mel features;

@@ -28,8 +28,9 @@ _CUDA = "CUDAExecutionProvider"
 class SessionOptions:
     """How to run a model.
 
-    ``device``: ``"cpu"`` (default), ``"cuda"`` (needs ``lipsync[gpu]``, i.e. onnxruntime-gpu,
-    and fails if CUDA is unavailable) or ``"auto"`` (CUDA when available, else CPU).
+    ``device``: ``"cpu"`` (default), ``"cuda"`` (needs ``lipsync-studio[gpu]``, i.e.
+    onnxruntime-gpu, and fails if CUDA is unavailable) or ``"auto"`` (CUDA when available,
+    else CPU).
     ``threads``: intra-op threads, 0 = onnxruntime's default (all cores), 1 = single-threaded
     (benchmarks, or many processes side by side).
     """
@@ -75,7 +76,7 @@ def _providers(device: str) -> list[str]:
     if device == "cuda":
         raise MissingDependencyError(
             "The device 'cuda' needs onnxruntime with CUDA support, which is not installed: "
-            "install it with: pip install 'lipsync[gpu]' (or use --device cpu)."
+            "install it with: pip install 'lipsync-studio[gpu]' (or use --device cpu)."
         )
     return [_CPU]
 

@@ -11,7 +11,7 @@ from lipsync.core.batch.pools import RAY_OBJECT_STORE, RayPool
 from lipsync.core.batch.tasks import CRASH_ENV
 from lipsync.core.media import iter_frames
 
-ray = pytest.importorskip("ray", reason="ray is not installed: pip install 'lipsync[ray]'")
+ray = pytest.importorskip("ray", reason="ray is not installed: pip install 'lipsync-studio[ray]'")
 
 
 @pytest.fixture(scope="module")

@@ -103,7 +103,7 @@ def test_unknown_model_and_bad_options_are_input_errors():
 def test_cuda_without_onnxruntime_gpu_names_the_extra():
     if "CUDAExecutionProvider" in models.available_providers():
         pytest.skip("this machine has CUDA onnxruntime")
-    with pytest.raises(MissingDependencyError, match=r"lipsync\[gpu\]"):
+    with pytest.raises(MissingDependencyError, match=r"lipsync-studio\[gpu\]"):
         models.load_session("face_mesh", SessionOptions(device="cuda"))
     auto = models.load_session("face_mesh", SessionOptions(device="auto"))
     assert auto.get_providers() == ["CPUExecutionProvider"]

@@ -198,7 +198,7 @@ def test_missing_torch_names_the_extra():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "MISSING:" in out.stdout
-    assert "pip install 'lipsync[torch]'" in out.stdout
+    assert "pip install 'lipsync-studio[torch]'" in out.stdout
 
 
 def test_models_package_does_not_import_torch():

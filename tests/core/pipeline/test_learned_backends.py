@@ -171,7 +171,7 @@ def test_a_missing_extra_names_it(module, backend, extra, monkeypatch, tmp_path)
     (tmp_path / "config.json").write_text("{}", encoding="utf-8")
     name, cls = backend.split(".")
     backend_class = getattr(importlib.import_module(f"lipsync.core.pipeline.{name}"), cls)
-    with pytest.raises(MissingDependencyError, match=rf"lipsync\[{extra}\]"):
+    with pytest.raises(MissingDependencyError, match=rf"lipsync-studio\[{extra}\]"):
         backend_class(str(tmp_path))
 
 

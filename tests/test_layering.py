@@ -1,5 +1,7 @@
 """Imports point inwards: the engine (core) never imports the doors (cli, integrations,
-otio_adapters), and inside core, speech, face and render never import each other."""
+otio_adapters), the integrations never import the command line (the filter's and the
+Resolve job's shells live in cli or call the library), and inside core, speech, face and
+render never import each other."""
 
 from __future__ import annotations
 
@@ -33,6 +35,21 @@ def modules(folder: Path) -> list[Path]:
 def test_core_does_not_import_the_doors(path):
     bad = {name for name in imports_of(path) if name.startswith(OUTER)}
     assert not bad, f"{path.relative_to(PACKAGE)} imports {sorted(bad)}"
+
+
+@pytest.mark.parametrize(
+    "path", modules(PACKAGE / "integrations"), ids=lambda p: str(p.relative_to(PACKAGE))
+)
+def test_integrations_do_not_import_the_command_line(path):
+    bad = {name for name in imports_of(path) if name.startswith("lipsync.cli")}
+    assert not bad, f"{path.relative_to(PACKAGE)} imports {sorted(bad)}"
+
+
+def test_the_import_check_sees_imports_inside_functions(tmp_path):
+    """The check walks the whole tree, so an import inside a function body counts too."""
+    module = tmp_path / "m.py"
+    module.write_text("def f():\n    from lipsync.cli.main import run\n    import lipsync.cli\n")
+    assert imports_of(module) == {"lipsync.cli.main", "lipsync.cli"}
 
 
 @pytest.mark.parametrize("sibling", SIBLINGS)

@@ -94,7 +94,8 @@ def command(
     from pathlib import Path
 
     from lipsync.cli.progress import staged_progress
-    from lipsync.core.batch import BatchOptions, load_job_file, run_batch
+    from lipsync.api import batch
+    from lipsync.core.batch import BatchOptions, load_job_file
     from lipsync.core.batch.jobfile import WORK_DIR_NAME
     from lipsync.core.errors import ProcessingError
     from lipsync.core.media import write_text
@@ -125,7 +126,7 @@ def command(
     )
     try:
         with staged_progress(ctx) as update:
-            report = run_batch(spec, options, on_progress=update)
+            report = batch(spec, options, on_progress=update)
     except KeyboardInterrupt as e:
         from lipsync.cli.main import interrupt_exit_code
 

@@ -114,7 +114,7 @@ def run(
         except click.exceptions.Exit as e:
             return e.exit_code
         except BrokenPipeError:
-            _silence_stdout()
+            silence_stdout()
             return broken_pipe_code
         except Exception as e:  # an unexpected failure: still one sentence, traceback on demand
             stop = _interrupt_of(e)
@@ -238,7 +238,8 @@ def _signals_as_interrupt() -> Iterator[None]:
             signal.signal(sig, old)
 
 
-def _silence_stdout() -> None:
+def silence_stdout() -> None:
+    """Point stdout at /dev/null: the reader is gone, and Python's final flush must not fail."""
     import os
 
     try:

@@ -8,7 +8,7 @@ import math
 import click
 
 from lipsync.cli.context import CliContext, no_overwrite_option
-from lipsync.core.constants import LOOKAHEAD_SECONDS
+from lipsync.cli.engine_options import ALL, EngineParams, engine_options, sync_options
 
 
 @click.command("sync")
@@ -18,34 +18,7 @@ from lipsync.core.constants import LOOKAHEAD_SECONDS
     "-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=str),
     help="The lip-synced video to write (.mp4, .mov or .mkv).",
 )  # fmt: skip
-@click.option("--text", help="Transcript of the speech, for exact phone timing.")
-@click.option(
-    "--text-file", type=click.Path(exists=True, dir_okay=False, path_type=str),
-    help="Read the transcript from this UTF-8 file.",
-)  # fmt: skip
-@click.option("--lang", help="Language of the speech (espeak-ng code, e.g. en, es, de).")
-@click.option(
-    "--renderer", default="warp", show_default=True,
-    help="Mouth renderer by name: warp (built in) or wav2lip (needs --model).",
-)  # fmt: skip
-@click.option(
-    "--model", type=click.Path(dir_okay=False, path_type=str),
-    help="Model file of a learned renderer (e.g. wav2lip.onnx from `lipsync models export`).",
-)  # fmt: skip
-@click.option(
-    "--face", default="largest", show_default=True,
-    help="Who speaks: 'largest', 'all', or a face id from `lipsync faces`.",
-)  # fmt: skip
-@click.option("--start", type=float, help="Change only frames from this time on (seconds).")
-@click.option("--end", type=float, help="Change only frames before this time (seconds).")
-@click.option(
-    "--audio-mode", type=click.Choice(["replace", "keep", "both"]), default="replace",
-    show_default=True,
-    help="Output audio: the new speech, the original audio, or both as two tracks.",
-)  # fmt: skip
-@click.option("--crf", type=click.IntRange(0, 51), default=18, show_default=True,
-              help="x264 quality (lower is better).")  # fmt: skip
-@click.option("--preset", default="medium", show_default=True, help="x264 speed preset.")
+@engine_options(*ALL)
 @click.option(
     "--report", "report_path", type=click.Path(dir_okay=False, path_type=str),
     help="Write the run report (JSON) here.",
@@ -55,23 +28,10 @@ from lipsync.core.constants import LOOKAHEAD_SECONDS
     help="Write the run report as a self-contained HTML page here.",
 )  # fmt: skip
 @click.option(
-    "--allow-no-face", is_flag=True,
-    help="Write an untouched copy when no face can be lip-synced, instead of failing.",
-)  # fmt: skip
-@click.option(
-    "--allow-truncated", is_flag=True,
-    help="Lip-sync the part of a truncated video that is there (with a warning) instead of "
-    "failing.",
-)  # fmt: skip
-@click.option(
     "--strict", is_flag=True,
     help="Stop before the render when a preflight check fails (see `lipsync check`).",
 )  # fmt: skip
 @click.option("--no-check", is_flag=True, help="Skip the quick preflight check.")
-@click.option(
-    "--lookahead", type=float, default=LOOKAHEAD_SECONDS, show_default=True,
-    help="Seconds of video held back so each face is learnt before it is rendered.",
-)  # fmt: skip
 @no_overwrite_option
 @click.pass_obj
 def command(
@@ -79,24 +39,11 @@ def command(
     video: str,
     audio: str,
     output: str,
-    text: str | None,
-    text_file: str | None,
-    lang: str | None,
-    renderer: str,
-    model: str | None,
-    face: str,
-    start: float | None,
-    end: float | None,
-    audio_mode: str,
-    crf: int,
-    preset: str,
+    engine: EngineParams,
     report_path: str | None,
     html_path: str | None,
-    allow_no_face: bool,
-    allow_truncated: bool,
     strict: bool,
     no_check: bool,
-    lookahead: float,
 ) -> None:
     """Lip-sync VIDEO to the speech in AUDIO and write the result to OUTPUT.
 
@@ -116,35 +63,21 @@ def command(
     """
     import logging
 
+    from lipsync import LipSyncEngine
     from lipsync.cli.progress import staged_progress
-    from lipsync.cli.transcript import read_transcript
-    from lipsync.core.engine import LipSyncEngine, SyncOptions
-    from lipsync.core.media import EncodeOptions
     from lipsync.core.quality.preflight import format_check, quick_preflight, raise_on_failure
-    from lipsync.core.selection import SelectionOptions
 
     log = logging.getLogger("lipsync")
     if strict and no_check:
         raise click.UsageError("Give either --strict or --no-check, not both.")
-    text = read_transcript(text, text_file)
     ctx.check_outputs(
         {"-o/--output": output, "--report": report_path, "--html": html_path},
-        {"VIDEO": video, "AUDIO": audio, "--text-file": text_file, "--model": model},
-    )
-    options = SyncOptions(
-        renderer=renderer,
-        model=model,
-        selection=SelectionOptions(face=face),
-        start=start,
-        end=end,
-        text=text,
-        lang=lang,
-        encode=EncodeOptions(audio_mode=audio_mode, crf=crf, preset=preset),
-        allow_no_face=allow_no_face,
-        lookahead=lookahead,
-        allow_truncated=allow_truncated,
-    )
-    engine = LipSyncEngine(options)
+        {"VIDEO": video, "AUDIO": audio, "--text-file": engine.get("text_file"),
+         "--model": engine.get("model")},
+    )  # fmt: skip
+    options = sync_options(engine)
+    text, lang = options.text, options.lang
+    runner = LipSyncEngine(options)  # a bad renderer, model or preset fails before the check
     preflight = None
     if not no_check:
         with staged_progress(ctx) as update:
@@ -165,7 +98,7 @@ def command(
             warn_pending()
             bar(stage, done, total)
 
-        report = engine.run(video, audio, output, on_progress=update)
+        report = runner.run(video, audio, output, on_progress=update)
         warn_pending()
         analysis = None
         if report_path is not None or html_path is not None:

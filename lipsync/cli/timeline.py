@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from lipsync.cli.context import CliContext, no_overwrite_option
+from lipsync.cli.engine_options import EngineParams, engine_options, sync_options
 
 
 @click.group("timeline")
@@ -79,16 +80,9 @@ def new(
               help="Folder for the renders. Default: lipsync_media beside the output.")  # fmt: skip
 @click.option("--handles", type=click.IntRange(min=0), default=12, show_default=True,
               help="Frames rendered beyond each end of a clip.")  # fmt: skip
-@click.option("--renderer", default="warp", show_default=True,
-              help="Mouth renderer: warp (built in) or wav2lip (needs --model).")  # fmt: skip
-@click.option("--model", type=click.Path(dir_okay=False, path_type=str),
-              help="Model file of a learned renderer.")  # fmt: skip
-@click.option("--allow-no-face", is_flag=True,
-              help="Swap in an untouched copy for clips without a usable face.")  # fmt: skip
+@engine_options("renderer", "model", "allow_no_face")
 @click.option("--force", is_flag=True, help="Render every clip again, changed or not.")
-@click.option("--crf", type=click.IntRange(0, 51), default=18, show_default=True,
-              help="x264 quality of the renders (lower is better).")  # fmt: skip
-@click.option("--preset", default="medium", show_default=True, help="x264 speed preset.")
+@engine_options("crf", "preset")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=str),
               help="Write the clip-by-clip report (JSON) here.")  # fmt: skip
 @no_overwrite_option
@@ -101,12 +95,8 @@ def render(
     dub_tracks: tuple[str, ...],
     media_dir: str | None,
     handles: int,
-    renderer: str,
-    model: str | None,
-    allow_no_face: bool,
+    engine: EngineParams,
     force: bool,
-    crf: int,
-    preset: str,
     report_path: str | None,
 ) -> None:
     """Lip-sync the picture clips of TIMELINE to the dub playing over them.
@@ -120,40 +110,31 @@ def render(
       lipsync timeline render edit.otio -o edit_synced.otio --dub-track "Spanish dub"
       lipsync timeline render edit.xml -o edit_synced.otio --handles 24 --report report.json
     """
-    import json
     from pathlib import Path
 
+    from lipsync.api import failed_clips, render_timeline
     from lipsync.cli.progress import staged_progress
     from lipsync.core.errors import ProcessingError
-    from lipsync.core.media import EncodeOptions, write_text
-    from lipsync.otio_adapters.render import RenderOptions, render_timeline
-    from lipsync.otio_adapters.report import FAILED
+    from lipsync.otio_adapters.render import RenderOptions
 
     ctx.check_outputs({"-o/--output": output, "--report": report_path},
-                      {"TIMELINE": timeline, "--model": model})  # fmt: skip
+                      {"TIMELINE": timeline, "--model": engine["model"]})  # fmt: skip
+    sync = sync_options(engine)
     options = RenderOptions(
-        renderer=renderer,
-        model=model,
+        renderer=sync.renderer,
+        model=sync.model,
         handles=handles,
         media_dir=Path(media_dir) if media_dir else None,
         video_track=video_track,
         dub_tracks=tuple(dub_tracks),
-        allow_no_face=allow_no_face,
+        allow_no_face=sync.allow_no_face,
         force=force,
-        encode=EncodeOptions(crf=crf, preset=preset),
+        encode=sync.encode,
     )
-    from lipsync.core.engine import check_encode
-
-    check_encode(options.encode)  # an unknown --preset fails now, not in every clip
     with staged_progress(ctx) as update:
         report = render_timeline(timeline, output, options, on_progress=update,
-                                 side_outputs={"--report": report_path})  # fmt: skip
-    if report_path is not None:
-        write_text(report_path, json.dumps(report.to_json(), indent=2) + "\n", [timeline])
+                                 report=report_path)  # fmt: skip
     click.echo(report.summary())
-    failed = report.by_status(FAILED)
+    failed = failed_clips(report, output)
     if failed:
-        raise ProcessingError(
-            f"{len(failed)} of {len(report.clips)} clips could not be rendered (see the "
-            f"summary); '{output}' was written with them unchanged."
-        )
+        raise ProcessingError(failed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from lipsync.cli.context import CliContext, no_overwrite_option
+from lipsync.cli.engine_options import EngineParams, engine_options, sync_options
 
 
 @click.command("translate")
@@ -63,10 +64,7 @@ from lipsync.cli.context import CliContext, no_overwrite_option
     help="Loudness of the result in LUFS (EBU R128).",
 )  # fmt: skip
 @click.option("--no-lipsync", is_flag=True, help="Only dub the sound; leave the picture as it is.")
-@click.option("--renderer", default="warp", show_default=True, help="Mouth renderer by name.")
-@click.option("--model", type=click.Path(dir_okay=False, path_type=str),
-              help="Model file of a learned renderer.")  # fmt: skip
-@click.option("--face", default="largest", show_default=True, help="Whose mouth to re-render.")
+@engine_options("renderer", "model", "face")
 @click.option("--no-timeline", is_flag=True, help="Do not write the OTIO dub timeline.")
 @no_overwrite_option
 @click.pass_obj
@@ -91,9 +89,7 @@ def command(
     duck_db: float | None,
     loudness: float,
     no_lipsync: bool,
-    renderer: str,
-    model: str | None,
-    face: str,
+    engine: EngineParams,
     no_timeline: bool,
 ) -> None:
     """Dub VIDEO into another language, lips included, and write it to OUTPUT.
@@ -114,13 +110,12 @@ def command(
     import logging
     from pathlib import Path
 
+    from lipsync.api import translate
     from lipsync.cli.progress import staged_progress
     from lipsync.core.media import EncodeOptions
-    from lipsync.core.pipeline import TranslateOptions, translate_video
+    from lipsync.core.pipeline import TranslateOptions
     from lipsync.core.pipeline.mixing import MixOptions
     from lipsync.core.pipeline.voices import parse_voice_option
-    from lipsync.core.selection import SelectionOptions
-    from lipsync.core.sync_options import SyncOptions
 
     log = logging.getLogger("lipsync")
     if output is None:
@@ -128,7 +123,7 @@ def command(
     if mt is None:
         mt = "marian" if mt_model and not subtitles else "srt"
     overrides = dict(parse_voice_option(v) for v in voices)
-    _check_files(ctx, video, output, locals())
+    _check_files(ctx, video, output, {**locals(), "model": engine["model"]})
     options = TranslateOptions(
         target=target,
         source=source,
@@ -146,15 +141,10 @@ def command(
         stem=stem,
         mix=MixOptions(duck_db=duck_db, target_lufs=loudness),
         lipsync=not no_lipsync,
-        sync=SyncOptions(
-            renderer=renderer,
-            model=model,
-            selection=SelectionOptions(face=face),
-            encode=EncodeOptions(audio_mode="replace"),
-        ),
+        sync=sync_options(engine, encode=EncodeOptions(audio_mode="replace")),
     )
     with staged_progress(ctx) as update:
-        report = translate_video(video, output, options, on_progress=update)
+        report = translate(video, output, options, on_progress=update)
     if not no_timeline:
         from lipsync.otio_adapters.dub_timeline import write_dub_timeline
 

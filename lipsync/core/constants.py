@@ -19,6 +19,9 @@ AUDIO_OUT_SAMPLE_RATE = 48_000  # Hz; the rate video audio is delivered at
 SPEECH_SAMPLE_RATE = 16_000  # Hz; the rate speech analysis works at
 AUDIO_CHUNK_SAMPLES = 1024  # samples per AAC frame (fixed by the codec)
 
+# --- Rendering ---------------------------------------------------------------------------------
+DEFAULT_RENDERER = "warp"  # the built-in geometry-only renderer (core.render.registry)
+
 # --- Timing ------------------------------------------------------------------------------------
 DEFAULT_FPS = Fraction(25)  # frames/s assumed only when a stream declares no rate at all
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from lipsync.core.constants import LOOKAHEAD_SECONDS, MAX_LOOKAHEAD_SECONDS
+from lipsync.core.constants import DEFAULT_RENDERER, LOOKAHEAD_SECONDS, MAX_LOOKAHEAD_SECONDS
 from lipsync.core.errors import InputError
 from lipsync.core.media import EncodeOptions
 from lipsync.core.render.speaker import SpeakerProfile
@@ -26,7 +26,7 @@ class SyncOptions:
     :class:`~lipsync.core.render.speaker.SpeakerProfile` (``lipsync profile build``).
     """
 
-    renderer: str = "warp"
+    renderer: str = DEFAULT_RENDERER
     model: str | None = None
     selection: SelectionOptions = field(default_factory=SelectionOptions)
     start: float | None = None

@@ -24,12 +24,11 @@ from typing import Protocol
 
 import numpy as np
 
+from lipsync.core.constants import DEFAULT_RENDERER
 from lipsync.core.errors import InputError
 from lipsync.core.render.appearance import TrackAppearance
 from lipsync.core.render.warp import WarpRenderer
 from lipsync.core.types import FaceObservation
-
-DEFAULT_RENDERER = "warp"
 
 
 class Renderer(Protocol):

@@ -3,8 +3,9 @@
     python -m lipsync.integrations.resolve.job --exported T.otio --plan P.json [choices…]
 
 It settles the choices (given ones, else the settings file, else the defaults), copies the
-exported timeline into the run folder, runs ``lipsync timeline render`` on it (printing
-progress lines, see :mod:`.command`), works out where each render goes back
+exported timeline into the run folder, renders it in this process through the library
+(:func:`lipsync.api.render_timeline`, what ``lipsync timeline render`` runs; progress as
+lines, see :mod:`.command`), works out where each render goes back
 (:mod:`.placement`) and writes the plan: JSON for the Python launcher, a Lua table
 (``return {…}``) for the Lua one. The plan is written whatever happens; a failure is its
 ``error``, one sentence. Exit status 0 when a plan was written, 1 when not even that.
@@ -13,21 +14,22 @@ progress lines, see :mod:`.command`), works out where each render goes back
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
+import logging
 import re
 import shutil
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
+from lipsync.core.progress import ProgressCallback
 from lipsync.integrations.resolve import command, layout
 from lipsync.integrations.resolve import settings as S
 from lipsync.integrations.resolve.placement import TRACK_NAME, plan_placements
 from lipsync.integrations.resolve.plan_file import write_plan
 
+log = logging.getLogger("lipsync")
 PROGRESS_EVERY = 0.5  # s between two progress lines of one stage
 
 
@@ -54,6 +56,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    log_to_stderr()
     plan: dict = {"version": 1, "ok": False, "error": None, "clips": [], "left": []}
     try:
         plan.update(run_job(args))
@@ -100,7 +103,7 @@ def run_job(args: argparse.Namespace) -> dict:
         video_track=chosen.video_track, dub_track=chosen.dub_track, renderer=chosen.renderer,
         model=chosen.model, handles=chosen.handles, allow_no_face=chosen.allow_no_face,
     )  # fmt: skip
-    code, error, summary = render(argv)
+    error, summary = render(source, result, report_path, project_dir / "media", chosen)
     info = {
         "placement": chosen.placement,
         "track_name": TRACK_NAME,
@@ -113,7 +116,7 @@ def run_job(args: argparse.Namespace) -> dict:
         "command": ["lipsync", *argv],
     }
     if not result.is_file() or not report_path.is_file():
-        info["error"] = error or f"lipsync timeline render stopped (exit status {code})."
+        info["error"] = error or "lipsync timeline render stopped before writing its result."
         return info
     import opentimelineio as otio
 
@@ -125,56 +128,51 @@ def run_job(args: argparse.Namespace) -> dict:
         left=[x.to_json() for x in left],
         counts=report.get("counts", {}),
         warnings=list(report.get("warnings", [])),
-        render_error=error if code else None,
+        render_error=error,
     )
     return info
 
 
-def render(argv: list[str]) -> tuple[int, str | None, str]:
-    """Run ``lipsync ARGV`` here, its progress as lines on stdout: (exit status, its error
-    sentence if any, the summary it printed)."""
-    from lipsync.cli.main import cli, run
+def render(
+    source: Path, result: Path, report_path: Path, media_dir: Path, chosen: S.Settings
+) -> tuple[str | None, str]:
+    """Render the timeline ``source`` to ``result`` here, in this process, through the
+    library (:func:`lipsync.api.render_timeline`), its progress as lines on stdout and its
+    summary on stderr: (the error sentence if it failed or left clips unrendered, the
+    summary)."""
+    from lipsync.api import failed_clips, render_timeline
+    from lipsync.core.errors import LipsyncError
+    from lipsync.core.output_guard import check_outputs
+    from lipsync.otio_adapters.render import RenderOptions
 
-    out = sys.stdout
-    summary, errors = io.StringIO(), _Tee(sys.stderr)
-    with (
-        _progress_lines(out),
-        contextlib.redirect_stdout(summary),
-        contextlib.redirect_stderr(errors),
-    ):
-        code = run(cli, argv)
-    text = summary.getvalue()
-    if text:
-        sys.stderr.write(text if text.endswith("\n") else text + "\n")
-    return code, errors.error(), text.strip()
-
-
-class _Tee(io.TextIOBase):
-    """Writes through to ``target`` and keeps the last ``lipsync: error:`` sentence."""
-
-    def __init__(self, target):
-        self.target, self._error = target, None
-
-    def write(self, text: str) -> int:
-        self.target.write(text)
-        for line in text.splitlines():
-            if line.startswith("lipsync: error: "):
-                self._error = line[len("lipsync: error: ") :].strip()
-        return len(text)
-
-    def flush(self) -> None:
-        self.target.flush()
-
-    def error(self) -> str | None:
-        return self._error
+    options = RenderOptions(
+        renderer=chosen.renderer,
+        model=chosen.model,
+        handles=chosen.handles,
+        media_dir=media_dir,
+        video_track=chosen.video_track,
+        dub_tracks=(chosen.dub_track,) if chosen.dub_track else (),
+        allow_no_face=chosen.allow_no_face,
+    )
+    try:
+        check_outputs(
+            {"the result": result, "the report": report_path},
+            {"the exported timeline": source, "the model": chosen.model},
+        )
+        report = render_timeline(
+            source, result, options, on_progress=progress_lines(sys.stdout), report=report_path
+        )
+    except LipsyncError as e:
+        print(f"lipsync: error: {e}", file=sys.stderr, flush=True)
+        return str(e), ""
+    summary = report.summary()
+    sys.stderr.write(summary + "\n")
+    return failed_clips(report, result), summary.strip()
 
 
-@contextlib.contextmanager
-def _progress_lines(out) -> Iterator[None]:
-    """Make the render's progress bars print :func:`command.progress_line` lines on ``out``,
-    at most one per stage every PROGRESS_EVERY seconds (and each stage's last)."""
-    import lipsync.cli.progress as progress_module
-
+def progress_lines(out: TextIO) -> ProgressCallback:
+    """A progress callback printing :func:`command.progress_line` lines on ``out``, at most
+    one per stage every PROGRESS_EVERY seconds (and each stage's last)."""
     last: dict[str, float] = {}
 
     def update(stage: str, done: int, total: int | None) -> None:
@@ -186,16 +184,19 @@ def _progress_lines(out) -> Iterator[None]:
         out.write(command.progress_line(stage, done, total) + "\n")
         out.flush()
 
-    @contextlib.contextmanager
-    def staged_progress(ctx) -> Iterator:
-        yield update
+    return update
 
-    original = progress_module.staged_progress
-    progress_module.staged_progress = staged_progress
-    try:
-        yield
-    finally:
-        progress_module.staged_progress = original
+
+def log_to_stderr() -> None:
+    """The library's log lines on stderr, as ``lipsync`` prints them (the launcher shows
+    them)."""
+    if not any(getattr(h, "_lipsync", False) for h in log.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("lipsync: %(message)s"))
+        handler._lipsync = True  # type: ignore[attr-defined]
+        log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
 
 
 def _safe(name: str) -> str:

@@ -1,4 +1,5 @@
-"""The ``lipsync-filter`` command: argument parsing, stderr logging, exit codes.
+"""The ``lipsync-filter`` command: argument parsing, stderr logging, exit codes (the pipe
+work itself is :func:`lipsync.integrations.ffmpeg.filter.run_filter`).
 
 Exit codes are those of ``lipsync`` (0 ok, 1 failure, 2 usage, 3 bad input, 4 missing
 dependency, 130 interrupted) plus 141 when the program reading the output closed the pipe
@@ -13,7 +14,7 @@ import click
 
 from lipsync import __version__
 from lipsync.cli.context import CliContext
-from lipsync.core.constants import LOOKAHEAD_SECONDS
+from lipsync.cli.engine_options import EngineParams, engine_options, sync_options
 from lipsync.core.errors import EXIT_DOWNSTREAM_CLOSED
 from lipsync.core.live import LIVE_DELAY_SECONDS
 
@@ -43,26 +44,8 @@ from lipsync.core.live import LIVE_DELAY_SECONDS
     help="Raw only: pixel format as in ffmpeg's -pix_fmt: yuv420p, yuv422p, yuv444p (and "
     "their 10le, 12le, 16le), gray, gray16le, rgb24, bgr24.",
 )
-@click.option(
-    "--renderer", default="warp", show_default=True,
-    help="Mouth renderer by name: warp (built in) or wav2lip (needs --model).",
-)  # fmt: skip
-@click.option("--model", type=click.Path(dir_okay=False, path_type=str),
-              help="Model file of a learned renderer.")  # fmt: skip
-@click.option(
-    "--face", default="largest", show_default=True,
-    help="Who speaks: 'largest', 'all', or a face id from `lipsync faces`.",
-)  # fmt: skip
-@click.option("--text", help="Transcript of the speech, for exact phone timing.")
-@click.option("--text-file", type=click.Path(exists=True, dir_okay=False, path_type=str),
-              help="Read the transcript from this UTF-8 file.")  # fmt: skip
-@click.option("--lang", help="Language of the speech (espeak-ng code, e.g. en, es, de).")
-@click.option("--start", type=float, help="Change only frames from this time on (seconds).")
-@click.option("--end", type=float, help="Change only frames before this time (seconds).")
-@click.option(
-    "--lookahead", type=float, default=LOOKAHEAD_SECONDS, show_default=True,
-    help="Seconds of video held back so each face is learnt before it is rendered.",
-)  # fmt: skip
+@engine_options("renderer", "model", "face", "text", "text_file", "lang", "start", "end",
+                "lookahead")  # fmt: skip
 @click.option(
     "--live", is_flag=True,
     help="Live pipe: each frame leaves --live-delay after it came in (rendered, or untouched "
@@ -88,15 +71,7 @@ def command(
     size: str | None,
     rate: str | None,
     pix_fmt: str | None,
-    renderer: str,
-    model: str | None,
-    face: str,
-    text: str | None,
-    text_file: str | None,
-    lang: str | None,
-    start: float | None,
-    end: float | None,
-    lookahead: float,
+    engine: EngineParams,
     live: bool,
     live_delay: float,
     strict: bool,
@@ -121,17 +96,13 @@ def command(
 
         click.echo(EXAMPLES, nl=False)
         return
-    from lipsync.cli.main import configure_logging
+    from lipsync.api import filter_pipe
+    from lipsync.cli.main import configure_logging, silence_stdout
     from lipsync.cli.progress import staged_progress
-    from lipsync.cli.transcript import read_transcript
-    from lipsync.core.engine import SyncOptions
     from lipsync.core.media import check_input_path
     from lipsync.core.media.rawpipe import RawFormat
-    from lipsync.core.selection import SelectionOptions
-    from lipsync.integrations.ffmpeg.filter import run_filter
 
     configure_logging(verbose=verbose, quiet=quiet)
-    text = read_transcript(text, text_file)
     if fmt != "raw" and (size or rate or pix_fmt):
         raise click.UsageError("--size, --rate and --pix-fmt are for --format raw only.")
     raw = RawFormat.parse(size, rate, pix_fmt) if fmt == "raw" else None
@@ -141,16 +112,7 @@ def command(
         check_input_path(audio, "audio")
         if not no_check:
             _preflight(audio, strict)
-    options = SyncOptions(
-        renderer=renderer,
-        model=model,
-        selection=SelectionOptions(face=face),
-        start=start,
-        end=end,
-        text=text,
-        lang=lang,
-        lookahead=lookahead,
-    )
+    options = sync_options(engine)
     ctx = CliContext(verbose=verbose, quiet=quiet)
     source, sink = sys.stdin.buffer, sys.stdout.buffer
     if sink.isatty():
@@ -160,11 +122,13 @@ def command(
     from lipsync.core.output_guard import check_stream_output
 
     check_stream_output(
-        sink, {"--audio": audio, "--text-file": text_file, "--model": model}, stdin=source
+        sink,
+        {"--audio": audio, "--text-file": engine["text_file"], "--model": engine["model"]},
+        stdin=source,
     )
     try:
         with staged_progress(ctx) as update:
-            result = run_filter(
+            result = filter_pipe(
                 source,
                 sink,
                 options,
@@ -177,9 +141,7 @@ def command(
                 live=live_delay if live else None,
             )
     except BrokenPipeError:  # the reader closed our output: stop quietly (click would exit 1)
-        from lipsync.cli.main import _silence_stdout
-
-        _silence_stdout()
+        silence_stdout()
         raise click.exceptions.Exit(EXIT_DOWNSTREAM_CLOSED) from None
     import logging
 

@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "faces": "faces",
     "models": "models",
     "probe": "probe",
+    "profile": "profile",
     "resolve": "resolve",
     "sync": "sync",
     "timeline": "timeline",

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import av
 
@@ -144,6 +145,9 @@ class LipSyncEngine:
         short_by = max(0.0, video_duration - stream.audio_duration)
         if result.audio_cut > 0.01:
             warnings.append(f"{result.audio_cut:.2f} s of speech after the video's end was cut.")
+        tracks = renderer_tracks(self.renderer, stream.faces)
+        for track, why in tracks.items():
+            log.info("face %s: %s", track, why)
         return SyncReport(
             video=str(video),
             audio=str(audio),
@@ -153,6 +157,7 @@ class LipSyncEngine:
             passed_through=dict(stream.counts),
             faces=tuple(sorted(stream.faces)),
             renderer=self.options.renderer,
+            renderer_tracks=tracks,
             mouth_source=stream.curve.source,
             video_duration=video_duration,
             audio_duration=stream.audio_duration,
@@ -289,3 +294,12 @@ def no_face_message(video: Path | str, counts: Iterable[tuple[str, int]] | dict)
     items = sorted(dict(counts).items())
     detail = ", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in items)
     return f"No frame of '{video}' has a face that can be lip-synced ({detail})."
+
+
+def renderer_tracks(renderer: Any, faces: set[int]) -> dict[str, str]:
+    """Per face track rendered: which renderer drew its mouth and why (a renderer choosing
+    per track, like ``auto``, says so through ``verdicts()``)."""
+    verdicts = getattr(renderer, "verdicts", None)
+    if verdicts is not None:
+        return {str(k): v for k, v in verdicts().items() if k in faces}
+    return {str(k): str(renderer.name) for k in sorted(faces)}

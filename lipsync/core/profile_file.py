@@ -6,7 +6,7 @@ The format is a ZIP archive of NumPy arrays (``numpy.savez_compressed``), read w
 - ``manifest``: ``uint8`` UTF-8 JSON: ``{"format": "lipsync-profile", "version": 1,
   "name": ..., "frames": ..., "videos": [...], "samples": N}``;
 - ``gap_counts``, ``width_counts``: ``int64 (RANGE_BINS,)`` mouth-range histograms;
-- ``scale``, ``gap``, ``width``, ``teeth``, ``quality``: ``float32 (N,)``;
+- ``scale``, ``gap``, ``width``, ``teeth``, ``contrast``, ``quality``: ``float32 (N,)``;
   ``frame``: ``int64 (N,)``;
 - ``lips``: ``float32 (N, 20, 2)``, rigid coordinates (see
   :mod:`lipsync.core.render.exemplar_bank`);
@@ -32,7 +32,7 @@ from lipsync.core.render.speaker import SpeakerProfile
 FORMAT = "lipsync-profile"
 VERSION = 1
 SUFFIX = ".lsprofile"
-_FLOATS = ("scale", "gap", "width", "teeth", "quality")
+_FLOATS = ("scale", "gap", "width", "teeth", "contrast", "quality")
 
 
 def save_profile(
@@ -142,6 +142,7 @@ def _sample(arrays: dict[str, np.ndarray], i: int, n: int) -> Exemplar:
         gap=floats["gap"],
         width=floats["width"],
         teeth=floats["teeth"],
+        contrast=floats["contrast"],
         quality=floats["quality"],
         frame=frame,
     )

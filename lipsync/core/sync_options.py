@@ -77,6 +77,7 @@ class SyncReport:
     audio_short_by: float
     seconds: float
     warnings: tuple[str, ...] = ()
+    renderer_tracks: dict[str, str] = field(default_factory=dict)  # face id -> renderer, why
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -31,7 +31,7 @@ from lipsync.core.render import parameters as P
 from lipsync.core.render.appearance import TrackAppearance
 from lipsync.core.render.composite import feathered_mask, lower_face_polygon
 from lipsync.core.render.exemplar_bank import Exemplar, ExemplarBank
-from lipsync.core.render.exemplar_choice import best_path, distances
+from lipsync.core.render.exemplar_choice import best_path, distances, pale_penalty
 from lipsync.core.render.meshwarp import piecewise_maps
 from lipsync.core.render.mouth_model import check_target, target_shape
 from lipsync.core.render.normalise import face_transform
@@ -131,8 +131,9 @@ class ExemplarRenderer:
             return [Choice((), 0.0) for _ in targets]
         lips = bank.lips_centred()
         gaps = np.array([s.gap for s in bank.samples], np.float32)
+        pale = pale_penalty(np.array([s.contrast for s in bank.samples], np.float32))
         rigid = [_rigid_target(appearance, t) for t in targets]
-        costs = np.stack([distances(r, lips, gaps) for r in rigid])
+        costs = np.stack([distances(r, lips, gaps, pale) for r in rigid])
         shown = self._shown.get(track)
         start = next((i for i, s in enumerate(bank.samples) if s is shown), None)
         path = best_path(costs, start)

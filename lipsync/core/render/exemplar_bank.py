@@ -71,9 +71,11 @@ class Exemplar:
     ``crop``: RGB ``uint8 (h, w, 3)``; crop pixel (u, v) shows the rigid point
     ``EXEMPLAR_BOX[:2] + (u, v) / scale``; ``scale``: px per IO; ``lips``: ``float32 (20, 2)``
     outer then inner lip in rigid coordinates; ``gap`` / ``width``: mean inner gap and outer
-    width, IO; ``teeth``: 0..1, the share of the opening that is tooth-bright; ``quality``:
-    higher is better (sharpness, frontal pose); ``frame``: index of the frame it came from;
-    ``source``: where it came from ("" = this footage, else the profile's name).
+    width, IO; ``teeth``: 0..1, the share of the opening that is tooth-bright; ``contrast``:
+    the RGB distance between the lips' and the skin's mean colours (motion blur and glare
+    make lips pale); ``quality``: higher is better (contrast, sharpness, frontal pose);
+    ``frame``: index of the frame it came from; ``source``: where it came from ("" = this
+    footage, else the profile's name).
     """
 
     crop: np.ndarray
@@ -82,6 +84,7 @@ class Exemplar:
     gap: float
     width: float
     teeth: float
+    contrast: float
     quality: float
     frame: int
     source: str = ""
@@ -153,6 +156,23 @@ def teeth_share(crop: np.ndarray, inner_px: np.ndarray) -> float:
     return float(np.mean(bright & (sat < 0.35 * np.maximum(luma, 1.0))))
 
 
+def lip_contrast(crop: np.ndarray, lips_px: np.ndarray, scale: float) -> float:
+    """RGB distance between the mean colour of the lips (between the outer and inner lip
+    polygons ``lips_px`` ``(20, 2)``, crop px) and of the skin just around them."""
+    h, w = crop.shape[:2]
+    outer = np.zeros((h, w), np.uint8)
+    cv2.fillPoly(outer, [np.round(lips_px[:12]).astype(np.int32)], 1)
+    inner = np.zeros((h, w), np.uint8)
+    cv2.fillPoly(inner, [np.round(lips_px[12:]).astype(np.int32)], 1)
+    lips = (outer > 0) & (inner == 0)
+    r = max(1, round(P.EXEMPLAR_SKIN_RING * scale))
+    skin = (cv2.dilate(outer, np.ones((2 * r + 1, 2 * r + 1), np.uint8)) > 0) & (outer == 0)
+    if lips.sum() < 4 or skin.sum() < 4:
+        return 0.0
+    pixels = crop.astype(np.float32)
+    return float(np.linalg.norm(pixels[lips].mean(axis=0) - pixels[skin].mean(axis=0)))
+
+
 def sharpness(crop: np.ndarray, lips_px: np.ndarray) -> float:
     """Variance of the Laplacian of the luma inside the outer lips' bounding box (crop px)."""
     x0, y0 = np.floor(lips_px.min(axis=0)).astype(int)
@@ -199,10 +219,10 @@ class ExemplarCollector:
         origin = np.array(P.EXEMPLAR_BOX[:2], np.float32)
         lips_px = (lips - origin) * scale
         frontal = 1.0 - 0.5 * abs(face.pose.yaw) / P.BANK_MAX_YAW
-        quality = sharpness(crop, lips_px[:12]) * frontal
-        sample = Exemplar(
-            crop, scale, lips, gap, width, teeth_share(crop, lips_px[12:]), quality, index
-        )
+        contrast = lip_contrast(crop, lips_px, scale)
+        quality = contrast * np.sqrt(sharpness(crop, lips_px[:12])) * frontal
+        teeth = teeth_share(crop, lips_px[12:])
+        sample = Exemplar(crop, scale, lips, gap, width, teeth, contrast, quality, index)
         self.offer(sample)
 
     def offer(self, sample: Exemplar) -> None:

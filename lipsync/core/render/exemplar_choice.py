@@ -17,19 +17,34 @@ import numpy as np
 from lipsync.core.render.exemplar_bank import centred, lip_measures
 
 GAP_WEIGHT = 1.5  # distance per IO of inner-gap difference, on top of the lip-point distance
+PALE_WEIGHT = 0.1  # IO added per unit of lip contrast missing below PALE_SHARE of the bank's
+PALE_SHARE = 0.75  # median (blurred or glaring frames show pale lips: teeth-like pixels)
 SWITCH_COST = 0.012  # IO; the cost of changing sample between two frames
 CANDIDATES = 6  # samples considered per frame (the nearest by distance)
 
 
-def distances(target_lips: np.ndarray, bank_lips: np.ndarray, bank_gaps: np.ndarray) -> np.ndarray:
-    """``float32 (N,)``: distance (IO) of the target lips ``(20, 2)`` to each sample, from the
-    samples' centred lips ``(N, 20, 2)`` and their mean inner gaps ``(N,)``."""
+def pale_penalty(contrasts: np.ndarray) -> np.ndarray:
+    """``float32 (N,)``: cost (IO) of samples whose lips are paler against the skin than most
+    of the bank's (``contrasts``: lip-skin colour distances)."""
+    c = np.asarray(contrasts, np.float32)
+    if not len(c):
+        return c
+    rel = c / max(float(np.median(c)), 1e-3)
+    return (PALE_WEIGHT * np.maximum(PALE_SHARE - rel, 0.0)).astype(np.float32)
+
+
+def distances(
+    target_lips: np.ndarray, bank_lips: np.ndarray, bank_gaps: np.ndarray, penalty: np.ndarray
+) -> np.ndarray:
+    """``float32 (N,)``: cost (IO) of each sample for the target lips ``(20, 2)``, from the
+    samples' centred lips ``(N, 20, 2)``, their mean inner gaps ``(N,)`` and a per-sample
+    ``penalty`` ``(N,)`` (:func:`pale_penalty`)."""
     if not len(bank_lips):
         return np.zeros(0, np.float32)
     t = centred(target_lips)
     point = np.sqrt(((bank_lips - t[None]) ** 2).sum(axis=2).mean(axis=1))
     gap, _ = lip_measures(target_lips)
-    return (point + GAP_WEIGHT * np.abs(bank_gaps - gap)).astype(np.float32)
+    return (point + GAP_WEIGHT * np.abs(bank_gaps - gap) + penalty).astype(np.float32)
 
 
 def best_path(costs: np.ndarray, start: int | None = None) -> np.ndarray:

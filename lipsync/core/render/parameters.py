@@ -114,4 +114,5 @@ EXEMPLAR_MAX_SCALE = 200.0  # px per IO at most in a stored crop
 EXEMPLAR_MIN_IO_PX = 24.0  # px between the eyes below which frames give no sample
 EXEMPLAR_GAP_STEP = 0.02  # IO; aperture step of the shape cells (one sample per cell)
 EXEMPLAR_WIDTH_STEP = 0.04  # IO; outer-width step of the shape cells
+EXEMPLAR_SKIN_RING = 0.1  # IO of skin around the lips compared with their colour (contrast)
 EXEMPLAR_MAX = 160  # samples per track at most (memory: at most 170 kB each)

@@ -17,7 +17,7 @@ shared) per frame, split by stage:
     encode        the frame back to y4m bytes
 
     .venv/bin/python bench/live_profile.py [--sizes 480x270,1280x720,1920x1080] [--frames 60]
-        [--top 15] [--callers REGEX]
+        [--top 15] [--callers REGEX] [--eyes 64]
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from pathlib import Path
 from live_latency import CLIP, CLIPS, prepare
 
 from lipsync.core.engine import InFrame, LipSyncEngine, SyncOptions
+from lipsync.core.live import LIVE_EYES_PX
 from lipsync.core.media.y4m import Y4MReader, Y4MWriter
 
 STAGES = {
@@ -52,7 +53,9 @@ STAGES = {
 }
 
 
-def profile(y4m: Path, wav: Path, frames: int, top: int, callers: str = "") -> None:
+def profile(
+    y4m: Path, wav: Path, frames: int, top: int, callers: str = "", eyes: float | None = None
+) -> None:
     engine = LipSyncEngine(SyncOptions())
     with y4m.open("rb") as source, open("/dev/null", "wb") as sink:
         reader = Y4MReader(source)
@@ -64,14 +67,14 @@ def profile(y4m: Path, wav: Path, frames: int, top: int, callers: str = "") -> N
         for i, frame in (next(items) for _ in range(10)):
             item = InFrame(i, frame)
             stream.begin(item)
-            writer.write(stream.emit(stream.render_now(item, tracker)).coded(reader.info))
+            writer.write(stream.emit(stream.render_now(item, tracker, eyes)).coded(reader.info))
         prof = cProfile.Profile(time.process_time)
         cpu0 = time.process_time()
         prof.enable()
         n = 0
         for i, frame in items:
             item = InFrame(i, frame)
-            writer.write(stream.emit(stream.render_now(item, tracker)).coded(reader.info))
+            writer.write(stream.emit(stream.render_now(item, tracker, eyes)).coded(reader.info))
             n += 1
             if n >= frames:
                 break
@@ -99,6 +102,9 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=60)
     parser.add_argument("--top", type=int, default=15)
     parser.add_argument("--clip", default=CLIP)
+    parser.add_argument(
+        "--eyes", type=float, default=LIVE_EYES_PX, help="live's reduced render (0: full size)"
+    )
     parser.add_argument("--callers", default="", help="print who calls functions matching this")
     args = parser.parse_args()
     clip = CLIPS / args.clip
@@ -109,7 +115,7 @@ def main() -> None:
         for text in args.sizes.split(","):
             size = tuple(int(v) for v in text.split("x"))
             y4m, wav = prepare(clip, size, (args.frames + 10) / 25 + 0.2, tmp)
-            profile(y4m, wav, args.frames, args.top, args.callers)
+            profile(y4m, wav, args.frames, args.top, args.callers, args.eyes or None)
             y4m.unlink()
 
 

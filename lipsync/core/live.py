@@ -14,6 +14,7 @@ that have arrived still leave on time.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections import deque
@@ -25,8 +26,10 @@ import numpy as np
 
 if TYPE_CHECKING:  # kept out of the import: the CLI reads the default delay from here
     from lipsync.core.sync_stream import InFrame, OutFrame, SyncStream
+    from lipsync.core.types import FaceObservation
 
 LIVE_DELAY_SECONDS = 0.16  # s from a frame's arrival to its leaving, by default
+LIVE_EYES_PX = 64.0  # px between the eyes at most while rendering live (larger faces shrink)
 COST_SMOOTHING = 0.2  # weight of the newest frame in the running estimate of a frame's cost
 LATE = "late"  # the reason counted for frames that could not be finished in time
 
@@ -55,11 +58,13 @@ class LiveStream:
         stream: SyncStream,
         delay: float = LIVE_DELAY_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        eyes: float | None = LIVE_EYES_PX,
     ) -> None:
         if not delay > 0:
             raise ValueError(f"the live delay must be positive seconds, not {delay!r}")
         self.stream = stream
         self.delay = float(delay)
+        self.eyes = eyes  # px between the eyes at most while rendering (None: full size)
         self.clock = clock
         self.cost = 0.0  # s; running estimate of one frame's work
         self._cond = threading.Condition()
@@ -135,7 +140,7 @@ class LiveStream:
                     continue
             started = self.clock()
             try:
-                entry = self.stream.render_now(slot.item, tracker)
+                entry = self.stream.render_now(slot.item, tracker, self.eyes)
             except BaseException as e:
                 with self._cond:
                     self._failure.append(e)
@@ -178,3 +183,40 @@ class LiveStream:
         if slot.result is not None:
             return self.stream.emit(slot.result)
         return self.stream.untouched(slot.item, LATE)
+
+
+# --- the reduced render: a large face renders smaller, its change enlarged back ----------------
+
+
+def shrink(
+    picture: np.ndarray, face: FaceObservation, eyes: float
+) -> tuple[np.ndarray, FaceObservation] | None:
+    """``picture`` (``uint8 (h, w, 3)``) and ``face`` (its coordinates) scaled down so that the
+    eyes are ``eyes`` px apart; None when they are no further apart than that already."""
+    import cv2
+
+    scale = eyes / face.inter_ocular if face.inter_ocular > 0 else 1.0
+    if scale >= 1.0:
+        return None
+    h, w = picture.shape[:2]
+    size = (max(2, round(w * scale)), max(2, round(h * scale)))
+    small = cv2.resize(picture, size, interpolation=cv2.INTER_AREA)
+    sx, sy = size[0] / w, size[1] / h
+    factor = np.array([sx, sy], np.float32)
+    box = (face.box[0] * sx, face.box[1] * sy, face.box[2] * sx, face.box[3] * sy)
+    landmarks = {g: np.asarray(p, np.float32) * factor for g, p in face.landmarks.items()}
+    return small, dataclasses.replace(face, box=box, landmarks=landmarks)
+
+
+def enlarge(before: np.ndarray, small: np.ndarray, small_after: np.ndarray) -> np.ndarray:
+    """``before`` (``uint8 (h, w, 3)``) plus the change from ``small`` to ``small_after`` (its
+    reduced render), enlarged to its size: pixels whose neighbourhood did not change keep
+    their exact values."""
+    import cv2
+
+    h, w = before.shape[:2]
+    change = small_after.astype(np.float32) - small.astype(np.float32)
+    if not change.any():
+        return before.copy()
+    change = cv2.resize(change, (w, h), interpolation=cv2.INTER_LINEAR)
+    return np.clip(np.rint(before + change), 0, 255).astype(np.uint8)

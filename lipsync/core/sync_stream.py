@@ -23,24 +23,25 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import av
 import numpy as np
 
+from lipsync.core.constants import DEFAULT_FPS
 from lipsync.core.media import VideoStreamInfo
 from lipsync.core.media.convert import frame_to_rgb, rgb_to_frame
 from lipsync.core.media.patch import PatchFrame, patchable, stable_region
 from lipsync.core.media.planes import plane_layout
+from lipsync.core.progress import ProgressCallback
 from lipsync.core.selection import FramePlanner, handover_strength
 from lipsync.core.sync_options import SyncOptions
 from lipsync.core.types import FaceObservation
 
 log = logging.getLogger("lipsync")
 
-ProgressCallback = Callable[[str, int, "int | None"], None]
 TRACKING_THREADS = 1  # onnxruntime threads for face tracking (decoding runs beside it)
 REGION_MARGIN = 0.8  # inter-ocular distances around jaw and nose that rendering may change
 STAGE = "Lip-syncing"
@@ -119,7 +120,7 @@ class SyncStream:
         self.options = options
         self.info = info
         self.curve = curve
-        self.fps = float(info.fps) if info.fps else 25.0
+        self.fps = float(info.fps or DEFAULT_FPS)
         self._report = on_progress or (lambda stage, done, total: None)
         ramp = options.selection.handover_frames
         self.window = max(ramp + 2, round(options.lookahead * self.fps))
@@ -226,10 +227,12 @@ class SyncStream:
             self._t0 = item.time if item.time is not None else item.index / self.fps
             self.first_time = self._t0
 
-    def render_now(self, item: InFrame, tracker: Any) -> _Entry:
+    def render_now(self, item: InFrame, tracker: Any, eyes: float | None = None) -> _Entry:
         """Track, learn and render one frame at once (live mode): the hand-over ramp from the
         frames before it only, the face's appearance from what has been seen so far, the mouth
-        from the speech known now. Counts nothing: hand the result to :meth:`emit`."""
+        from the speech known now; ``eyes``: a face with its eyes further apart (px) renders
+        at that size and its change is enlarged back (:func:`~lipsync.core.live.shrink`).
+        Counts nothing: hand the result to :meth:`emit`."""
         entry = self._take(item, tracker)
         renderable = entry.reason is None
         local = np.array([*self._history, renderable], bool)
@@ -239,7 +242,7 @@ class SyncStream:
             entry.target = self._live_target(entry.time)
             entry.appearances = {tid: self._appearance(tid) for tid in entry.picked}
             for k in range(len(entry.picked)):
-                self._render([entry], k)
+                self._render([entry], k, eyes)
         return entry
 
     def _live_target(self, time: float) -> np.ndarray:
@@ -325,7 +328,8 @@ class SyncStream:
             yield self._out(entry, total)
         ready.clear()
 
-    def _render(self, entries: list[_Entry], k: int) -> None:
+    def _render(self, entries: list[_Entry], k: int, eyes: float | None = None) -> None:
+        from lipsync.core.live import enlarge, shrink
         from lipsync.core.render import RenderJob
 
         jobs, places = [], []
@@ -335,10 +339,14 @@ class SyncStream:
             picture, region = self._region(entry, face)
             if region is None:
                 continue
+            image, local = picture, shift_face(face, -region[0], -region[1])
+            reduced = shrink(picture, local, eyes) if eyes is not None else None
+            if reduced is not None:
+                image, local = reduced
             jobs.append(
                 RenderJob(
-                    image=picture,
-                    face=shift_face(face, -region[0], -region[1]),
+                    image=image,
+                    face=local,
                     target=entry.target,
                     appearance=entry.appearances[tid],
                     strength=entry.strength,
@@ -347,7 +355,7 @@ class SyncStream:
                     fps=self.fps,
                 )
             )
-            places.append((entry, region, picture))
+            places.append((entry, region, picture, None if reduced is None else image))
         if not jobs:
             return
         if hasattr(self.renderer, "render_batch"):
@@ -357,7 +365,9 @@ class SyncStream:
                 self.renderer.render(j.image, j.face, j.target, j.appearance, strength=j.strength)
                 for j in jobs
             ]
-        for (entry, region, before), after in zip(places, results, strict=True):
+        for (entry, region, before, small), after in zip(places, results, strict=True):
+            if small is not None:
+                after = enlarge(before, small, np.asarray(after))
             self._put(entry, region, before, after)
 
     def _region(

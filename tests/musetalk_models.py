@@ -105,3 +105,32 @@ def build_musetalk_files(root: Path, seed: int = 0) -> MuseTalkFiles:
     whisper.config.to_json_file(wd / "config.json")
     WhisperFeatureExtractor(feature_size=80).to_json_file(wd / "preprocessor_config.json")
     return MuseTalkFiles(root, v15 / "unet.pth", v15 / "musetalk.json", sd, wd)
+
+
+@dataclass(frozen=True)
+class ExportedMuseTalk:
+    """A tiny MuseTalk's source files and its export folder."""
+
+    files: MuseTalkFiles
+    folder: Path
+
+
+_EXPORTED: list[ExportedMuseTalk] = []
+
+
+def exported_musetalk() -> ExportedMuseTalk:
+    """One tiny MuseTalk built and exported per test process (shared by the test modules;
+    removed when the process ends)."""
+    if not _EXPORTED:
+        import atexit
+        import shutil
+        import tempfile
+
+        from lipsync.core.models.musetalk_export import export_musetalk
+
+        root = Path(tempfile.mkdtemp(prefix="lipsync-musetalk-"))
+        atexit.register(shutil.rmtree, root, True)
+        files = build_musetalk_files(root)
+        export_musetalk(files.unet, files.unet_config, files.vae, files.whisper, root / "export")
+        _EXPORTED.append(ExportedMuseTalk(files, root / "export"))
+    return _EXPORTED[0]

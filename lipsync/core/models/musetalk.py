@@ -170,6 +170,14 @@ def read_json(path: Path, what: str, option: str) -> dict[str, Any]:
 def read_weights(path: Path, what: str, option: str) -> dict[str, Any]:
     """A state dict from a ``.safetensors`` file or a ``torch.save`` file (weights only)."""
     _existing(path, what, option)
+    with open(path, "rb") as f:
+        head = f.read(2)
+    if path.suffix != ".safetensors" and head != b"PK" and head[:1] != b"\x80":
+        raise InputError(
+            f"The {what} '{path}' ({option}) cannot be read as weights (it is neither a "
+            "torch.save file nor safetensors): it is damaged or not a weights file, download "
+            "it again."
+        )
     try:
         if path.suffix == ".safetensors":
             from safetensors.torch import load_file

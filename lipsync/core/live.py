@@ -210,13 +210,33 @@ def shrink(
 
 def enlarge(before: np.ndarray, small: np.ndarray, small_after: np.ndarray) -> np.ndarray:
     """``before`` (``uint8 (h, w, 3)``) plus the change from ``small`` to ``small_after`` (its
-    reduced render), enlarged to its size: pixels whose neighbourhood did not change keep
-    their exact values."""
+    reduced render), enlarged to its size (bilinear, pixel centres aligned as ``cv2.resize``
+    aligns them): pixels whose neighbourhood did not change keep their exact values. Only the
+    box around the change is enlarged."""
     import cv2
 
-    h, w = before.shape[:2]
-    change = small_after.astype(np.float32) - small.astype(np.float32)
-    if not change.any():
-        return before.copy()
-    change = cv2.resize(change, (w, h), interpolation=cv2.INTER_LINEAR)
-    return np.clip(np.rint(before + change), 0, 255).astype(np.uint8)
+    diff = cv2.absdiff(small_after, small)
+    x, y, w, h = cv2.boundingRect(diff[..., 0] | diff[..., 1] | diff[..., 2])
+    out = before.copy()
+    if w == 0 or h == 0:
+        return out
+    big_h, big_w = before.shape[:2]
+    fx, fy = small.shape[1] / big_w, small.shape[0] / big_h  # small px per px
+    x0, y0 = max(0, x - 1), max(0, y - 1)
+    x1, y1 = min(small.shape[1], x + w + 1), min(small.shape[0], y + h + 1)
+    change = small_after[y0:y1, x0:x1].astype(np.float32) - small[y0:y1, x0:x1]
+    # the full-size pixels whose bilinear source lies within the box
+    bx0, by0 = max(0, int((x0 + 0.5) / fx - 0.5)), max(0, int((y0 + 0.5) / fy - 0.5))
+    bx1 = min(big_w, int(np.ceil((x1 - 0.5) / fx + 0.5)))
+    by1 = min(big_h, int(np.ceil((y1 - 0.5) / fy + 0.5)))
+    # full-size pixel X samples the small picture at (X + 0.5) * fx - 0.5 (cv2.resize)
+    to_small = np.array(
+        [[fx, 0.0, (bx0 + 0.5) * fx - 0.5 - x0], [0.0, fy, (by0 + 0.5) * fy - 0.5 - y0]]
+    )
+    change = cv2.warpAffine(
+        change, to_small, (bx1 - bx0, by1 - by0),
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE,
+    )  # fmt: skip
+    box = out[by0:by1, bx0:bx1]
+    box[...] = np.clip(np.rint(box + change), 0, 255)
+    return out

@@ -25,7 +25,7 @@ import logging
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import av
 import numpy as np
@@ -36,9 +36,23 @@ from lipsync.core.media.convert import frame_to_rgb, rgb_to_frame
 from lipsync.core.media.patch import PatchFrame, patchable, stable_region
 from lipsync.core.media.planes import plane_layout
 from lipsync.core.progress import ProgressCallback
+from lipsync.core.protocols import (
+    Appearance,
+    BatchRenderer,
+    ExemplarUser,
+    GrowingCurve,
+    MouthCurve,
+    RegionRenderer,
+    Renderer,
+    SpeechReader,
+    Tracker,
+)
 from lipsync.core.selection import FramePlanner, handover_strength
 from lipsync.core.sync_options import SyncOptions
 from lipsync.core.types import FaceObservation
+
+if TYPE_CHECKING:
+    from lipsync.core.render.appearance import TrackAppearance
 
 log = logging.getLogger("lipsync")
 
@@ -90,7 +104,7 @@ class _Entry:
     reason: str | None
     target: np.ndarray | None = None
     strength: float = 0.0
-    appearances: dict[int, Any] = field(default_factory=dict)
+    appearances: dict[int, TrackAppearance] = field(default_factory=dict)
     patch: PatchFrame | None = None
     image: np.ndarray | None = None
     changed: bool = False
@@ -109,10 +123,10 @@ class SyncStream:
 
     def __init__(
         self,
-        renderer: Any,
+        renderer: Renderer,
         options: SyncOptions,
         info: VideoStreamInfo,
-        curve: Any,
+        curve: MouthCurve,
         speech: tuple[np.ndarray, int] | None = None,
         on_progress: ProgressCallback | None = None,
     ) -> None:
@@ -124,12 +138,16 @@ class SyncStream:
         self._report = on_progress or (lambda stage, done, total: None)
         ramp = options.selection.handover_frames
         self.window = max(ramp + 2, round(options.lookahead * self.fps))
-        self.batch_size = max(1, int(getattr(renderer, "batch_size", 1)))
+        # the renderer's and the curve's optional capabilities (lipsync.core.protocols)
+        self._batch = renderer if isinstance(renderer, BatchRenderer) else None
+        self._bounds = renderer.bounds if isinstance(renderer, RegionRenderer) else None
+        self._growing = curve if isinstance(curve, GrowingCurve) else None
+        self.batch_size = max(1, int(self._batch.batch_size)) if self._batch is not None else 1
         self._fast = patchable(info)
         self._planner = FramePlanner(options.selection)
         self._history: deque[bool] = deque(maxlen=ramp + 1)
-        self._builders: dict[int, Any] = {}
-        self._built: dict[int, tuple[int, Any]] = {}
+        self._builders: dict[int, Appearance] = {}
+        self._built: dict[int, tuple[int, TrackAppearance]] = {}
         self._t0: float | None = None
         self._left_time: float | None = None  # s from the first frame, of the last to leave
         self._targets: dict[int, np.ndarray] = {}
@@ -143,12 +161,12 @@ class SyncStream:
         self.last_time: float | None = None
         #: Seconds of speech (0 when no samples were given).
         self.audio_duration = speech[0].shape[0] / speech[1] if speech is not None else 0.0
-        if speech is not None and hasattr(renderer, "prepare"):
+        if speech is not None and isinstance(renderer, SpeechReader):
             renderer.prepare(speech[0], speech[1], self.fps)
 
     # --- the stream ---------------------------------------------------------------------------
 
-    def tracker(self) -> Any:
+    def tracker(self) -> Tracker:
         """A new face tracker for this stream's frames."""
         from lipsync.core.face import BackendOptions, FaceTracker, TrackerOptions
         from lipsync.core.models import SessionOptions
@@ -174,7 +192,7 @@ class SyncStream:
             yield from self._leave(window, ready, total, final=True)
         yield from self._flush(ready, total)
 
-    def _take(self, item: InFrame, tracker: Any) -> _Entry:
+    def _take(self, item: InFrame, tracker: Tracker) -> _Entry:
         """Track one new frame and learn from it."""
         time = item.time if item.time is not None else item.index / self.fps
         if self._t0 is None:
@@ -227,7 +245,7 @@ class SyncStream:
             self._t0 = item.time if item.time is not None else item.index / self.fps
             self.first_time = self._t0
 
-    def render_now(self, item: InFrame, tracker: Any, eyes: float | None = None) -> _Entry:
+    def render_now(self, item: InFrame, tracker: Tracker, eyes: float | None = None) -> _Entry:
         """Track, learn and render one frame at once (live mode): the hand-over ramp from the
         frames before it only, the face's appearance from what has been seen so far, the mouth
         from the speech known now; ``eyes``: a face with its eyes further apart (px) renders
@@ -274,19 +292,20 @@ class SyncStream:
         self._report(STAGE, self.frames, self.info.frame_count or None)
         return OutFrame(item.index, time, item.pts, item.frame, None, False)
 
-    def _new_builder(self) -> Any:
+    def _new_builder(self) -> Appearance:
         """A new track's appearance builder: with exemplars when the renderer draws them,
         started from the speaker profile when one is given."""
         from lipsync.core.render import AppearanceBuilder
 
-        builder = AppearanceBuilder(exemplars=bool(getattr(self.renderer, "uses_exemplars", False)))
+        exemplars = isinstance(self.renderer, ExemplarUser) and self.renderer.uses_exemplars
+        builder = AppearanceBuilder(exemplars=bool(exemplars))
         if self.options.profile is not None:
             builder.seed(self.options.profile)
         return builder
 
     def _known_until(self) -> float:
         """Seconds (from the first frame) up to which the speech's mouth is final."""
-        return float(getattr(self.curve, "known_until", np.inf))
+        return float(self._growing.known_until) if self._growing is not None else np.inf
 
     def _evaluate_targets(self, window: deque[_Entry], final: bool) -> None:
         """Mouth targets for the frames now in the window (the newest one only when the input
@@ -305,7 +324,7 @@ class SyncStream:
         for k, e in enumerate(keep):
             self._targets[e.index] = values[offset + k]
 
-    def _appearance(self, track_id: int) -> Any:
+    def _appearance(self, track_id: int) -> TrackAppearance:
         """The track's appearance from every frame seen so far (rebuilt only after changes)."""
         builder = self._builders[track_id]
         cached = self._built.get(track_id)
@@ -339,6 +358,7 @@ class SyncStream:
             picture, region = self._region(entry, face)
             if region is None:
                 continue
+            assert entry.target is not None  # a frame with a face to render has its target
             image, local = picture, shift_face(face, -region[0], -region[1])
             reduced = shrink(picture, local, eyes) if eyes is not None else None
             if reduced is not None:
@@ -358,8 +378,8 @@ class SyncStream:
             places.append((entry, region, picture, None if reduced is None else image))
         if not jobs:
             return
-        if hasattr(self.renderer, "render_batch"):
-            results = self.renderer.render_batch(jobs)
+        if self._batch is not None:
+            results = self._batch.render_batch(jobs)
         else:
             results = [
                 self.renderer.render(j.image, j.face, j.target, j.appearance, strength=j.strength)
@@ -374,7 +394,7 @@ class SyncStream:
         self, entry: _Entry, face: FaceObservation
     ) -> tuple[np.ndarray, tuple[int, int, int, int] | None]:
         """The RGB picture of the part of the frame the renderer may change, and where."""
-        bounds = getattr(self.renderer, "bounds", None)
+        bounds = self._bounds
         box = bounds(face) if bounds is not None else lower_face_bounds(face, REGION_MARGIN)
         if self._fast and plane_layout(entry.frame.format.name) is not None:
             if entry.patch is None:
@@ -391,11 +411,16 @@ class SyncStream:
             return np.zeros((0, 0, 3), np.uint8), None
         if entry.patch is not None:
             return entry.patch.rgb(region), region
+        assert entry.image is not None
         x0, y0, x1, y1 = region
         return entry.image[y0:y1, x0:x1].copy(), region
 
     def _put(
-        self, entry: _Entry, region: tuple[int, int, int, int], before: np.ndarray, after: Any
+        self,
+        entry: _Entry,
+        region: tuple[int, int, int, int],
+        before: np.ndarray,
+        after: np.ndarray,
     ) -> None:
         after = np.asarray(after)
         if after.shape != before.shape or after.dtype != np.uint8:
@@ -407,6 +432,7 @@ class SyncStream:
             entry.patch.put_rgb(region, before, after)
             entry.changed = entry.changed or entry.patch.changed
         elif not np.array_equal(after, before):
+            assert entry.image is not None
             x0, y0, x1, y1 = region
             entry.image[y0:y1, x0:x1] = after
             entry.changed = True

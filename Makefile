@@ -12,16 +12,20 @@ WHISPER := openai-whisper>=20240930
 EXTRAS := dev,torch,dlib
 DEMO_DIR := demo-out
 
-.PHONY: demo test lint docs pytest setup system-deps bench clean
+.PHONY: demo test lint typecheck docs pytest setup system-deps bench clean
 
 demo: setup
 	$(BIN)/lipsync demo --out $(DEMO_DIR)
 
-test: setup lint docs pytest
+test: setup lint typecheck docs pytest
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# mypy on the engine (lipsync/core; settings in pyproject.toml [tool.mypy])
+typecheck: setup
+	$(BIN)/mypy
 
 # the reference site (docs/, mkdocs.yml) built with warnings as errors into site/
 docs: setup
@@ -52,4 +56,4 @@ bench: setup
 	  echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .ruff_cache bench/out site
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .ruff_cache .mypy_cache bench/out site

@@ -217,6 +217,7 @@ def _input_jobs(item, where, base, output_dir, defaults, fail) -> list[JobSpec]:
             dub = None
             if kind == "sync":
                 raw = dubs[lang] if isinstance(dubs, Mapping) else dubs
+                assert raw is not None  # a 'sync' input without dubs was refused above
                 dub = str(_resolve(base, _fill(raw, fields, f"{where}.dubs", fail)))
             opts = dict(options)
             subs = opts.get("subtitles")

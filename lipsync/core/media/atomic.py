@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -202,7 +202,7 @@ _RENAME_NOREPLACE = 1  # <linux/fs.h>
 _AT_FDCWD = -100
 
 
-def _renameat2() -> object | None:
+def _renameat2() -> Callable[..., int] | None:
     """glibc's ``renameat2`` (Linux 3.15+, glibc 2.28+), or None."""
     if not sys.platform.startswith("linux"):
         return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import wave
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import closing
 from pathlib import Path
 
@@ -24,7 +24,7 @@ def iter_audio(
     channels: int | None = None,
     stream_index: int = 0,
     chunk: int | None = None,
-) -> Iterator[np.ndarray]:
+) -> Generator[np.ndarray, None, None]:
     """Decode an audio stream of ``path`` and yield ``float32 (channels, n)`` chunks.
 
     ``sample_rate`` (Hz) and ``channels`` default to the stream's own; ``chunk`` fixes the

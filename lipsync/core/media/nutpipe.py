@@ -149,6 +149,7 @@ class NutWriter:
             self._open()
         while self._pending:
             self._mux(self._pending.popleft())
+        assert self._out is not None
         frame.pts = pts
         frame.time_base = self._reader.info.time_base
         self._out.mux(self._video.encode(frame))
@@ -159,6 +160,7 @@ class NutWriter:
             self._open()
         while self._pending:
             self._mux(self._pending.popleft())
+        assert self._out is not None
         self._out.mux(self._video.encode(None))
         self._out.close()
         self._stream.flush()

@@ -94,7 +94,7 @@ def frame_chunks(frame) -> list[memoryview]:
         frame.planes, plane_shapes(frame.width, frame.height, pix_fmt), strict=True
     ):
         view = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[:rows, :row]
-        parts.append(memoryview(np.ascontiguousarray(view)).cast("B"))
+        parts.append(np.ascontiguousarray(view).data.cast("B"))
     return parts
 
 

@@ -257,6 +257,7 @@ class VideoWriter:
         log.info("original audio codec %s cannot go into %s: re-encoding", codec, self.dest.suffix)
         rate = _aac_rate(src.codec_context.sample_rate)
         channels = min(src.codec_context.channels or 1, 2)
+        assert self._original is not None
         blocks = iter_audio(self._original, rate, channels, chunk=C.AUDIO_CHUNK_SAMPLES)
         stream = self._out.add_stream(C.DEFAULT_AUDIO_CODEC, rate=rate)
         stream.layout = "mono" if channels == 1 else "stereo"

@@ -107,7 +107,7 @@ def parse_voice_option(text: str) -> tuple[str, Voice]:
             raise InputError(
                 f"--voice '{text}': '{opt}' is not pitch=N or rate=N: write e.g. S1=m3,pitch=40."
             )
-        voice = replace(voice, **{key: int(val)})
+        voice = replace(voice, pitch=int(val)) if key == "pitch" else replace(voice, rate=int(val))
     return speaker.strip(), voice
 
 

@@ -11,6 +11,7 @@ spectral flatness from the power spectrum, both computed here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -141,7 +142,7 @@ def check_speech(m: AudioMeasures, fps: float | None = None) -> Check:
     seconds = m.speech_seconds
     spread = float(np.std(np.log2(m.f0[m.voiced]))) if m.voiced.sum() > 2 else 0.0
     values = {"speech_seconds": seconds, "audio_seconds": m.duration, "pitch_spread": spread}
-    base = dict(name="speech", title="Speech present", group="audio", values=values)
+    base: dict[str, Any] = dict(name="speech", title="Speech present", group="audio", values=values)
     if seconds < MIN_SPEECH_SECONDS:
         return Check(
             **base,
@@ -252,7 +253,9 @@ def check_background(m: AudioMeasures, fps: float | None = None) -> Check:
         )
         kind = "music" if tonal else "noise"
     values = {"kind": kind, "below_speech_db": min(below, SNR_CAP_DB), "level_dbfs": floor}
-    base = dict(name="background", title="Music or noise under the speech", group="audio")
+    base: dict[str, Any] = dict(
+        name="background", title="Music or noise under the speech", group="audio"
+    )
     if not has_speech(m):
         return _not_measured(base["name"], base["title"])
     limit = BED_MUSIC_WARN_DB if kind == "music" else BED_NOISE_WARN_DB

@@ -10,6 +10,8 @@ the largest one, the face ``--face largest`` lip-syncs. A check warns when at le
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from lipsync.core.quality.checks import FAIL, PASS, WARN, Check, time_range, worst
@@ -113,7 +115,7 @@ def check_several_faces(v: VideoSamples) -> Check:
     """Several faces at once: the user should say whose mouth speaks."""
     counts = np.array([len(s.faces) for s in v.samples])
     several = counts >= 2
-    base = dict(name="several_faces", title="Several faces", group="video")
+    base: dict[str, Any] = dict(name="several_faces", title="Several faces", group="video")
     if not several.any():
         return Check(**base, status=PASS, message="At most one face in frame.")
     where: dict[int, list[float]] = {}
@@ -178,7 +180,7 @@ def check_head_pose(v: VideoSamples) -> Check:
 
 def check_head_motion(v: VideoSamples) -> Check:
     """Fast head motion between consecutive samples of the same face."""
-    base = dict(name="head_motion", title="Head motion", group="video")
+    base: dict[str, Any] = dict(name="head_motion", title="Head motion", group="video")
     if v.step > MOTION_MAX_STEP:
         return Check(
             **base,

@@ -129,7 +129,7 @@ def target_shape(
 
     # --- jaw ------------------------------------------------------------------------------
     for i in range(len(jaw)):
-        k = min(abs(i - JAW_CHIN) / P.JAW_FALLOFF_POINTS, 1.0)
-        jaw[i, 1] += open_jaw * a * math.cos(math.pi / 2.0 * k)
+        fall = min(abs(i - JAW_CHIN) / P.JAW_FALLOFF_POINTS, 1.0)
+        jaw[i, 1] += open_jaw * a * math.cos(math.pi / 2.0 * fall)
 
     return {"outer_lip": outer, "inner_lip": inner, "jaw": jaw}

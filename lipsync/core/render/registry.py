@@ -1,14 +1,9 @@
 """Renderers by name: ``get_renderer("warp")``, ``get_renderer("wav2lip", model="w.onnx")``.
 
-A renderer is any object with a ``name`` and the :class:`Renderer` ``render`` method. Optional
-extras the engine uses when present:
-
-- ``prepare(speech, sample_rate, fps)``: called once before the first frame with the whole
-  speech, ``float32 (n,)`` mono at ``sample_rate`` Hz (16 kHz), time 0 = the first frame;
-- ``render_batch(jobs)``: renders a list of :class:`RenderJob` at once (``batch_size`` of them
-  at most) and returns the new images in the same order;
-- ``bounds(face)``: ``(x0, y0, x1, y1)`` px of the frame the renderer reads and may change
-  (default: the lower face, see ``lipsync.core.engine.lower_face_bounds``).
+A renderer is any object with a ``name`` and the :class:`Renderer` ``render`` method. The
+optional capabilities the engine uses when present (``render_batch``/``batch_size``,
+``prepare``, ``bounds``, ``uses_exemplars``) are protocols in :mod:`lipsync.core.protocols`,
+where :class:`Renderer` is defined (re-exported here).
 
 The built-in ``warp`` is registered here; other renderers register a factory with
 :func:`register_renderer`, or are listed in ``_LAZY`` so that their heavy imports wait until
@@ -20,33 +15,15 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
 from lipsync.core.constants import DEFAULT_RENDERER
 from lipsync.core.errors import InputError
+from lipsync.core.protocols import Renderer
 from lipsync.core.render.appearance import TrackAppearance
 from lipsync.core.render.warp import WarpRenderer
 from lipsync.core.types import FaceObservation
-
-
-class Renderer(Protocol):
-    """Turns a frame, a face in it and a target mouth state into a changed frame."""
-
-    name: str
-
-    def render(
-        self,
-        image: np.ndarray,
-        face: FaceObservation,
-        target: np.ndarray,
-        appearance: TrackAppearance | None = None,
-        strength: float = 1.0,
-    ) -> np.ndarray:
-        """RGB ``uint8 (H, W, 3)`` in and out; ``target`` ``float32 (6,)`` in MOUTH_PARAMS
-        order; ``strength`` 0..1 blends from the untouched frame to the full render."""
-        ...
 
 
 @dataclass(frozen=True, eq=False)

@@ -147,7 +147,7 @@ def _label_segments(
             k += 1
             continue
         # consume this word's phones, grouping them per IPA phoneme
-        rows = []
+        rows: list[tuple[str, str, int, int]] = []
         while k < len(aligned) and aligned[k][0] == word_name and len(rows) < len(word.phones):
             rows.append(aligned[k])
             k += 1

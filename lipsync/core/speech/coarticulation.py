@@ -95,13 +95,13 @@ def build_parts(segments: Sequence[PhoneSegment], confidence_weight: bool = True
     add(rest, cursor, cursor + P.EDGE_SILENCE_SECONDS)
 
     k = len(rows)
-    start = np.array([r[0] for r in rows], dtype=np.float64)
+    starts = np.array([r[0] for r in rows], dtype=np.float64)
     end = np.array([r[1] for r in rows], dtype=np.float64)
     target = np.array([r[2].target for r in rows], dtype=np.float64).reshape(k, _N_PARAMS)
     strength = np.array([r[2].strength for r in rows], dtype=np.float64).reshape(k, _N_PARAMS)
     strength *= np.array([r[3] for r in rows], dtype=np.float64)[:, None]
     return Parts(
-        start=start,
+        start=starts,
         end=end,
         target=target,
         strength=strength,

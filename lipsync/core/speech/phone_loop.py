@@ -17,6 +17,7 @@ posterior-like acoustic score, mapped to 0..1.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -116,7 +117,7 @@ def recognise_phones(samples: np.ndarray, acoustics: Acoustics) -> tuple[PhoneSe
     """Phone segments of float32 (n,) mono 16 kHz audio without a transcript (see module)."""
     if not acoustics.speech.any():
         return ()
-    phones = clean(recognise(samples), acoustics)
+    phones: Sequence[PhoneSegment] = clean(recognise(samples), acoustics)
     if digital_quiet(samples):
         phones = recover_bilabials(phones, samples)
     return close_onsets(phones, samples, phrase_onsets(acoustics.speech, acoustics.times))

@@ -71,7 +71,7 @@ def is_silence(label: str) -> bool:
 def is_arpabet(label: str) -> bool:
     """True when ``label`` looks like an ARPAbet phone (``AA1``, ``SH``) and not IPA."""
     m = _ARPABET_RE.match(label.strip())
-    return bool(m) and m.group(1) in _ARPABET_TO_IPA
+    return m is not None and m.group(1) in _ARPABET_TO_IPA
 
 
 def arpabet_to_ipa(label: str) -> str:

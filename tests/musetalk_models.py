@@ -10,6 +10,7 @@ MuseTalk's ``download_weights.sh`` produces:
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,6 +106,31 @@ def build_musetalk_files(root: Path, seed: int = 0) -> MuseTalkFiles:
     whisper.config.to_json_file(wd / "config.json")
     WhisperFeatureExtractor(feature_size=80).to_json_file(wd / "preprocessor_config.json")
     return MuseTalkFiles(root, v15 / "unet.pth", v15 / "musetalk.json", sd, wd)
+
+
+def _torch_module():
+    import torch
+
+    return torch.nn.Module
+
+
+class MuseTalkPositionalEncoding(_torch_module()):
+    """A transcription of musetalk/models/unet.py's PositionalEncoding."""
+
+    def __init__(self, d_model=384, max_len=5000):
+        import torch
+
+        super().__init__()
+        pe = torch.zeros(max_len, d_model)
+        position = torch.arange(0, max_len, dtype=torch.float).unsqueeze(1)
+        div_term = torch.exp(torch.arange(0, d_model, 2).float() * (-math.log(10000.0) / d_model))
+        pe[:, 0::2] = torch.sin(position * div_term)
+        pe[:, 1::2] = torch.cos(position * div_term)
+        self.register_buffer("pe", pe.unsqueeze(0))
+
+    def forward(self, x):
+        _b, seq_len, _d_model = x.size()
+        return x + self.pe[:, :seq_len, :]
 
 
 @dataclass(frozen=True)

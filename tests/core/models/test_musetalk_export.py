@@ -18,7 +18,11 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("diffusers")
 pytest.importorskip("transformers")
 
-from musetalk_models import build_musetalk_files, exported_musetalk  # noqa: E402
+from musetalk_models import (  # noqa: E402
+    MuseTalkPositionalEncoding,
+    build_musetalk_files,
+    exported_musetalk,
+)
 
 from lipsync.core.errors import InputError  # noqa: E402
 from lipsync.core.models.musetalk_audio import AudioFeatures  # noqa: E402
@@ -47,23 +51,6 @@ def parts(exported):
 
 
 # --- a transcription of MuseTalk 1.5's published inference steps ---------------------------------
-
-
-class MuseTalkPositionalEncoding(torch.nn.Module):
-    """musetalk/models/unet.py: PositionalEncoding."""
-
-    def __init__(self, d_model=384, max_len=5000):
-        super().__init__()
-        pe = torch.zeros(max_len, d_model)
-        position = torch.arange(0, max_len, dtype=torch.float).unsqueeze(1)
-        div_term = torch.exp(torch.arange(0, d_model, 2).float() * (-math.log(10000.0) / d_model))
-        pe[:, 0::2] = torch.sin(position * div_term)
-        pe[:, 1::2] = torch.cos(position * div_term)
-        self.register_buffer("pe", pe.unsqueeze(0))
-
-    def forward(self, x):
-        _b, seq_len, _d_model = x.size()
-        return x + self.pe[:, :seq_len, :]
 
 
 def musetalk_whisper_chunks(wav, whisper_dir, fps=25, left=2, right=2):

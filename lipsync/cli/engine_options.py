@@ -123,8 +123,9 @@ _OPTIONS: dict[str, Callable[[F], F]] = {
     ),
     "model": _option(
         "--model",
-        type=click.Path(dir_okay=False, path_type=str),
-        help="Model file of a learned renderer (e.g. wav2lip.onnx from `lipsync models export`).",
+        type=click.Path(path_type=str),
+        help="Model of a learned renderer from `lipsync models export`: wav2lip.onnx (a file) "
+        "or a musetalk folder.",
     ),
     "face": _option(
         "--face",

@@ -15,6 +15,7 @@ that have arrived still leave on time.
 from __future__ import annotations
 
 import dataclasses
+import sys
 import threading
 import time
 from collections import deque
@@ -31,6 +32,8 @@ if TYPE_CHECKING:  # kept out of the import: the CLI reads the default delay fro
 LIVE_DELAY_SECONDS = 0.16  # s from a frame's arrival to its leaving, by default
 LIVE_EYES_PX = 64.0  # px between the eyes at most while rendering live (larger faces shrink)
 COST_SMOOTHING = 0.2  # weight of the newest frame in the running estimate of a frame's cost
+SWITCH_SECONDS = 0.001  # s a busy thread holds the interpreter while another waits (5 ms
+# by default: a frame due to leave would wait behind the tracking and rendering threads)
 LATE = "late"  # the reason counted for frames that could not be finished in time
 
 
@@ -38,6 +41,7 @@ LATE = "late"  # the reason counted for frames that could not be finished in tim
 class _Slot:
     item: InFrame
     due: float  # clock s at which the frame leaves
+    entry: Any = None  # prepared (tracked, planned), not yet rendered
     result: Any = None
     gone: bool = False  # left (rendered or not): the worker skips or discards it
 
@@ -66,11 +70,14 @@ class LiveStream:
         self.delay = float(delay)
         self.eyes = eyes  # px between the eyes at most while rendering (None: full size)
         self.clock = clock
-        self.cost = 0.0  # s; running estimate of one frame's work
+        self.cost = 0.0  # s; running estimate of one frame's tracking, learning and planning
+        self.render_cost = 0.0  # s; running estimate of one frame's rendering
         self._cond = threading.Condition()
         self._slots: deque[_Slot] = deque()  # arrived, not yet left
         self._todo: deque[_Slot] = deque()  # arrived, not yet taken by the worker
+        self._prepared: deque[_Slot] = deque()  # tracked and planned, not yet rendered
         self._ended = False
+        self._done_preparing = False
         self._stop = False
         self._failure: list[BaseException] = []
 
@@ -86,9 +93,13 @@ class LiveStream:
         tracker.reset()
         reader = threading.Thread(target=self._read, args=(frames,), name="lipsync-live-in")
         worker = threading.Thread(target=self._work, args=(tracker,), name="lipsync-live-work")
-        reader.daemon = worker.daemon = True
+        painter = threading.Thread(target=self._paint, name="lipsync-live-render")
+        reader.daemon = worker.daemon = painter.daemon = True
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_SECONDS)
         reader.start()
         worker.start()
+        painter.start()
         try:
             while True:
                 slot = self._next()
@@ -102,6 +113,8 @@ class LiveStream:
                 self._stop = True
                 self._cond.notify_all()
             worker.join(timeout=5)
+            painter.join(timeout=5)
+            sys.setswitchinterval(switch)
 
     # --- threads ------------------------------------------------------------------------------
 
@@ -126,34 +139,62 @@ class LiveStream:
                 self._cond.notify_all()
 
     def _work(self, tracker: Any) -> None:
+        """Track, learn and plan each frame that can still be finished in time; hand it to
+        the render thread (the two run side by side on consecutive frames)."""
         while True:
             with self._cond:
-                while not self._todo and not self._stop and not (self._ended and not self._slots):
+                while not self._todo and not self._stop and not self._ended:
                     self._cond.wait()
                 if self._stop or not self._todo:
+                    self._done_preparing = True
+                    self._cond.notify_all()
                     return
                 slot = self._todo.popleft()
-                if slot.gone or self.clock() + self.cost > slot.due:
-                    # it cannot be finished in time: it leaves untouched; a stale estimate
-                    # (a slow first frame) fades so that rendering is tried again
-                    self.cost *= 1.0 - COST_SMOOTHING
+                hopeless = self.clock() + self.cost + self.render_cost > slot.due
+                if slot.gone or (hopeless and self._todo):
+                    # behind, and this frame cannot be finished in time: it leaves untouched
+                    # and the work goes on with a newer one (the newest is always tried: an
+                    # estimate from a slow moment never stops rendering for good)
                     continue
             started = self.clock()
-            try:
-                entry = self.stream.render_now(slot.item, tracker, self.eyes)
-            except BaseException as e:
-                with self._cond:
-                    self._failure.append(e)
-                    self._stop = True
-                    self._cond.notify_all()
+            slot.entry = self._guard(self.stream.prepare_now, slot.item, tracker)
+            if slot.entry is None:
                 return
-            spent = self.clock() - started
-            if self.cost == 0:
-                self.cost = spent
-            self.cost += COST_SMOOTHING * (spent - self.cost)
+            self.cost = _smoothed(self.cost, self.clock() - started)
             with self._cond:
-                slot.result = entry
+                self._prepared.append(slot)
                 self._cond.notify_all()
+
+    def _paint(self) -> None:
+        """Render each prepared frame that can still be finished in time."""
+        while True:
+            with self._cond:
+                while not self._prepared and not self._stop and not self._done_preparing:
+                    self._cond.wait()
+                if self._stop or not self._prepared:
+                    return
+                slot = self._prepared.popleft()
+                hopeless = self.clock() + self.render_cost > slot.due
+                if slot.gone or (hopeless and self._prepared):
+                    continue
+            started = self.clock()
+            if self._guard(self.stream.finish_now, slot.entry, self.eyes) is None:
+                return
+            self.render_cost = _smoothed(self.render_cost, self.clock() - started)
+            with self._cond:
+                slot.result = slot.entry
+                self._cond.notify_all()
+
+    def _guard(self, work: Callable[..., Any], *args: Any) -> Any:
+        """``work(*args)``; None (the stream stopped, the error kept) when it raised."""
+        try:
+            return work(*args)
+        except BaseException as e:
+            with self._cond:
+                self._failure.append(e)
+                self._stop = True
+                self._cond.notify_all()
+            return None
 
     # --- leaving ------------------------------------------------------------------------------
 
@@ -183,6 +224,11 @@ class LiveStream:
         if slot.result is not None:
             return self.stream.emit(slot.result)
         return self.stream.untouched(slot.item, LATE)
+
+
+def _smoothed(estimate: float, spent: float) -> float:
+    """The running estimate of a cost after one more measure ``spent`` (s)."""
+    return spent if estimate == 0 else estimate + COST_SMOOTHING * (spent - estimate)
 
 
 # --- the reduced render: a large face renders smaller, its change enlarged back ----------------

@@ -251,6 +251,10 @@ class SyncStream:
         from the speech known now; ``eyes``: a face with its eyes further apart (px) renders
         at that size and its change is enlarged back (:func:`~lipsync.core.live.shrink`).
         Counts nothing: hand the result to :meth:`emit`."""
+        return self.finish_now(self.prepare_now(item, tracker), eyes)
+
+    def prepare_now(self, item: InFrame, tracker: Tracker) -> _Entry:
+        """The first half of :meth:`render_now`: track, learn, plan (frames in order)."""
         entry = self._take(item, tracker)
         renderable = entry.reason is None
         local = np.array([*self._history, renderable], bool)
@@ -259,8 +263,14 @@ class SyncStream:
         if entry.picked:
             entry.target = self._live_target(entry.time)
             entry.appearances = {tid: self._appearance(tid) for tid in entry.picked}
-            for k in range(len(entry.picked)):
-                self._render([entry], k, eyes)
+        return entry
+
+    def finish_now(self, entry: _Entry, eyes: float | None = None) -> _Entry:
+        """The second half of :meth:`render_now`: render a prepared frame (frames in order;
+        it reads only ``entry`` and the renderer, so it may run beside the next
+        :meth:`prepare_now`)."""
+        for k in range(len(entry.picked)):
+            self._render([entry], k, eyes)
         return entry
 
     def _live_target(self, time: float) -> np.ndarray:

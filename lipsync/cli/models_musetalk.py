@@ -8,7 +8,9 @@ import click
 OPTIONS = ("unet", "unet_config", "vae", "whisper")
 
 
-def export_musetalk_command(checkpoint: str | None, output: str, **paths: str | None) -> None:
+def export_musetalk_command(
+    checkpoint: str | None, output: str, fp16: bool = True, **paths: str | None
+) -> None:
     """Export MuseTalk 1.5 from ``paths`` (``unet``, ``unet_config``, ``vae``, ``whisper``)
     to the new folder ``output`` and print what was written."""
     if checkpoint is not None:
@@ -24,7 +26,7 @@ def export_musetalk_command(checkpoint: str | None, output: str, **paths: str | 
     from lipsync.core.models.musetalk_export import export_musetalk
 
     report = export_musetalk(
-        paths["unet"], paths["unet_config"], paths["vae"], paths["whisper"], output
+        paths["unet"], paths["unet_config"], paths["vae"], paths["whisper"], output, fp16=fp16
     )  # type: ignore[arg-type]
     for part in report.parts:
         click.echo(

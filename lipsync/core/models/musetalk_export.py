@@ -41,6 +41,8 @@ OPSET = 17
 VERIFY_BATCH = 2  # random samples compared between torch and onnxruntime
 TOLERANCE = 1e-3  # largest accepted difference, relative to the output's largest value (>= 1)
 EXTERNAL_OVER = 1 << 30  # bytes: larger graphs keep their weights in one file beside them
+FP16_PARTS = ("vae_encoder", "unet", "vae_decoder")  # half-precision copies for CUDA
+FP16_TOLERANCE = 5e-2  # largest accepted relative difference of a half-precision copy
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,31 @@ def _export_one(module, name: str, dest: Path, layers: int, d_model: int) -> lis
     return files
 
 
+def _save(model, dest: Path) -> list[Path]:
+    """Write the ONNX ``model`` to ``dest`` (its weights to ``dest.data`` when large)."""
+    onnx = require("onnx", "musetalk", "exporting MuseTalk to ONNX")
+    if model.ByteSize() <= EXTERNAL_OVER:
+        onnx.save_model(model, str(dest))
+        return [dest]
+    data = dest.with_name(dest.name + ".data")
+    onnx.save_model(model, str(dest), save_as_external_data=True,
+                    all_tensors_to_one_file=True, location=data.name)  # fmt: skip
+    return [dest, data]
+
+
+def _half(path: Path) -> list[Path]:
+    """A half-precision copy of the graph at ``path`` beside it (``NAME.fp16.onnx``; inputs
+    and outputs stay float32), made with onnxruntime's converter."""
+    onnx = require("onnx", "musetalk", "exporting MuseTalk to ONNX")
+    from onnxruntime.transformers.float16 import convert_float_to_float16
+
+    model = onnx.load(str(path), load_external_data=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # values clamped to the float16 range
+        half = convert_float_to_float16(model, keep_io_types=True)
+    return _save(half, path.with_name(path.stem + ".fp16.onnx"))
+
+
 def _difference(
     module, name: str, path: Path, layers: int, d_model: int
 ) -> tuple[float, dict[str, list[int]]]:
@@ -171,8 +198,13 @@ def export_musetalk(
     vae: str | Path,
     whisper: str | Path,
     dest: str | Path,
+    fp16: bool = True,
 ) -> MuseTalkExportReport:
-    """Export MuseTalk 1.5 (the files its download script fetches) to the folder ``dest``."""
+    """Export MuseTalk 1.5 (the files its download script fetches) to the folder ``dest``.
+
+    With ``fp16``, the VAE and UNet graphs also get half-precision copies (what a GPU runs),
+    each checked against torch too; a copy that differs by more than
+    :data:`FP16_TOLERANCE` is left out (the GPU then runs the float32 graph)."""
     from lipsync import __version__
     from lipsync.core.models.musetalk import diffusers, load_musetalk, torch, transformers
 
@@ -210,6 +242,9 @@ def export_musetalk(
                 "shapes": shapes,
                 "max_difference": diff,
             }
+            if fp16 and name in FP16_PARTS:
+                files[name]["fp16"] = _half_entry(module, name, path, parts)
+                written += [path.with_name(f) for f in files[name]["fp16"].get("files", {})]
             size = sum(p.stat().st_size for p in written)
             reports.append(PartReport(name, dest / path.name, size, diff))
             logger.debug("exported MuseTalk %s (difference %.3g)", name, diff)
@@ -243,6 +278,26 @@ def export_musetalk(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return MuseTalkExportReport(dest, tuple(reports), time.perf_counter() - started)
+
+
+def _half_entry(module, name: str, path: Path, parts) -> dict:
+    """The manifest entry of ``name``'s half-precision copy (empty when it is left out)."""
+    try:
+        written = _half(path)
+    except Exception as e:  # the converter raises many types
+        logger.warning("no float16 copy of MuseTalk's %s (%s)", name, e)
+        return {}
+    diff, shapes = _difference(module, name, written[0], parts.layers, parts.d_model)
+    if not diff <= FP16_TOLERANCE:
+        logger.warning("float16 copy of MuseTalk's %s left out: it differs by %.3g", name, diff)
+        for p in written:
+            p.unlink()
+        return {}
+    return {
+        "files": {p.name: {"sha256": file_sha256(p), "size": p.stat().st_size} for p in written},
+        "shapes": shapes,
+        "max_difference": diff,
+    }
 
 
 def _digest(path: Path) -> str:

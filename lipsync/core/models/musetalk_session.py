@@ -21,7 +21,7 @@ import numpy as np
 
 from lipsync.core.errors import InputError, ProcessingError
 from lipsync.core.models.registry import ModelSpec, TensorSpec, file_sha256, register
-from lipsync.core.models.sessions import SessionOptions, load_session
+from lipsync.core.models.sessions import SessionOptions, available_providers, load_session
 
 logger = logging.getLogger("lipsync")
 
@@ -117,6 +117,7 @@ class MuseTalkSession:
     d_model: int
     provider: str
     batch_size: int
+    precision: str = "float32"  # of the VAE and UNet graphs: "float16" on a GPU when exported
 
     def _run(self, name: str, *arrays: np.ndarray) -> np.ndarray:
         inputs, outputs = PARTS[name]
@@ -152,11 +153,15 @@ class MuseTalkSession:
 
 
 def open_musetalk(
-    folder: str | Path | None, options: SessionOptions | None = None
+    folder: str | Path | None, options: SessionOptions | None = None, fp16: bool | None = None
 ) -> MuseTalkSession:
     """The MuseTalk export in ``folder``, checked against its manifest and loaded once per
-    file version. ``options`` default to ``device="auto"`` (CUDA when present)."""
+    file version. ``options`` default to ``device="auto"`` (CUDA when present); ``fp16``:
+    run the half-precision VAE and UNet copies (default: on CUDA, when the export has them)."""
     p, manifest = read_manifest(folder)
+    options = options or SessionOptions(device="auto")
+    if fp16 is None:
+        fp16 = options.device != "cpu" and "CUDAExecutionProvider" in available_providers()
     audio = manifest["audio"]
     filters_entry = audio.get("mel_filters") or {}
     filters_path = p / str(filters_entry.get("file", "mel_filters.npy"))
@@ -166,13 +171,19 @@ def open_musetalk(
     except (OSError, ValueError) as e:
         raise _fail(p, f"has an unreadable {filters_path.name}") from e
     sessions: dict[str, Any] = {}
-    options = options or SessionOptions(device="auto")
+    halves = 0
     for name, (inputs, outputs) in PARTS.items():
         entry = manifest["parts"][name]
+        half = entry.get("fp16") if fp16 else None
+        graph = f"{name}.onnx"
+        if isinstance(half, dict) and half.get("files"):
+            entry, graph, halves = half, f"{name}.fp16.onnx", halves + 1
         for filename, info in entry["files"].items():
             _verify(p / filename, str(info.get("sha256", "")), p)
-        graph = f"{name}.onnx"
-        digest = entry["files"][graph]["sha256"]
+        try:
+            digest = entry["files"][graph]["sha256"]
+        except (KeyError, TypeError) as e:
+            raise _fail(p, f"has a {MANIFEST} that does not list {graph}") from e
         spec = register(
             ModelSpec(
                 name=f"musetalk-{name}-{digest[:12]}",
@@ -192,9 +203,11 @@ def open_musetalk(
             raise _fail(p, f"holds a {graph} onnxruntime cannot use ({str(e)[:160]})") from e
     provider = sessions["unet"].get_providers()[0]
     batch = CUDA_BATCH if provider == "CUDAExecutionProvider" else CPU_BATCH
-    logger.info("MuseTalk model %s on %s, batches of %d", p.name, provider, batch)
+    logger.info("MuseTalk model %s on %s (%s), batches of %d", p.name, provider,
+                "float16" if halves else "float32", batch)  # fmt: skip
+    precision = "float16" if halves else "float32"
     return MuseTalkSession(p, sessions, filters, int(audio["layers"]), int(audio["d_model"]),
-                           provider, batch)  # fmt: skip
+                           provider, batch, precision)  # fmt: skip
 
 
 def _shape(entry: dict[str, Any], tensor: str) -> tuple[int, ...]:

@@ -121,9 +121,26 @@ def test_export_writes_four_checked_graphs_and_a_manifest(exported, session):
     assert session.provider == "CPUExecutionProvider" and session.layers == 3
     assert session.mel_filters.shape == (201, 80)
     assert sorted(p.name for p in folder.iterdir()) == [
-        "manifest.json", "mel_filters.npy", "unet.onnx", "vae_decoder.onnx",
+        "manifest.json", "mel_filters.npy", "unet.fp16.onnx", "unet.onnx",
+        "vae_decoder.fp16.onnx", "vae_decoder.onnx", "vae_encoder.fp16.onnx",
         "vae_encoder.onnx", "whisper_encoder.onnx",
     ]  # fmt: skip
+    assert "fp16" not in manifest["parts"]["whisper_encoder"]
+    for name in ("vae_encoder", "unet", "vae_decoder"):
+        assert manifest["parts"][name]["fp16"]["max_difference"] <= 5e-2
+
+
+def test_half_precision_copies_run_close_to_float32(exported, session):
+    half = open_musetalk(exported.folder, fp16=True)
+    assert half.precision == "float16" and session.precision == "float32"
+    rng = np.random.default_rng(5)
+    latents = rng.normal(size=(2, 8, 32, 32)).astype(np.float32)
+    audio = rng.normal(scale=0.5, size=(2, 30, 64)).astype(np.float32)
+    a, b = half.unet(latents, audio), session.unet(latents, audio)
+    assert a.dtype == np.float32 and 0 < np.abs(a - b).max() <= 5e-2 * np.abs(b).max()
+    image = rng.uniform(-1, 1, (1, 3, 256, 256)).astype(np.float32)
+    a, b = half.decode(half.encode_image(image)), session.decode(session.encode_image(image))
+    assert np.abs(a - b).max() <= 5e-2 * np.abs(b).max()
 
 
 def test_onnx_matches_torch_on_fresh_input(session, parts):
@@ -182,8 +199,9 @@ def test_cli_export_prints_each_part(tmp_path):
     out = tmp_path / "musetalk"
     proc = lipsync("models", "export", "musetalk", "--unet", str(files.unet), "--unet-config",
                    str(files.unet_config), "--vae", str(files.vae), "--whisper",
-                   str(files.whisper), "-o", str(out))  # fmt: skip
+                   str(files.whisper), "-o", str(out), "--no-fp16")  # fmt: skip
     assert proc.returncode == 0, proc.stderr
+    assert not list(out.glob("*.fp16.onnx"))
     for name in ("whisper_encoder", "vae_encoder", "unet", "vae_decoder"):
         assert name in proc.stdout and (out / f"{name}.onnx").is_file()
     assert f"wrote {out}" in proc.stdout

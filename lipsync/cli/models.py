@@ -52,6 +52,8 @@ def list_models(ctx: CliContext) -> None:
               help="musetalk: models/musetalkV15/musetalk.json.")  # fmt: skip
 @click.option("--vae", type=click.Path(path_type=str), help="musetalk: the sd-vae folder.")
 @click.option("--whisper", type=click.Path(path_type=str), help="musetalk: the whisper folder.")
+@click.option("--fp16/--no-fp16", default=True, show_default=True,
+              help="musetalk: half-precision VAE and UNet copies too (for a GPU).")  # fmt: skip
 @no_overwrite_option
 @click.pass_obj
 def export(ctx: CliContext, kind: str, checkpoint: str | None, output: str, **musetalk) -> None:

@@ -147,17 +147,19 @@ def filter_pipe(
     colorspace: str | None = None,
     live: float | None = None,
     on_progress: ProgressCallback | None = None,
+    audio_url: str | None = None,
 ) -> FilterResult:
     """Lip-sync frames read from ``source`` (``fmt``: y4m, nut or raw with ``raw``'s size,
     rate and pixel format) to the speech in the file ``audio`` (or, NUT only, the input's own
     audio stream) and write them in order, in the same format, to ``sink``. ``live``: seconds
     from a frame's arrival to its leaving (no lookahead; a frame not finished in time leaves
-    untouched). See :func:`lipsync.integrations.ffmpeg.filter.run_filter`."""
+    untouched). ``audio_url``: the speech instead arrives there (a FIFO, a network stream).
+    See :func:`lipsync.integrations.ffmpeg.filter.run_filter`."""
     from lipsync.core.sync_options import SyncOptions
     from lipsync.integrations.ffmpeg.filter import run_filter
 
     return run_filter(
         source, sink, options or SyncOptions(), fmt=fmt, audio=audio,
         audio_from_stream=audio_from_stream, raw=raw, colorspace=colorspace,
-        on_progress=on_progress, live=live,
+        on_progress=on_progress, live=live, audio_url=audio_url,
     )  # fmt: skip

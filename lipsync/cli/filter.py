@@ -30,6 +30,11 @@ from lipsync.core.live import LIVE_DELAY_SECONDS
     help="The speech that drives the mouth (any audio or video file).",
 )  # fmt: skip
 @click.option(
+    "--audio-url", metavar="URL",
+    help="The speech as it arrives from a second input PyAV reads: a FIFO, srt://, rtmp://, "
+    "http://… (its first sample is taken to be the first frame's time).",
+)  # fmt: skip
+@click.option(
     "--audio-from-stream", is_flag=True,
     help="NUT only: the input's own audio stream is the speech (it is passed through too).",
 )  # fmt: skip
@@ -66,6 +71,7 @@ from lipsync.core.live import LIVE_DELAY_SECONDS
 def command(
     fmt: str,
     audio: str | None,
+    audio_url: str | None,
     audio_from_stream: bool,
     colorspace: str | None,
     size: str | None,
@@ -139,6 +145,7 @@ def command(
                 colorspace=colorspace,
                 on_progress=update,
                 live=live_delay if live else None,
+                audio_url=audio_url,
             )
     except BrokenPipeError:  # the reader closed our output: stop quietly (click would exit 1)
         silence_stdout()

@@ -15,6 +15,7 @@ that have arrived still leave on time.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import sys
 import threading
 import time
@@ -28,6 +29,8 @@ import numpy as np
 if TYPE_CHECKING:  # kept out of the import: the CLI reads the default delay from here
     from lipsync.core.sync_stream import InFrame, OutFrame, SyncStream
     from lipsync.core.types import FaceObservation
+
+log = logging.getLogger("lipsync")
 
 LIVE_DELAY_SECONDS = 0.16  # s from a frame's arrival to its leaving, by default
 LIVE_EYES_PX = 64.0  # px between the eyes at most while rendering live (larger faces shrink)
@@ -115,6 +118,10 @@ class LiveStream:
             worker.join(timeout=5)
             painter.join(timeout=5)
             sys.setswitchinterval(switch)
+            log.debug(
+                "live: %d frames late; a frame took about %.0f ms to track and plan, %.0f ms "
+                "to render", self.late, 1000 * self.cost, 1000 * self.render_cost,
+            )  # fmt: skip
 
     # --- threads ------------------------------------------------------------------------------
 

@@ -29,7 +29,7 @@ from lipsync.core.engine import (
     no_face_message,
 )
 from lipsync.core.errors import InputError
-from lipsync.core.live import LiveStream
+from lipsync.core.live import LATE, LiveStream
 from lipsync.core.media import VideoStreamInfo
 from lipsync.core.media.colour import CS_BT709, CS_BT2020_NCL, CS_SMPTE170M, CS_UNSPECIFIED
 from lipsync.core.media.rawpipe import RawFormat, RawReader, RawWriter
@@ -65,9 +65,11 @@ def run_filter(
     colorspace: str | None = None,
     on_progress: ProgressCallback | None = None,
     live: float | None = None,
+    audio_url: str | None = None,
 ) -> FilterResult:
-    """Lip-sync the frames on ``source`` to the speech in ``audio`` (a file) or in the NUT
-    input's own audio stream, writing frames in the same format to ``sink``. ``colorspace``
+    """Lip-sync the frames on ``source`` to the speech in ``audio`` (a file), in the NUT
+    input's own audio stream, or arriving at ``audio_url`` (a FIFO, a network stream: see
+    :mod:`.audio_url`), writing frames in the same format to ``sink``. ``colorspace``
     ("bt601", "bt709", "bt2020") is the YUV matrix when the stream does not say it. ``live``:
     seconds from each frame's arrival to its leaving (see :mod:`lipsync.core.live`; the NUT
     input's own audio is then analysed with a short look-ahead and leaves with its frames).
@@ -79,8 +81,11 @@ def run_filter(
         raise InputError(f"Unknown pipe format '{fmt}': choose one of {', '.join(FORMATS)}.")
     if audio_from_stream and fmt != "nut":
         raise InputError("--audio-from-stream needs --format nut (the only format with audio).")
-    if (audio is None) == (not audio_from_stream):
-        raise InputError("Give the speech with --audio FILE, or --audio-from-stream (NUT only).")
+    if (audio is not None) + audio_from_stream + (audio_url is not None) != 1:
+        raise InputError(
+            "Give the speech one way: --audio FILE, --audio-url URL (a FIFO or a stream), or "
+            "--audio-from-stream (NUT only)."
+        )
     if live is not None and not live > 0:
         raise InputError(f"--live needs a delay above 0 seconds, not {live:g}.")
     engine = LipSyncEngine(options)
@@ -88,7 +93,7 @@ def run_filter(
         source = _unbuffered(source)
     if fmt == "nut":
         return _run_nut(
-            source, sink, engine, audio, audio_from_stream, colorspace, on_progress, live
+            source, sink, engine, audio, audio_from_stream, colorspace, on_progress, live, audio_url
         )
     if fmt == "raw":
         if raw is None:
@@ -99,25 +104,39 @@ def run_filter(
         reader = Y4MReader(source)
         writer = Y4MWriter(sink, reader.header)
     info = reader.info = with_matrix(reader.info, colorspace)
-    stream = engine.open_stream(info, audio, on_progress)
+    stream, feed = _open_stream(engine, info, audio, audio_url, on_progress, live)
     if live is None:
         outs = stream.run(prefetch(InFrame(i, frame) for i, frame in reader))
     else:
         outs = LiveStream(stream, live).run(InFrame(i, frame) for i, frame in reader)
-    with whole_frames() as writing:
-        for out in outs:
-            if fmt == "raw" and reader.refusal is not None and writer.frames == 0:
-                # raw data that ends inside a picture before any frame went out: the size or
-                # pixel format does not match the data (a cut-short stream is much rarer)
-                raise reader.refusal
-            with writing:
-                writer.write(out.coded(info))
-        writer.close()
-    return _finish(stream, reader.error)
+    try:
+        with whole_frames() as writing:
+            for out in outs:
+                if fmt == "raw" and reader.refusal is not None and writer.frames == 0:
+                    # raw data that ends inside a picture before any frame went out: the size
+                    # or pixel format does not match the data (a cut-short stream is rarer)
+                    raise reader.refusal
+                with writing:
+                    writer.write(out.coded(info))
+            writer.close()
+    finally:
+        if feed is not None:
+            feed.close()
+    return _finish(stream, reader.error, live)
+
+
+def _open_stream(engine, info, audio, audio_url, on_progress, live):
+    """(the engine's stream driven by the speech file ``audio`` or the input ``audio_url``,
+    the feed reading the latter or None)."""
+    if audio_url is None:
+        return engine.open_stream(info, audio, on_progress), None
+    from lipsync.integrations.ffmpeg.audio_url import stream_with_audio_url
+
+    return stream_with_audio_url(engine, info, audio_url, on_progress, live)
 
 
 def _run_nut(
-    source, sink, engine, audio, audio_from_stream, colorspace, on_progress, live
+    source, sink, engine, audio, audio_from_stream, colorspace, on_progress, live, audio_url=None
 ) -> FilterResult:
     from lipsync.core.media.nutpipe import NutReader, NutWriter
 
@@ -128,12 +147,13 @@ def _run_nut(
     held = HeldAudio(writer) if live is not None else None
     reader.on_audio = copy = writer.audio if held is None else held.take
     info = reader.info
+    feed = None
     if audio_from_stream:
         from lipsync.integrations.ffmpeg.stream_audio import stream_with_own_audio
 
         stream, frames = stream_with_own_audio(engine, reader, copy, on_progress, live)
     else:
-        stream = engine.open_stream(info, audio, on_progress)
+        stream, feed = _open_stream(engine, info, audio, audio_url, on_progress, live)
         frames = decoded_frames(reader, reader.info)
     outs = stream.run(prefetch(frames)) if live is None else LiveStream(stream, live).run(frames)
     try:
@@ -148,7 +168,9 @@ def _run_nut(
             writer.close()
     finally:
         reader.close()
-    return _finish(stream, reader.error)
+        if feed is not None:
+            feed.close()
+    return _finish(stream, reader.error, live)
 
 
 class _FdReader:
@@ -262,13 +284,31 @@ def with_matrix(info: VideoStreamInfo, colorspace: str | None) -> VideoStreamInf
     return dataclasses.replace(info, colorspace=value)
 
 
-def _finish(stream, error) -> FilterResult:
+def _finish(stream, error, live: float | None = None) -> FilterResult:
     warnings = []
     if stream.frames and stream.rendered == 0:
-        warnings.append(no_face_message("the input", stream.counts) + " It passed untouched.")
+        warnings.append(nothing_synced_message(stream.counts, stream.frames, live))
         log.warning("%s", warnings[-1])
     if error is not None:
         raise error
     return FilterResult(
         stream.frames, stream.rendered, dict(stream.counts), stream.curve.source, tuple(warnings)
+    )
+
+
+def nothing_synced_message(counts: dict[str, int], frames: int, live: float | None) -> str:
+    """One sentence for a run that lip-synced no frame: frames that were late (live) are said
+    to be late, not to have no face."""
+    late = counts.get(LATE, 0)
+    if not late:
+        return no_face_message("the input", counts) + " It passed untouched."
+    others = {reason: n for reason, n in counts.items() if reason != LATE}
+    rest = ""
+    if others:
+        detail = ", ".join(f"{n} {r.replace('_', ' ')}" for r, n in sorted(others.items()))
+        rest = f" The other {sum(others.values())} had no face that can be lip-synced ({detail})."
+    return (
+        f"No frame was lip-synced: {late} of {frames} could not be finished within the live "
+        f"delay of {live or 0:g} s and passed untouched (give a longer --live-delay, a smaller "
+        f"picture, or a less busy machine).{rest}"
     )

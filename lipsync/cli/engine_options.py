@@ -45,6 +45,7 @@ ALL = (
     "lang",
     "renderer",
     "model",
+    "profile",
     "face",
     "start",
     "end",
@@ -119,13 +120,20 @@ _OPTIONS: dict[str, Callable[[F], F]] = {
         type=RendererChoice(),
         default=DEFAULTS["renderer"],
         show_default=True,
-        help="Mouth renderer by name (the built-in warp, or a learned one that needs --model).",
+        help="Mouth renderer: auto (the speaker's own mouths where the footage shows enough of "
+        "them, else the warp), exemplar, warp, or a learned one that needs --model.",
     ),
     "model": _option(
         "--model",
         type=click.Path(path_type=str),
         help="Model of a learned renderer from `lipsync models export`: wav2lip.onnx (a file) "
         "or a musetalk folder.",
+    ),
+    "profile": _option(
+        "--profile",
+        type=click.Path(dir_okay=False, path_type=str),
+        help="Speaker profile (NAME.lsprofile from `lipsync profile build`): the speaker's own "
+        "mouths from other footage, for the exemplar and auto renderers.",
     ),
     "face": _option(
         "--face",
@@ -213,6 +221,10 @@ def sync_options(engine: Mapping[str, Any], **fixed: Any) -> SyncOptions:
     given = {k: v for k, v in engine.items()}
     text = read_transcript(given.pop("text", None), given.pop("text_file", None))
     fields: dict[str, Any] = {"text": text} if text is not None else {}
+    if given.get("profile") is not None:
+        from lipsync.core.profile_file import load_profile
+
+        given["profile"] = load_profile(given["profile"])
     if "face" in given:
         fields["selection"] = SelectionOptions(face=given.pop("face"))
     encode = {k: given.pop(k) for k in ("audio_mode", "crf", "preset") if k in given}

@@ -49,7 +49,7 @@ from lipsync.core.live import LIVE_DELAY_SECONDS
     help="Raw only: pixel format as in ffmpeg's -pix_fmt: yuv420p, yuv422p, yuv444p (and "
     "their 10le, 12le, 16le), gray, gray16le, rgb24, bgr24.",
 )
-@engine_options("renderer", "model", "face", "text", "text_file", "lang", "start", "end",
+@engine_options("renderer", "model", "profile", "face", "text", "text_file", "lang", "start", "end",
                 "lookahead")  # fmt: skip
 @click.option(
     "--live", is_flag=True,
@@ -129,7 +129,12 @@ def command(
 
     check_stream_output(
         sink,
-        {"--audio": audio, "--text-file": engine["text_file"], "--model": engine["model"]},
+        {
+            "--audio": audio,
+            "--text-file": engine["text_file"],
+            "--model": engine["model"],
+            "--profile": engine["profile"],
+        },
         stdin=source,
     )
     try:

@@ -73,7 +73,7 @@ def command(
     ctx.check_outputs(
         {"-o/--output": output, "--report": report_path, "--html": html_path},
         {"VIDEO": video, "AUDIO": audio, "--text-file": engine.get("text_file"),
-         "--model": engine.get("model")},
+         "--model": engine.get("model"), "--profile": engine.get("profile")},
     )  # fmt: skip
     options = sync_options(engine)
     text, lang = options.text, options.lang

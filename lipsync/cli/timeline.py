@@ -80,7 +80,7 @@ def new(
               help="Folder for the renders. Default: lipsync_media beside the output.")  # fmt: skip
 @click.option("--handles", type=click.IntRange(min=0), default=12, show_default=True,
               help="Frames rendered beyond each end of a clip.")  # fmt: skip
-@engine_options("renderer", "model", "allow_no_face")
+@engine_options("renderer", "model", "profile", "allow_no_face")
 @click.option("--force", is_flag=True, help="Render every clip again, changed or not.")
 @engine_options("crf", "preset")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=str),
@@ -118,7 +118,8 @@ def render(
     from lipsync.otio_adapters.render import RenderOptions
 
     ctx.check_outputs({"-o/--output": output, "--report": report_path},
-                      {"TIMELINE": timeline, "--model": engine["model"]})  # fmt: skip
+                      {"TIMELINE": timeline, "--model": engine["model"],
+                       "--profile": engine["profile"]})  # fmt: skip
     sync = sync_options(engine)
     options = RenderOptions(
         renderer=sync.renderer,
@@ -130,6 +131,7 @@ def render(
         allow_no_face=sync.allow_no_face,
         force=force,
         encode=sync.encode,
+        profile=sync.profile,
     )
     with staged_progress(ctx) as update:
         report = render_timeline(timeline, output, options, on_progress=update,

@@ -64,7 +64,7 @@ from lipsync.cli.engine_options import EngineParams, engine_options, sync_option
     help="Loudness of the result in LUFS (EBU R128).",
 )  # fmt: skip
 @click.option("--no-lipsync", is_flag=True, help="Only dub the sound; leave the picture as it is.")
-@engine_options("renderer", "model", "face")
+@engine_options("renderer", "model", "profile", "face")
 @click.option("--no-timeline", is_flag=True, help="Do not write the OTIO dub timeline.")
 @no_overwrite_option
 @click.pass_obj
@@ -123,7 +123,9 @@ def command(
     if mt is None:
         mt = "marian" if mt_model and not subtitles else "srt"
     overrides = dict(parse_voice_option(v) for v in voices)
-    _check_files(ctx, video, output, {**locals(), "model": engine["model"]})
+    _check_files(
+        ctx, video, output, {**locals(), "model": engine["model"], "profile": engine["profile"]}
+    )
     options = TranslateOptions(
         target=target,
         source=source,
@@ -183,7 +185,12 @@ def _check_files(ctx: CliContext, video: str, output: str, given: dict) -> None:
     from lipsync.core.pipeline.workdir import default_workdir, work_file_at
 
     out = Path(output)
-    files = {"--subtitles": given["subtitles"], "--stem": given["stem"], "--model": given["model"]}
+    files = {
+        "--subtitles": given["subtitles"],
+        "--stem": given["stem"],
+        "--model": given["model"],
+        "--profile": given["profile"],
+    }
     for option in ("asr_model", "mt_model", "tts_model"):  # a path, or a model's name
         value = given[option]
         if value and os.path.exists(value):

@@ -46,6 +46,7 @@ from lipsync.core.media.excerpt import (
 )
 from lipsync.core.media.fingerprint import file_digest
 from lipsync.core.media.mix import MIX_SAMPLE_RATE, digest, place, read_span, retime, write_mix
+from lipsync.core.render.speaker import SpeakerProfile
 from lipsync.otio_adapters import report as R
 from lipsync.otio_adapters.conventions import (
     DUB_TRACK,
@@ -97,6 +98,7 @@ class RenderOptions:
     allow_no_face: bool = False
     force: bool = False
     encode: EncodeOptions = field(default_factory=EncodeOptions)
+    profile: SpeakerProfile | None = None  # the speaker's mouths (lipsync profile build)
 
     def __post_init__(self) -> None:
         if self.handles < 0:
@@ -474,6 +476,7 @@ class _Job:
                         model=self.options.model,
                         encode=encode,
                         allow_no_face=self.options.allow_no_face,
+                        profile=self.options.profile,
                     )
                 )
             except LipsyncError as e:

@@ -1,4 +1,6 @@
-"""Lip sync on real people with real voices, measured by dlib against the real speaker's mouth.
+"""Lip sync of each renderer on real people with real voices, measured by dlib against the truth.
+
+Every renderer of ``--renderers`` runs on the same inputs in one run.
 
 True mouth (clips whose own speech is in sync: retalking_face1, retalking_face3), as in
 ``../shared/real-clips/README.md``: reverse the frames (``rev.mp4``), lip-sync them to the clip's
@@ -11,15 +13,34 @@ with espeak-ng speech (no sidecar: the audio-only path). No true mouth there, so
 exact phoneme openness (espeak-ng) or the speech's loudness (dB), and the input's own mouth is
 the chance level.
 
-Every case also reports: the aperture in pauses (>= 0.3 s over 30 dB under the speech) against
-the speaker's rest (20th percentile of the input's own aperture), the mouth region's sharpness
-(variance of the Laplacian, output / input, mean over frames) and the PSNR outside a generous
-lower-face box (output vs input: minimum frame and mean). It prints a table and the acceptance
-of issue 19, and writes ``real_faces.json`` (every figure and series), a contact sheet PNG per
-case (mouth crops over time: real / input / output) and the media under ``--out``.
+Each case's inputs are made once and lip-synced once per renderer (``lipsync sync --renderer
+NAME``, the options after ``--`` added to every run); every output is measured the same way in
+one decoding pass with the real footage and the input. Every case and renderer also reports: the
+aperture in pauses (>= 0.3 s over 30 dB under the speech) against the speaker's rest (20th
+percentile of the input's own aperture), the mouth region's sharpness (variance of the
+Laplacian, output / input, mean over frames), the PSNR outside a generous lower-face box
+(output vs input: minimum frame and mean), and the flicker.
+
+Flicker (issue 20: "frame-to-frame change in the mouth region within 1.2x that of the real
+footage"): in every frame of a video, the box of 1.4 x 1.0 IOD centred on the mean of that
+frame's own dlib lip points 48-67 (rounded to whole pixels, edge pixels repeated outside the
+frame) is converted to grey (0..255) and resampled by pixel area to 64 x 48 px; a frame's change
+is the mean absolute difference of its box and the previous frame's, over the 64 x 48 pixels
+(left out where either frame has no face); a video's flicker is the mean change over its frames.
+It is measured on each output and on the real footage (the true clip for a true-mouth case, the
+input for a cross-dub), and the figure is their ratio, output / real. The real footage's change
+holds its own motion (speech, head movement, dlib's jitter), so a render that only follows the
+real mouth scores near 1, and one whose mouth pops between frames scores above it.
+
+It prints a table (one row per case and renderer; the real/input and chance figures on a case's
+first row) and the acceptance of issues 19 and 20 per renderer, and writes ``real_faces.json``
+(every figure and series, per renderer), a contact sheet PNG per case (mouth crops over time:
+real / input / one row per renderer), the media under ``--out`` and, with ``--markdown FILE``,
+the table as Markdown.
 
     .venv/bin/python bench/real_faces.py [--clips retalking_face1,musetalk_sun] [--seconds 5]
-        [--out bench/out/real_faces] [--shared ../shared] [--lipsync CMD] [-- SYNC OPTIONS]
+        [--renderers warp,exemplar,auto] [--out bench/out/real_faces] [--shared ../shared]
+        [--lipsync CMD] [--measure-only] [--markdown FILE] [-- SYNC OPTIONS]
 """
 
 from __future__ import annotations
@@ -32,11 +53,13 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
+import real_faces_report as report
 import true_mouth as tm
 from benchtools import exe, ffmpeg
 
@@ -47,7 +70,8 @@ from lipsync.core.speech.phone_events import PhoneEvents, PhonemeEvent, shift_ev
 RATE = 16000  # Hz; the speech given to lipsync and measured here
 SHEET_TILES, SHEET_STEP = 24, 2  # mouth crops per sheet row, every this many frames
 SHEET_LEN = SHEET_TILES * SHEET_STEP  # frames a sheet spans
-ROW_NAMES = {"truth": "real", "input": "input", "output": "output"}
+ROW_NAMES = {"truth": "real", "input": "input"}  # sheet rows; then one per renderer
+DEFAULT_RENDERERS = "warp,auto"
 ESPEAK_VOICE = "en-us"
 ESPEAK_LINES = (
     "Bob bought a map, and Pam made more maps for Mom.",
@@ -56,8 +80,6 @@ ESPEAK_LINES = (
     "Please keep the window open when we leave.",
 )
 ESPEAK_LEAD, ESPEAK_GAP = 0.6, 0.8  # s of silence before the first line and between lines
-GOAL_R_MEAN, GOAL_R_EACH, GOAL_LMD = 0.40, 0.30, 0.85
-GOAL_SHARP, GOAL_PSNR = (0.85, 1.15), 40.0
 
 
 @dataclass(frozen=True)
@@ -163,32 +185,43 @@ def run_lipsync(cmd: list[str], video: Path, audio: Path, out: Path, extra: list
 @dataclass
 class Scan:
     """One decoding pass over the videos of a case (in lockstep): frame times ``float64 (N,)``,
-    dlib's points per frame and video, the mouth crop of every frame and video, and per frame
-    the mouth's sharpness ratio and the mean squared error outside the lower face (output vs
-    input)."""
+    per video dlib's points per frame, the mouth crop of every frame and the flicker change of
+    every frame (``float64 (N,)``, NaN for frame 0 and where a face is missing), and per output
+    (renderer) the mouth's sharpness ratio per frame with a known face and the mean squared
+    error outside the lower face (output vs input) per frame."""
 
     times: np.ndarray
     points: dict[str, list]
     crops: dict[str, list]
-    sharpness: np.ndarray
-    mse: np.ndarray
+    changes: dict[str, np.ndarray]
+    sharpness: dict[str, np.ndarray]
+    mse: dict[str, np.ndarray]
 
 
-def scan(paths: dict[str, Path], what: str) -> Scan:
-    """:class:`Scan` of ``paths``. The output's crop, mouth box and lower-face box come from
-    the input's points (the same picture region), the last ones dlib found where it finds no
-    face (the whole frame before the first face)."""
+def scan(paths: dict[str, Path], outputs: list[str], what: str) -> Scan:
+    """:class:`Scan` of ``paths`` ("truth" for a true-mouth case, "input", and each name of
+    ``outputs``). The outputs' sheet crops, mouth boxes and lower-face boxes come from the
+    input's points (the same picture region), the last ones dlib found where it finds no face
+    (the whole frame before the first face); the flicker boxes come from each video's own."""
     marks = {name: tm.Landmarker() for name in paths}
     points: dict[str, list] = {name: [] for name in paths}
     crops: dict[str, list] = {name: [] for name in paths}
-    times, ratios, mses, known = [], [], [], None
+    changes: dict[str, list] = {name: [] for name in paths}
+    boxes: dict[str, np.ndarray | None] = {name: None for name in paths}
+    ratios: dict[str, list] = {name: [] for name in outputs}
+    mses: dict[str, list] = {name: [] for name in outputs}
+    times, known = [], None
     readers = [iter_frames(p) for p in paths.values()]
     for k, frames in enumerate(zip(*readers, strict=False)):
         progress(f"{what}: dlib on frame {k}")
         times.append(frames[0].time)
         by = {name: f.image for name, f in zip(paths, frames, strict=True)}
         for name, image in by.items():
-            points[name].append(marks[name].points(image))
+            pts = marks[name].points(image)
+            points[name].append(pts)
+            box = tm.flicker_crop(image, pts)
+            changes[name].append(tm.frame_change(boxes[name], box))
+            boxes[name] = box
         known = points["input"][-1] if points["input"][-1] is not None else known
         for name, image in by.items():
             crops[name].append(tm.mouth_crop(image, points[name][-1] if name == "truth" else known))
@@ -196,10 +229,19 @@ def scan(paths: dict[str, Path], what: str) -> Scan:
         if known is not None:
             mouth = tm.mouth_box(known, by["input"].shape)
             sharp_in = max(tm.sharpness(by["input"], mouth), 1e-9)
-            ratios.append(tm.sharpness(by["output"], mouth) / sharp_in)
+            for name in outputs:
+                ratios[name].append(tm.sharpness(by[name], mouth) / sharp_in)
             face = tm.lower_face_box(known, by["input"].shape)
-        mses.append(tm.mse_outside(by["input"], by["output"], face))
-    return Scan(np.array(times), points, crops, np.array(ratios), np.array(mses))
+        for name in outputs:
+            mses[name].append(tm.mse_outside(by["input"], by[name], face))
+    return Scan(
+        np.array(times),
+        points,
+        crops,
+        {name: np.array(c, np.float64) for name, c in changes.items()},
+        {name: np.array(r) for name, r in ratios.items()},
+        {name: np.array(m) for name, m in mses.items()},
+    )
 
 
 def spread(series: np.ndarray) -> dict[str, float]:
@@ -213,10 +255,15 @@ def spread(series: np.ndarray) -> dict[str, float]:
     }
 
 
+def nanmean(series: np.ndarray) -> float:
+    ok = series[np.isfinite(series)]
+    return float(ok.mean()) if ok.size else float("nan")
+
+
 def prepare(case: Case, work: Path, clips: Path, seconds: float, media: bool = True):
-    """The videos (``truth`` for a true-mouth case, ``input``, ``output``), the speech and its
-    exact phoneme events (espeak-ng) of ``case`` in ``work``; ``media=False`` only names the
-    files made by an earlier run (the espeak-ng events are made again, they are the same)."""
+    """The videos (``truth`` for a true-mouth case, ``input``), the speech and its exact
+    phoneme events (espeak-ng) of ``case`` in ``work``; ``media=False`` only names the files
+    made by an earlier run (the espeak-ng events are made again, they are the same)."""
     src = clips / f"{case.video}.mp4"
     work.mkdir(parents=True, exist_ok=True)
     speech, events = work / "speech.wav", None
@@ -225,7 +272,6 @@ def prepare(case: Case, work: Path, clips: Path, seconds: float, media: bool = T
         paths = {"input": work / "input.mp4"}
         if case.audio == "espeak":
             events = espeak_speech(speech if media else work / "espeak_again.wav", seconds)
-    paths["output"] = work / "out.mp4"
     if not media:
         lacking = [p.name for p in (*paths.values(), speech) if not p.is_file()]
         if lacking:
@@ -244,10 +290,16 @@ def prepare(case: Case, work: Path, clips: Path, seconds: float, media: bool = T
     return paths, speech, events
 
 
-def measure(case: Case, paths: dict[str, Path], speech: Path, events, sheet: Path) -> dict:
-    """Every figure and series of one lip-synced ``case`` as a dict; its contact sheet at
-    ``sheet``."""
-    seen = scan(paths, case.name)
+def output_path(work: Path, renderer: str) -> Path:
+    """Where the output of ``renderer`` goes in a case's ``work`` folder."""
+    return work / f"out_{renderer}.mp4"
+
+
+def measure(case: Case, paths: dict[str, Path], outputs: list[str], speech: Path, events, sheet):
+    """Every figure and series of one ``case`` lip-synced by each renderer of ``outputs``
+    (``paths`` names the videos, the outputs under the renderers' names) as a dict, the
+    renderers' own under ``renderers``; its contact sheet at ``sheet``."""
+    seen = scan(paths, outputs, case.name)
     points, times = seen.points, seen.times
     n = len(times)
     fps = float(Fraction(base_rate(paths["input"])))
@@ -262,7 +314,9 @@ def measure(case: Case, paths: dict[str, Path], speech: Path, events, sheet: Pat
         reference, ref_name = track.param("open").astype(np.float64), "phones"
     else:
         reference, ref_name = envelope, "loudness"
-    r_best, lag = tm.best_lag(ap["output"], reference, 3)
+    real = "truth" if case.kind == "true" else "input"
+    flicker = {name: nanmean(c) for name, c in seen.changes.items()}
+    pause = tm.pause_frames(db, fps)
     fig = {
         "case": case.name,
         "kind": case.kind,
@@ -271,31 +325,29 @@ def measure(case: Case, paths: dict[str, Path], speech: Path, events, sheet: Pat
         "frames": n,
         "fps": fps,
         "reference": ref_name,
-        "r": tm.lagged(ap["output"], reference, 0),
-        "r_best": r_best,
-        "lag": lag,
-        "r_within_1": tm.best_lag(ap["output"], reference, 1)[0],
         "r_chance": tm.lagged(ap["input"], reference, 0),
         "r_chance_best": tm.best_lag(ap["input"], reference, 3)[0],
-        "r_loudness": tm.best_lag(ap["output"], envelope, 3)[0],
-        "faces": {name: float(np.isfinite(a).mean()) for name, a in ap.items()},
-        "aperture": {name: spread(a) for name, a in ap.items()},
+        "faces": {name: float(np.isfinite(ap[name]).mean()) for name in ROW_NAMES if name in ap},
+        "aperture": {name: spread(ap[name]) for name in ROW_NAMES if name in ap},
+        "flicker_real": flicker[real],
+        "flicker_input": flicker["input"],
+        "pause_frames": int(pause.sum()),
     }
     if case.kind == "true":
-        fig["lmd"] = tm.lmd(points["output"], points["truth"])
         fig["lmd_chance"] = tm.lmd(points["input"], points["truth"])
-        fig["lmd_ratio"] = fig["lmd"] / fig["lmd_chance"]
-    pause = tm.pause_frames(db, fps)
-    fig["pauses"] = pause_figures(ap, pause)
+    fig["renderers"] = {
+        name: renderer_figures(fig, seen, ap, name, reference, envelope, pause, flicker[real])
+        for name in outputs
+    }
     start = tm.busiest_window(reference if case.kind == "true" else envelope, SHEET_LEN)
     sheet_frames = list(range(start, min(n, start + SHEET_LEN), SHEET_STEP))
-    psnrs = tm.psnr_of(seen.mse)
-    fig["sharpness"] = float(np.mean(seen.sharpness)) if seen.sharpness.size else float("nan")
-    fig["psnr_outside_min"] = float(psnrs.min())
-    fig["psnr_outside"] = float(tm.psnr_of(np.mean(seen.mse)))
     marked = {i for i in sheet_frames if pause[i]}
     rows = [
-        (ROW_NAMES[k], [seen.crops[k][i] for i in sheet_frames], [ap[k][i] for i in sheet_frames])
+        (
+            ROW_NAMES.get(k, k),
+            [seen.crops[k][i] for i in sheet_frames],
+            [ap[k][i] for i in sheet_frames],
+        )
         for k in paths
     ]
     title = f"{case.name}: mouth crops every {SHEET_STEP} frames, aperture in IOD" + (
@@ -304,29 +356,60 @@ def measure(case: Case, paths: dict[str, Path], speech: Path, events, sheet: Pat
     image = tm.contact_sheet(title, sheet_frames, rows, marked)
     fig["sheet"] = str(tm.save_png(sheet, image))
     fig["series"] = {
-        **{f"aperture_{k}": np.round(a, 4).tolist() for k, a in ap.items()},
+        **{f"aperture_{k}": np.round(ap[k], 4).tolist() for k in ROW_NAMES if k in ap},
+        **{f"flicker_{k}": np.round(seen.changes[k], 2).tolist() for k in ROW_NAMES if k in ap},
         "reference": np.round(reference, 4).tolist(),
         "loudness_db": np.round(db, 1).tolist(),
         "pause": pause.astype(int).tolist(),
-        "psnr_outside": np.round(psnrs, 2).tolist(),
     }
     progress("")
     return fig
 
 
-def pause_figures(ap: dict[str, np.ndarray], pause: np.ndarray) -> dict:
-    """Apertures in the ``pause`` frames (``bool (N,)``) against the speaker's rest: the 20th
-    percentile of the input's own aperture; ``at_rest``: the share of pause frames whose
-    output aperture is at most that."""
+def renderer_figures(case_fig, seen, ap, name, reference, envelope, pause, real_flicker) -> dict:
+    """The figures and series of renderer ``name``'s output of one case (see :func:`measure`)."""
+    out = ap[name]
+    r_best, lag = tm.best_lag(out, reference, 3)
+    psnrs = tm.psnr_of(seen.mse[name])
+    fig = {
+        "r": tm.lagged(out, reference, 0),
+        "r_best": r_best,
+        "lag": lag,
+        "r_within_1": tm.best_lag(out, reference, 1)[0],
+        "r_loudness": tm.best_lag(out, envelope, 3)[0],
+        "face": float(np.isfinite(out).mean()),
+        "aperture": spread(out),
+        "pauses": pause_figures(ap, name, pause),
+        "sharpness": float(np.mean(seen.sharpness[name])) if seen.sharpness[name].size else None,
+        "psnr_outside_min": float(psnrs.min()),
+        "psnr_outside": float(tm.psnr_of(np.mean(seen.mse[name]))),
+        "flicker": nanmean(seen.changes[name]),
+    }
+    fig["flicker_ratio"] = fig["flicker"] / real_flicker if real_flicker > 0 else float("nan")
+    if "truth" in ap:
+        fig["lmd"] = tm.lmd(seen.points[name], seen.points["truth"])
+        fig["lmd_ratio"] = fig["lmd"] / case_fig["lmd_chance"]
+    fig["series"] = {
+        "aperture": np.round(out, 4).tolist(),
+        "flicker": np.round(seen.changes[name], 2).tolist(),
+        "psnr_outside": np.round(psnrs, 2).tolist(),
+    }
+    return fig
+
+
+def pause_figures(ap: dict[str, np.ndarray], name: str, pause: np.ndarray) -> dict:
+    """Apertures of output ``name`` in the ``pause`` frames (``bool (N,)``) against the
+    speaker's rest: the 20th percentile of the input's own aperture; ``at_rest``: the share of
+    pause frames whose output aperture is at most that."""
     rest = float(np.nanpercentile(ap["input"], 20))
-    out = ap["output"][pause]
+    out = ap[name][pause]
     out = out[np.isfinite(out)]
     truth = ap["truth"][pause] if "truth" in ap else np.zeros(0)
     return {
         "frames": int(pause.sum()),
         "rest": rest,
         "output": float(out.mean()) if out.size else None,
-        "output_speech": float(np.nanmean(ap["output"][~pause])),
+        "output_speech": float(np.nanmean(ap[name][~pause])),
         "truth": float(np.nanmean(truth)) if np.isfinite(truth).any() else None,
         "at_rest": float(np.mean(out <= rest)) if out.size else None,
     }
@@ -345,86 +428,62 @@ def plain(value):
     return value
 
 
-def _f(value: float | None, fmt: str = ".2f") -> str:
-    return "-" if value is None or not np.isfinite(value) else format(value, fmt)
+def write_atomic(path: Path, text: str) -> Path:
+    """``text`` at ``path`` through a temporary name beside it."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path
 
 
-def table(figs: list[dict]) -> None:
-    print(
-        f"{'case':<30} {'kind':<6} {'frames':>6} {'ref':<8} {'r out (lag)':>12} {'r chance':>8} "
-        f"{'LMD%':>5} {'chance':>6} {'ratio':>5}  {'aperture real/in/out':>20} {'sharp':>5} "
-        f"{'PSNR min/mean':>13}  {'pause ap/rest (at rest)':>23}"
-    )
-    for f in figs:
-        if "error" in f:
-            print(f"{f['case']:<30} {f['kind']:<6} failed: {f['error']}")
-            continue
-        a = f["aperture"]
-        real = a["truth"]["mean"] if "truth" in a else None
-        apert = f"{_f(real, '.3f')}/{a['input']['mean']:.3f}/{a['output']['mean']:.3f}"
-        p = f["pauses"]
-        pause = (
-            f"{_f(p['output'], '.3f')}/{p['rest']:.3f} ({_f(p['at_rest'], '.0%')})"
-            if p["frames"]
-            else "no pause"
-        )
-        lmd = [_f(100 * f[k], ".1f") if k in f else "-" for k in ("lmd", "lmd_chance")]
-        print(
-            f"{f['case']:<30} {f['kind']:<6} {f['frames']:>6} {f['reference']:<8} "
-            f"{_f(f['r']):>5} {_f(f['r_best']):>5}({f['lag']:+d}) {_f(f['r_chance']):>8} "
-            f"{lmd[0]:>5} {lmd[1]:>6} {_f(f.get('lmd_ratio')):>5}  {apert:>20} "
-            f"{_f(f['sharpness']):>5} {_f(f['psnr_outside_min'], '.1f'):>6}/"
-            f"{_f(f['psnr_outside'], '.1f'):<6}  {pause:>23}"
-        )
-
-
-def acceptance(figs: list[dict]) -> dict:
-    """Issue 19's goals on these figures (r: the best within one frame of lag 0)."""
-    ok = [f for f in figs if "error" not in f]
-    true = [f for f in ok if f["kind"] == "true"]
-    rs = [f["r_within_1"] for f in true]
-    res = {
-        "true_mouth_r_mean": float(np.mean(rs)) if rs else None,
-        "r_ok": bool(rs) and np.mean(rs) >= GOAL_R_MEAN and min(rs) >= GOAL_R_EACH,
-        "lmd_ok": bool(true) and all(f["lmd_ratio"] <= GOAL_LMD for f in true),
-        "sharpness_ok": bool(ok)
-        and all(GOAL_SHARP[0] <= f["sharpness"] <= GOAL_SHARP[1] for f in ok),
-        "psnr_ok": bool(ok) and all(f["psnr_outside"] >= GOAL_PSNR for f in ok),
-        "failed_runs": [f["case"] for f in figs if "error" in f],
+def run_case(case, args, clips, cmd, renderers, extra) -> dict:
+    """Prepare ``case`` once, lip-sync it with each renderer (or find the earlier outputs with
+    ``--measure-only``) and measure every output that exists."""
+    work = args.out / "work" / case.name
+    paths, speech, events = prepare(case, work, clips, args.seconds, not args.measure_only)
+    walls: dict[str, float | None] = {}
+    errors: dict[str, str] = {}
+    for name in renderers:
+        out = output_path(work, name)
+        try:
+            if args.measure_only:
+                if not out.is_file():
+                    raise RuntimeError(f"{out} is missing: run without --measure-only")
+                walls[name] = None
+            else:
+                progress(f"{case.name}: lipsync sync --renderer {name}")
+                walls[name] = run_lipsync(
+                    cmd, paths["input"], speech, out, ["--renderer", name, *extra]
+                )
+        except RuntimeError as e:
+            errors[name] = str(e)
+    done = [name for name in renderers if name in walls]
+    if not done:
+        return {
+            "case": case.name,
+            "kind": case.kind,
+            "renderers": {name: {"error": errors[name]} for name in renderers},
+            "error": "; ".join(f"{name}: {e}" for name, e in errors.items()),
+        }
+    paths = {**paths, **{name: output_path(work, name) for name in done}}
+    fig = measure(case, paths, done, speech, events, args.out / f"{case.name}.png")
+    for name in done:
+        fig["renderers"][name]["lipsync_seconds"] = walls[name]
+    fig["renderers"] = {
+        name: fig["renderers"].get(name) or {"error": errors[name]} for name in renderers
     }
-    at_rest = [f["pauses"]["at_rest"] for f in ok if f["pauses"]["at_rest"] is not None]
-    res["pause_at_rest"] = float(np.mean(at_rest)) if at_rest else None
-    res["all_ok"] = (
-        all(res[k] for k in ("r_ok", "lmd_ok", "sharpness_ok", "psnr_ok"))
-        and not res["failed_runs"]
-    )
-    return res
+    return fig
 
 
-def summary(res: dict, figs: list[dict]) -> str:
-    true = [f for f in figs if f["kind"] == "true" and "error" not in f]
-    word = {True: "ok", False: "NOT MET"}
-    rs = ", ".join(f"{f['case']} {f['r_within_1']:.2f}" for f in true)
-    lmds = ", ".join(f"{f['lmd_ratio']:.2f}" for f in true)
-    return (
-        f"acceptance: {'MET' if res['all_ok'] else 'NOT MET'}: true-mouth r (lag 0+-1) mean "
-        f"{_f(res['true_mouth_r_mean'])} >= {GOAL_R_MEAN} each >= {GOAL_R_EACH} [{rs}] "
-        f"{word[res['r_ok']]}; LMD <= {GOAL_LMD}x chance [{lmds}] {word[res['lmd_ok']]}; "
-        f"sharpness {GOAL_SHARP[0]}-{GOAL_SHARP[1]} {word[res['sharpness_ok']]}; PSNR outside "
-        f">= {GOAL_PSNR:g} dB {word[res['psnr_ok']]}; pause frames at rest "
-        f"{_f(res['pause_at_rest'], '.0%')} (no numeric goal)"
-        + (f"; failed: {', '.join(res['failed_runs'])}" if res["failed_runs"] else "")
-    )
-
-
-def main() -> None:
-    argv = sys.argv[1:]
-    extra = argv[argv.index("--") + 1 :] if "--" in argv else []
-    argv = argv[: argv.index("--")] if "--" in argv else argv
-    repo = Path(__file__).resolve().parents[1]
+def parse(argv: list[str], repo: Path) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--clips", help="comma-separated clip or case names (default: all but the drawn face)"
+    )
+    parser.add_argument(
+        "--renderers",
+        default=DEFAULT_RENDERERS,
+        help=f"comma-separated renderers, each run on every case (default: {DEFAULT_RENDERERS})",
     )
     parser.add_argument("--out", type=Path, default=repo / "bench" / "out" / "real_faces")
     parser.add_argument("--shared", type=Path, default=repo.parent / "shared")
@@ -435,7 +494,32 @@ def main() -> None:
         action="store_true",
         help="measure again the media of an earlier run in --out (no lipsync run)",
     )
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--markdown", type=Path, metavar="FILE", help="also write the table here as Markdown"
+    )
+    return parser.parse_args(argv)
+
+
+def main() -> None:
+    argv = sys.argv[1:]
+    extra = argv[argv.index("--") + 1 :] if "--" in argv else []
+    argv = argv[: argv.index("--")] if "--" in argv else argv
+    repo = Path(__file__).resolve().parents[1]
+    args = parse(argv, repo)
+    if any(a == "--renderer" or a.startswith("--renderer=") for a in extra):
+        sys.exit("name the renderers with --renderers A,B before --, not --renderer after it")
+    renderers = list(dict.fromkeys(n.strip() for n in args.renderers.split(",") if n.strip()))
+    if not args.lipsync:
+        from lipsync.core.render.registry import renderer_names
+
+        unknown = [n for n in renderers if n not in renderer_names()]
+        if unknown or not renderers:
+            sys.exit(
+                f"--renderers {args.renderers}: {', '.join(unknown) or 'none'} is not a renderer"
+                f" (known: {', '.join(renderer_names())})"
+            )
+    if set(renderers) & set(ROW_NAMES):
+        sys.exit(f"--renderers may not name {' or '.join(ROW_NAMES)}")
     clips = args.shared / "real-clips"
     if not clips.is_dir():
         print(
@@ -454,45 +538,53 @@ def main() -> None:
         sys.exit(f"{clips} lacks {', '.join(missing)}.mp4")
     cmd = shlex.split(args.lipsync) if args.lipsync else [exe("lipsync")]
     args.out.mkdir(parents=True, exist_ok=True)
+    started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     figs = []
     for case in cases:
         try:
-            work = args.out / "work" / case.name
-            paths, speech, events = prepare(case, work, clips, args.seconds, not args.measure_only)
-            wall = None
-            if not args.measure_only:
-                progress(f"{case.name}: lipsync sync")
-                wall = run_lipsync(cmd, paths["input"], speech, paths["output"], extra)
-            fig = measure(case, paths, speech, events, args.out / f"{case.name}.png")
-            figs.append({**fig, "lipsync_seconds": wall})
+            figs.append(run_case(case, args, clips, cmd, renderers, extra))
         except RuntimeError as e:
             progress("")
             figs.append({"case": case.name, "kind": case.kind, "error": str(e)})
-    print(
-        f"real faces: {len(cases)} cases, lipsync = {shlex.join(cmd)} {shlex.join(extra)}"
+    head = (
+        f"real faces: {len(cases)} cases x renderers {', '.join(renderers)}, lipsync = "
+        f"{shlex.join(cmd)} {shlex.join(extra)}"
         f"{' (earlier outputs measured again)' if args.measure_only else ''}, "
         f"{time.perf_counter() - t0:.0f} s; r, LMD and aperture by dlib 68 points, LMD and "
-        "aperture in % / units of the inter-ocular distance"
+        "aperture in % / units of the inter-ocular distance, flicker in grey levels per frame"
     )
-    table(figs)
-    res = acceptance(figs)
+    print(head)
+    print(report.text_table(figs, renderers))
+    res = {name: report.acceptance(figs, name) for name in renderers}
+    lines = [line for name in renderers for line in report.summary(res[name], figs, name)]
     doc = {
         "lipsync": cmd,
         "extra": extra,
+        "renderers": renderers,
         "measure_only": args.measure_only,
         "seconds": args.seconds,
+        "started": started.isoformat(timespec="seconds"),
         "acceptance": res,
         "cases": figs,
     }
     path = args.out / "real_faces.json"
-    tmp = path.with_name(f".{path.name}.tmp")
     text = json.dumps(plain(doc), indent=1, allow_nan=False)
     text = re.sub(r"\[([^\[\]{}]*)\]", lambda m: "[" + " ".join(m.group(1).split()) + "]", text)
-    tmp.write_text(text + "\n", encoding="utf-8")
-    tmp.replace(path)
-    print(summary(res, figs))
-    print(f"figures: {path}; contact sheets: {args.out}/*.png")
+    write_atomic(path, text + "\n")
+    print("\n".join(lines))
+    if args.markdown:
+        command = shlex.join(["python", "bench/real_faces.py", *sys.argv[1:]])
+        md = (
+            f"`{command}`, run {started:%Y-%m-%d %H:%M} UTC ({len(cases)} cases, "
+            f"{time.perf_counter() - t0:.0f} s)\n\n{report.markdown_table(figs, renderers)}\n\n"
+            + "".join(f"- {line}\n" for line in lines)
+        )
+        write_atomic(args.markdown, md)
+    print(
+        f"figures: {path}; contact sheets: {args.out}/*.png"
+        + (f"; Markdown: {args.markdown}" if args.markdown else "")
+    )
 
 
 if __name__ == "__main__":

@@ -23,8 +23,10 @@ LIPS = slice(48, 68)  # the 20 lip points (outer 48-59, inner 60-67)
 MOUTH_PAD = 0.2  # IOD; margin around the lip points of the sharpness box
 CROP_W, CROP_H = 1.8, 1.35  # IOD; the contact sheet's mouth crop, centred on the lips
 TILE_W, TILE_H = 128, 96  # px; one mouth crop on the sheet
-LABEL_W = 64  # px; the row names' column
+LABEL_W = 80  # px; the row names' column (room for "exemplar", "musetalk")
 PSNR_CAP = 100.0  # dB; an identical region counts as this, not infinity
+FLICKER_BOX_W, FLICKER_BOX_H = 1.4, 1.0  # IOD; the flicker box, centred on the lip points
+FLICKER_W, FLICKER_H = 64, 48  # px; the flicker box resampled to this size (grey, 0..255)
 
 
 class Landmarker:
@@ -164,6 +166,37 @@ def mse_outside(a: np.ndarray, b: np.ndarray, box: tuple[slice, slice] | None) -
         total -= cv2.norm(inner_a, inner_b, cv2.NORM_L2SQR) if inner_a.size else 0.0
         count -= inner_a.size
     return float(total / max(count, 1))
+
+
+def flicker_crop(image: np.ndarray, pts: np.ndarray | None) -> np.ndarray | None:
+    """``float32 (FLICKER_H, FLICKER_W)`` grey (0..255) of the mouth box of ``image`` (RGB):
+    :data:`FLICKER_BOX_W` x :data:`FLICKER_BOX_H` IOD centred on the mean of the lip points
+    48-67 of ``pts`` (that frame's own points), rounded to whole pixels, edge pixels repeated
+    where it leaves the frame, and resampled by pixel area (cv2 ``INTER_AREA``); None without
+    a face."""
+    if pts is None:
+        return None
+    cx, cy = pts[LIPS].mean(axis=0)
+    d = iod(pts)
+    x0, x1 = round(cx - FLICKER_BOX_W * d / 2), round(cx + FLICKER_BOX_W * d / 2)
+    y0, y1 = round(cy - FLICKER_BOX_H * d / 2), round(cy + FLICKER_BOX_H * d / 2)
+    h, w = image.shape[:2]
+    part = image[max(0, y0) : min(h, y1), max(0, x0) : min(w, x1)]
+    if part.shape[0] < 2 or part.shape[1] < 2:
+        return None
+    pad = ((max(0, -y0), max(0, y1 - h)), (max(0, -x0), max(0, x1 - w)), (0, 0))
+    part = np.pad(part, pad, mode="edge") if any(a or b for a, b in pad) else part
+    grey = cv2.cvtColor(np.ascontiguousarray(part), cv2.COLOR_RGB2GRAY)
+    resized = cv2.resize(grey, (FLICKER_W, FLICKER_H), interpolation=cv2.INTER_AREA)
+    return resized.astype(np.float32)
+
+
+def frame_change(previous: np.ndarray | None, current: np.ndarray | None) -> float:
+    """Mean absolute difference (0..255) of two :func:`flicker_crop` boxes of consecutive
+    frames (NaN when either frame has no face)."""
+    if previous is None or current is None:
+        return float("nan")
+    return float(np.abs(current - previous).mean())
 
 
 def psnr_of(mse: float | np.ndarray) -> np.ndarray:

@@ -209,6 +209,13 @@ class ExemplarCollector:
         ih, iw = image.shape[:2]
         if corners.min() < 0 or corners[0].max() > iw - 1 or corners[1].max() > ih - 1:
             return  # cut by the frame's edge
+        # quality first, on the frame itself (cheap): most frames lose to their cell's sample
+        frontal = 1.0 - 0.5 * abs(face.pose.yaw) / P.BANK_MAX_YAW
+        contrast, sharp = _lip_quality(image, face)
+        quality = contrast * np.sqrt(sharp) * frontal
+        held = self._cells.get(cell_of(gap, width))
+        if held is not None and _rank(held) >= (True, quality):
+            return
         crop = cv2.warpAffine(
             image,
             m,
@@ -217,11 +224,7 @@ class ExemplarCollector:
             borderMode=cv2.BORDER_REPLICATE,
         )
         origin = np.array(P.EXEMPLAR_BOX[:2], np.float32)
-        lips_px = (lips - origin) * scale
-        frontal = 1.0 - 0.5 * abs(face.pose.yaw) / P.BANK_MAX_YAW
-        contrast = lip_contrast(crop, lips_px, scale)
-        quality = contrast * np.sqrt(sharpness(crop, lips_px[:12])) * frontal
-        teeth = teeth_share(crop, lips_px[12:])
+        teeth = teeth_share(crop, (lips[12:] - origin) * scale)
         sample = Exemplar(crop, scale, lips, gap, width, teeth, contrast, quality, index)
         self.offer(sample)
 
@@ -247,6 +250,21 @@ class ExemplarCollector:
         """The samples kept so far, ordered by aperture."""
         samples = tuple(sorted(self._cells.values(), key=lambda s: (s.gap, s.width)))
         return ExemplarBank(samples, self.frames)
+
+
+def _lip_quality(image: np.ndarray, face: FaceObservation) -> tuple[float, float]:
+    """(lip contrast, sharpness) of the face's mouth, measured on the frame's own pixels."""
+    lips_px = np.vstack([face.landmarks["outer_lip"], face.landmarks["inner_lip"]])
+    reach = P.EXEMPLAR_SKIN_RING * face.inter_ocular + 2.0
+    x0, y0 = np.floor(lips_px.min(axis=0) - reach).astype(int)
+    x1, y1 = np.ceil(lips_px.max(axis=0) + reach).astype(int) + 1
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return 0.0, 0.0
+    region = image[y0:y1, x0:x1]
+    local = (lips_px - np.array([x0, y0], np.float32)).astype(np.float32)
+    return lip_contrast(region, local, face.inter_ocular), sharpness(region, local[:12])
 
 
 def _rank(sample: Exemplar) -> tuple[bool, float]:

@@ -35,8 +35,8 @@ real mouth scores near 1, and one whose mouth pops between frames scores above i
 It prints a table (one row per case and renderer; the real/input and chance figures on a case's
 first row) and the acceptance of issues 19 and 20 per renderer, and writes ``real_faces.json``
 (every figure and series, per renderer), a contact sheet PNG per case (mouth crops over time:
-real / input / one row per renderer), the media under ``--out`` and, with ``--markdown FILE``,
-the table as Markdown.
+real / input / one row per renderer whose run succeeded), the media under ``--out`` and, with
+``--markdown FILE``, the table as Markdown.
 
     .venv/bin/python bench/real_faces.py [--clips retalking_face1,musetalk_sun] [--seconds 5]
         [--renderers warp,exemplar,auto] [--out bench/out/real_faces] [--shared ../shared]
@@ -548,8 +548,8 @@ def main() -> None:
             progress("")
             figs.append({"case": case.name, "kind": case.kind, "error": str(e)})
     head = (
-        f"real faces: {len(cases)} cases x renderers {', '.join(renderers)}, lipsync = "
-        f"{shlex.join(cmd)} {shlex.join(extra)}"
+        f"real faces: {len(cases)} case{'s' if len(cases) != 1 else ''} x renderers "
+        f"{', '.join(renderers)}, lipsync = {shlex.join(cmd)} {shlex.join(extra)}"
         f"{' (earlier outputs measured again)' if args.measure_only else ''}, "
         f"{time.perf_counter() - t0:.0f} s; r, LMD and aperture by dlib 68 points, LMD and "
         "aperture in % / units of the inter-ocular distance, flicker in grey levels per frame"
@@ -576,7 +576,8 @@ def main() -> None:
     if args.markdown:
         command = shlex.join(["python", "bench/real_faces.py", *sys.argv[1:]])
         md = (
-            f"`{command}`, run {started:%Y-%m-%d %H:%M} UTC ({len(cases)} cases, "
+            f"`{command}`, run {started:%Y-%m-%d %H:%M} UTC ({len(cases)} case"
+            f"{'s' if len(cases) != 1 else ''}, "
             f"{time.perf_counter() - t0:.0f} s)\n\n{report.markdown_table(figs, renderers)}\n\n"
             + "".join(f"- {line}\n" for line in lines)
         )

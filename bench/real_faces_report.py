@@ -34,12 +34,12 @@ COLUMNS = (
     ("chance", True),
     ("ratio", True),
     ("aperture real/in", True),
-    ("out", True),
+    ("aperture out", True),
     ("sharp", True),
     ("PSNR min/mean", True),
     ("flicker real", True),
-    ("out", True),
-    ("ratio", True),
+    ("flicker out", True),
+    ("flicker ratio", True),
     ("pause ap/rest (at rest)", True),
     ("sync s", True),
 )
@@ -128,7 +128,7 @@ def text_table(cases: list[dict], renderers: list[str]) -> str:
     """The table aligned for a terminal."""
     body = rows(cases, renderers)
     cells = [r for r in body if isinstance(r, list)]
-    widths = [max(len(h), *(len(r[k]) for r in cells)) for k, (h, _) in enumerate(COLUMNS)]
+    widths = [max([len(h), *(len(r[k]) for r in cells)]) for k, (h, _) in enumerate(COLUMNS)]
 
     def line(values: list[str]) -> str:
         return "  ".join(
@@ -243,15 +243,16 @@ def summary(res: dict, cases: list[dict], name: str) -> list[str]:
     )
     i20 = res["issue20"]
     versus = ", ".join(f"{c} {_f(r)} vs {_f(w)}" for c, r, w in i20["r_vs_warp"])
+    why = "not measured (" + ("no warp run there)" if versus else "no true-mouth run)")
     flick = ", ".join(f"{f['case']} {_f(f['flicker_ratio'])}" for f in ok)
     issue20 = (
         f"acceptance (issue 20), {name}: {'MET' if i20['all_ok'] else 'NOT MET'}: true-mouth "
         f"LMD <= {GOAL20_LMD}x chance [{lmds}] {WORD[i20['lmd_ok']]}; r (lag 0+-1) no lower "
         f"than the warp's [{versus}] "
-        f"{WORD[i20['r_ok']] if i20['r_ok'] is not None else 'not measured (no warp run)'}; "
+        f"{WORD[i20['r_ok']] if i20['r_ok'] is not None else why}; "
         f"sharpness {GOAL20_SHARP[0]}-{GOAL20_SHARP[1]} [{sharp}] "
-        f"{WORD[i20['sharpness_ok']]}; PSNR outside >= {GOAL_PSNR:g} dB "
-        f"{WORD[i20['psnr_ok']]}; flicker <= {GOAL20_FLICKER}x real [{flick}] "
-        f"{WORD[i20['flicker_ok']]}{tail}"
+        f"{WORD[i20['sharpness_ok']]}; PSNR outside >= {GOAL_PSNR:g} dB [min "
+        f"{_f(res['psnr_min'], '.1f')}] {WORD[i20['psnr_ok']]}; flicker <= {GOAL20_FLICKER}x "
+        f"real [{flick}] {WORD[i20['flicker_ok']]}{tail}"
     )
     return [issue19, issue20]

@@ -63,7 +63,7 @@ def save_profile(
     for i, s in enumerate(samples):
         arrays[f"crop_{i}"] = np.ascontiguousarray(s.crop, np.uint8)
     with atomic_output(path, inputs) as tmp, open(tmp, "wb") as f:
-        np.savez_compressed(f, **arrays)
+        np.savez_compressed(f, allow_pickle=False, **arrays)
     return path
 
 

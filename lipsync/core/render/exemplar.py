@@ -128,7 +128,7 @@ class ExemplarRenderer:
         bank = appearance.exemplars if appearance is not None else None
         trust = self.trust(bank) if bank is not None else 0.0
         self._note(track, bank, trust)
-        if bank is None or trust <= 0.0:
+        if appearance is None or bank is None or trust <= 0.0:
             return [Choice((), 0.0) for _ in targets]
         lips = bank.lips_centred()
         gaps = np.array([s.gap for s in bank.samples], np.float32)

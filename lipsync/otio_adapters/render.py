@@ -26,7 +26,7 @@ import logging
 import re
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
@@ -46,6 +46,7 @@ from lipsync.core.media.excerpt import (
 )
 from lipsync.core.media.fingerprint import file_digest
 from lipsync.core.media.mix import MIX_SAMPLE_RATE, digest, place, read_span, retime, write_mix
+from lipsync.core.progress import ProgressCallback
 from lipsync.core.render.speaker import SpeakerProfile
 from lipsync.otio_adapters import report as R
 from lipsync.otio_adapters.conventions import (
@@ -74,7 +75,6 @@ from lipsync.otio_adapters.timeline_io import read_timeline, write_timeline
 
 log = logging.getLogger("lipsync")
 
-Progress = Callable[[str, int, "int | None"], None]
 DEFAULT_HANDLES = 12  # frames rendered beyond each end of a clip, for the editor to trim into
 DEFAULT_MEDIA_DIR = "lipsync_media"  # beside the output timeline, unless --media-dir
 RENDER_SUFFIX = ".mov"  # QuickTime keeps the timecode track editors relink by
@@ -89,7 +89,7 @@ class RenderOptions:
     counted from 1 among tracks of its kind (None/empty: the dub-timeline conventions).
     ``handles``: frames beyond each end of a clip. ``force``: render even unchanged clips."""
 
-    renderer: str = "warp"
+    renderer: str = C.DEFAULT_RENDERER
     model: str | None = None
     handles: int = DEFAULT_HANDLES
     media_dir: Path | None = None
@@ -109,7 +109,7 @@ def render_timeline(
     source: str | Path,
     output: str | Path,
     options: RenderOptions | None = None,
-    on_progress: Progress | None = None,
+    on_progress: ProgressCallback | None = None,
     side_outputs: Mapping[str, str | Path | None] | None = None,
 ) -> R.RenderReport:
     """Render every clip of the timeline ``source`` that needs it and write the timeline,
@@ -207,7 +207,9 @@ def _tagged_render(path: Path) -> bool:
 class _Job:
     """One render run: options, the engine (built once), probes and digests cached."""
 
-    def __init__(self, options: RenderOptions, media_dir: Path, base_dir: Path, report: Progress):
+    def __init__(
+        self, options: RenderOptions, media_dir: Path, base_dir: Path, report: ProgressCallback
+    ):
         self.options = options
         self.media_dir = media_dir
         self.base_dir = base_dir

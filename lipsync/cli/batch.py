@@ -5,13 +5,7 @@ from __future__ import annotations
 import click
 
 from lipsync.cli.context import CliContext, no_overwrite_option
-from lipsync.core.errors import EXIT_INTERRUPTED, LipsyncError
-
-
-class BatchInterrupted(LipsyncError):
-    """Ctrl-C during a batch: what finished is kept for the next run."""
-
-    exit_code = EXIT_INTERRUPTED
+from lipsync.core.errors import BatchInterrupted
 
 
 @click.command("batch")
@@ -93,8 +87,8 @@ def command(
     from dataclasses import replace
     from pathlib import Path
 
-    from lipsync.cli.progress import staged_progress
     from lipsync.api import batch
+    from lipsync.cli.progress import staged_progress
     from lipsync.core.batch import BatchOptions, load_job_file
     from lipsync.core.batch.jobfile import WORK_DIR_NAME
     from lipsync.core.errors import ProcessingError

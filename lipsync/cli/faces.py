@@ -7,17 +7,17 @@ from pathlib import Path
 import click
 
 from lipsync.cli.context import CliContext, no_overwrite_option
+from lipsync.cli.engine_options import face_backend_choice
 from lipsync.cli.progress import progress
-
-BACKEND_NAMES = ("onnx", "mediapipe", "dlib")  # lipsync.core.face.BACKENDS, without importing it
+from lipsync.core.constants import DEFAULT_FACE_BACKEND
 
 
 @click.command("faces")
 @click.argument("video", type=click.Path(path_type=Path))
 @click.option(
     "--backend",
-    type=click.Choice(BACKEND_NAMES),
-    default="onnx",
+    type=face_backend_choice(),
+    default=DEFAULT_FACE_BACKEND,
     show_default=True,
     help="Landmark backend: onnx (shipped), mediapipe (package), dlib (needs --dlib-model).",
 )

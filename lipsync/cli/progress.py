@@ -1,18 +1,17 @@
 """Progress bars for long operations: rich, on stderr, only when stderr is a terminal.
 
-The library reports progress through plain callbacks (``on_progress(done, total)``, or with a
-stage name first); this module turns them into bars, so the library itself never prints.
+The library reports progress through plain callbacks (:mod:`lipsync.core.progress`:
+``on_progress(stage, done, total)``, or ``(done, total)`` inside one stage); this module turns
+them into bars, so the library itself never prints.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from lipsync.cli.context import CliContext
-
-ProgressCallback = Callable[[int, "int | None"], None]
-StagedCallback = Callable[[str, int, "int | None"], None]
+from lipsync.core.progress import CountCallback, ProgressCallback
 
 
 def _noop(*args: object) -> None:
@@ -20,7 +19,7 @@ def _noop(*args: object) -> None:
 
 
 @contextmanager
-def staged_progress(ctx: CliContext) -> Iterator[StagedCallback]:
+def staged_progress(ctx: CliContext) -> Iterator[ProgressCallback]:
     """Yield ``update(stage, done, total)``: one bar per stage, each appearing when its stage
     first reports. ``total`` may be ``None`` when unknown (a count and a spinner)."""
     if not ctx.show_progress:
@@ -57,7 +56,7 @@ def staged_progress(ctx: CliContext) -> Iterator[StagedCallback]:
 
 
 @contextmanager
-def progress(ctx: CliContext, description: str) -> Iterator[ProgressCallback]:
+def progress(ctx: CliContext, description: str) -> Iterator[CountCallback]:
     """Yield ``on_progress(done, total)`` driving one bar named ``description``."""
     with staged_progress(ctx) as update:
         yield lambda done, total: update(description, done, total)

@@ -21,6 +21,7 @@ AUDIO_CHUNK_SAMPLES = 1024  # samples per AAC frame (fixed by the codec)
 
 # --- Rendering ---------------------------------------------------------------------------------
 DEFAULT_RENDERER = "warp"  # the built-in geometry-only renderer (core.render.registry)
+DEFAULT_FACE_BACKEND = "onnx"  # shipped MediaPipe models on onnxruntime (core.face.backend)
 
 # --- Timing ------------------------------------------------------------------------------------
 DEFAULT_FPS = Fraction(25)  # frames/s assumed only when a stream declares no rate at all

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -24,6 +23,7 @@ from lipsync.core.media import (
     save_audio,
     write_text,
 )
+from lipsync.core.progress import ProgressCallback
 
 DATA = Path(__file__).with_name("data")
 PORTRAIT = DATA / "astronaut_portrait.jpg"
@@ -33,8 +33,6 @@ DEMO_SIZE = (1280, 720)  # px
 DEMO_FPS = Fraction(25)
 PORTRAIT_HEIGHT = 640  # px, the portrait's height in the frame
 TAIL_SECONDS = 0.6  # s of video after the speech ends (the mouth relaxes)
-
-Progress = Callable[[str, int, "int | None"], None]
 
 
 @dataclass(frozen=True)
@@ -94,7 +92,7 @@ def write_portrait_clip(
     return path
 
 
-def run_demo(out_dir: str | Path, on_progress: Progress | None = None) -> DemoResult:
+def run_demo(out_dir: str | Path, on_progress: ProgressCallback | None = None) -> DemoResult:
     """Run the whole demo into ``out_dir`` (created if missing)."""
     from lipsync.core.quality.mouth_plot import plot_mouth_opening
     from lipsync.core.quality.side_by_side import write_side_by_side

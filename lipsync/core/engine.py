@@ -11,15 +11,16 @@ from __future__ import annotations
 import io
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import av
 
+from lipsync.core.constants import DEFAULT_FPS
 from lipsync.core.disk_full import disk_full_error
-from lipsync.core.errors import InputError, NoStreamError, OutputError
+from lipsync.core.errors import InputError, NoFaceError, NoStreamError, OutputError
 from lipsync.core.media import (
     EncodeOptions,
     VideoStreamInfo,
@@ -31,6 +32,7 @@ from lipsync.core.media import (
 )
 from lipsync.core.media.audio import check_audio_samples
 from lipsync.core.media.probe import TruncatedMediaError, find_truncation
+from lipsync.core.progress import ProgressCallback
 from lipsync.core.streaming import prefetch
 from lipsync.core.sync_options import SyncOptions, SyncReport
 from lipsync.core.sync_stream import (
@@ -56,12 +58,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("lipsync")
-
-ProgressCallback = Callable[[str, int, "int | None"], None]
-
-
-class NoFaceError(InputError):
-    """No frame has a face that can be lip-synced."""
 
 
 class LipSyncEngine:
@@ -93,7 +89,7 @@ class LipSyncEngine:
         """A :class:`SyncStream` for frames of a stream described by ``info``, driven by the
         speech in the file ``audio`` (analysed now)."""
         report = on_progress or (lambda stage, done, total: None)
-        fps = float(info.fps) if info.fps else 25.0
+        fps = float(info.fps or DEFAULT_FPS)
         curve, speech = self._analyse(Path(audio), fps, report)
         return SyncStream(self.renderer, self.options, info, curve, speech, on_progress)
 

@@ -57,6 +57,16 @@ class OutputError(InputError, OSError):
     """The output cannot be written where asked (same as an input, folder missing or read-only)."""
 
 
+class NoFaceError(InputError):
+    """No frame has a face that can be lip-synced."""
+
+
+class SettingsError(InputError):
+    """A settings file (the Resolve action's) cannot be read or holds a value that cannot be
+    used. Standard library only, like this whole module: it is also raised inside Resolve's
+    own Python."""
+
+
 class MissingDependencyError(LipsyncError, ImportError):
     """An optional package or a system program is needed and not installed."""
 
@@ -67,3 +77,14 @@ class ProcessingError(LipsyncError, RuntimeError):
     """Processing failed for a reason that is not the user's input."""
 
     exit_code = EXIT_FAILURE
+
+
+class Interrupted(LipsyncError):
+    """Ctrl-C or a stopping signal during a run that keeps what it finished (a batch): the
+    message says where. ``exit_code`` is 128 + the signal (130 for Ctrl-C)."""
+
+    exit_code = EXIT_INTERRUPTED
+
+
+class BatchInterrupted(Interrupted):
+    """Ctrl-C during a batch: what finished is kept in the work directory for the next run."""

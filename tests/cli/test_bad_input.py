@@ -16,9 +16,7 @@ from clitools import assert_one_sentence_error, lipsync
 from mediatools import ffmpeg
 from scipy.io import wavfile
 
-from lipsync.core.demo import write_portrait_clip
-from lipsync.core.media import load_audio, probe, save_audio
-from lipsync.core.speech import synthesize
+from lipsync.core.media import load_audio, probe
 
 
 def digests(*paths: Path) -> dict[str, str]:
@@ -32,22 +30,10 @@ def leftovers(folder: Path, keep: set[str]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def media(tmp_path_factory):
+def media(spoken_portrait):
     """A speaking portrait with a sine soundtrack (MP4, index first), a cut copy of it, and a
-    spoken line as 16-bit WAV."""
-    folder = tmp_path_factory.mktemp("bad_input")
-    syn = synthesize("Mama made a map.", "en-us")
-    line = save_audio(folder / "line.wav", syn.samples, syn.sample_rate)
-    silent = write_portrait_clip(folder / "silent.mp4", 3.0, (320, 240), preset="ultrafast")
-    video = folder / "face.mp4"
-    ffmpeg(
-        "-i", str(silent), "-f", "lavfi", "-i", "sine=frequency=300:duration=3",
-        "-c:v", "copy", "-c:a", "aac", "-shortest", "-movflags", "+faststart", str(video),
-    )  # fmt: skip
-    data = video.read_bytes()
-    cut = folder / "cut.mp4"
-    cut.write_bytes(data[: len(data) // 2])
-    return {"folder": folder, "video": video, "cut": cut, "line": line}
+    spoken line as 16-bit WAV (the session's shared media)."""
+    return spoken_portrait(sound=True)
 
 
 def run_refused(inputs: list[Path], folder: Path, args: list[str], code: int, *words: str):

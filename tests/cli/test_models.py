@@ -14,6 +14,9 @@ from lipsync.cli.main import cli
 torch = pytest.importorskip("torch")
 
 
+pytestmark = pytest.mark.slow  # torch; run by `make test`, skipped by -m 'not slow'
+
+
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory):
     from lipsync.core.models.wav2lip import random_wav2lip

@@ -22,10 +22,7 @@ from translate_media import make_clip
 
 from lipsync.cli.main import cli, run
 from lipsync.core.constants import STALE_TEMP_SECONDS, TEMP_PREFIX
-from lipsync.core.demo import write_portrait_clip
 from lipsync.core.errors import EXIT_BAD_INPUT
-from lipsync.core.media import save_audio
-from lipsync.core.speech import synthesize
 from lipsync.otio_adapters.dub_timeline import write_dub_timeline
 
 
@@ -141,13 +138,9 @@ def test_translate_keeps_modes_and_no_overwrite_refuses(folder, capsys):
 
 
 @pytest.fixture(scope="module")
-def media(tmp_path_factory):
-    """A short face clip, its speech, and files named like outputs."""
-    folder = tmp_path_factory.mktemp("media")
-    syn = synthesize("Mama made a map.", "en-us")
-    save_audio(folder / "line.wav", syn.samples, syn.sample_rate)
-    write_portrait_clip(folder / "face.mp4", 1.0, (320, 180), preset="ultrafast")
-    return folder
+def media(spoken_portrait):
+    """A short face clip and its speech (the session's shared media)."""
+    return spoken_portrait(1.0, (320, 180))["folder"]
 
 
 @pytest.fixture
@@ -245,12 +238,8 @@ def test_batch_refuses_a_job_output_that_is_a_hard_link_of_an_input(here, capsys
 
 
 @pytest.fixture(scope="module")
-def long_inputs(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("long")
-    syn = synthesize("Mama made a map. " * 4, "en-us")
-    save_audio(folder / "line.wav", syn.samples, syn.sample_rate)
-    write_portrait_clip(folder / "face.mp4", 6.0, (480, 270), preset="ultrafast")
-    return folder
+def long_inputs(spoken_portrait):
+    return spoken_portrait(6.0, (480, 270), text="Mama made a map. " * 4)["folder"]
 
 
 def _default_sigint() -> None:

@@ -9,18 +9,13 @@ import pytest
 from clitools import assert_one_sentence_error, lipsync
 from mediatools import lavfi_clip
 
-from lipsync.core.demo import write_portrait_clip
 from lipsync.core.media import probe, save_audio
-from lipsync.core.speech import synthesize
 
 
 @pytest.fixture(scope="module")
-def inputs(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("sync")
-    syn = synthesize("Mama made a map.", "en-us")
-    audio = save_audio(folder / "line.wav", syn.samples, syn.sample_rate)
-    video = write_portrait_clip(folder / "face.mp4", 1.6, (640, 360), preset="ultrafast")
-    return video, audio
+def inputs(spoken_portrait):
+    media = spoken_portrait(1.6, (640, 360))
+    return media["video"], media["line"]
 
 
 def test_sync_writes_video_and_report(inputs, tmp_path):

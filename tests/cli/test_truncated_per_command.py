@@ -14,31 +14,16 @@ from pathlib import Path
 
 import pytest
 from clitools import assert_one_sentence_error, lipsync
-from mediatools import ffmpeg
 
-from lipsync.core.demo import write_portrait_clip
 from lipsync.core.errors import EXIT_BAD_INPUT
-from lipsync.core.media import probe, save_audio
+from lipsync.core.media import probe
 from lipsync.core.media.probe import find_truncation
-from lipsync.core.speech import synthesize
 
 
 @pytest.fixture(scope="module")
-def media(tmp_path_factory) -> dict[str, Path]:
-    """An index-first MP4 (3 s) cut in half, and a spoken line."""
-    folder = tmp_path_factory.mktemp("truncated")
-    syn = synthesize("Mama made a map.", "en-us")
-    line = save_audio(folder / "line.wav", syn.samples, syn.sample_rate)
-    silent = write_portrait_clip(folder / "silent.mp4", 3.0, (320, 240), preset="ultrafast")
-    video = folder / "face.mp4"
-    ffmpeg(
-        "-i", str(silent), "-f", "lavfi", "-i", "sine=frequency=300:duration=3",
-        "-c:v", "copy", "-c:a", "aac", "-shortest", "-movflags", "+faststart", str(video),
-    )  # fmt: skip
-    data = video.read_bytes()
-    cut = folder / "cut.mp4"
-    cut.write_bytes(data[: len(data) // 2])
-    return {"folder": folder, "cut": cut, "line": line}
+def media(spoken_portrait) -> dict[str, Path]:
+    """An index-first MP4 (3 s) cut in half, and a spoken line (the session's shared media)."""
+    return spoken_portrait(sound=True)
 
 
 @pytest.fixture

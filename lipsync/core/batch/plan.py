@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from lipsync.core.constants import SPEECH_SAMPLE_RATE
 from lipsync.core.media import frame_times, open_video, probe
 
 DEFAULT_CHUNK_SECONDS = 60.0  # s; the length chunks aim at
@@ -35,7 +36,7 @@ SILENCE_HOP = 0.02  # s; loudness is measured over hops of this length
 SILENCE_DB = -35.0  # dB below the window's loud (95th percentile) level counts as silence
 SILENCE_FLOOR = 10 ** (-55 / 20)  # RMS (full scale 1); quieter than this is always silence
 MIN_GAP_SECONDS = 0.3  # s; a shorter pause is not a gap to cut in
-ANALYSIS_RATE = 16_000  # Hz; the dub is read at this rate for the loudness
+ANALYSIS_RATE = SPEECH_SAMPLE_RATE  # Hz; the dub is read at this rate for the loudness
 
 
 @dataclass(frozen=True)

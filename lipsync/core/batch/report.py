@@ -6,6 +6,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from lipsync.core.batch.jobfile import JobSpec
+
 #: Statuses. A chunk or job "reused" was finished by an earlier run and not redone.
 DONE, REUSED, FAILED, SKIPPED, INTERRUPTED = "done", "reused", "failed", "skipped", "interrupted"
 
@@ -32,13 +34,11 @@ class ChunkReport:
 
 @dataclass
 class JobReport:
-    """One (video, language) job."""
+    """One (video, language) job: its :class:`JobSpec` (``id``, ``kind``, ``video``,
+    ``language`` and ``output`` are the spec's) and what became of it. ``dub``: the dub audio
+    used (a translate job's is made while it runs)."""
 
-    id: str
-    kind: str
-    video: str
-    language: str
-    output: str
+    spec: JobSpec
     dub: str | None = None
     status: str = INTERRUPTED
     seconds: float = 0.0
@@ -47,6 +47,33 @@ class JobReport:
     note: str = ""
     warnings: list[str] = field(default_factory=list)
     chunks: list[ChunkReport] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def kind(self) -> str:
+        return self.spec.kind
+
+    @property
+    def video(self) -> str:
+        return self.spec.video
+
+    @property
+    def language(self) -> str:
+        return self.spec.language
+
+    @property
+    def output(self) -> str:
+        return self.spec.output
+
+    def to_json(self) -> dict[str, Any]:
+        """Flat: the spec's fields (not its options), then the outcome."""
+        data = dataclasses.asdict(self)
+        del data["spec"]
+        head = {k: getattr(self, k) for k in ("id", "kind", "video", "language", "output")}
+        return {**head, **data}
 
 
 @dataclass
@@ -74,6 +101,7 @@ class BatchReport:
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
+        data["jobs"] = [j.to_json() for j in self.jobs]
         chunks = [c for j in self.jobs for c in j.chunks]
         data["summary"] = {
             "ok": self.ok,

@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,10 +36,10 @@ from lipsync.core.batch.report import (
 )
 from lipsync.core.batch.state import WorkDir, digest, read_json, write_json
 from lipsync.core.media.fingerprint import file_digest
+from lipsync.core.progress import ProgressCallback
 
 log = logging.getLogger("lipsync")
 
-Progress = Callable[[str, int, "int | None"], None]
 BATCH_STAGE = "Batch (chunks)"
 DEFAULT_RETRIES = 2
 _PRIORITY = {"join": 0, "translate": 1, "plan": 1, "chunk": 2}
@@ -69,7 +68,7 @@ def make_pool(options: BatchOptions) -> Pool:
 def run_batch(
     spec: BatchSpec,
     options: BatchOptions | None = None,
-    on_progress: Progress | None = None,
+    on_progress: ProgressCallback | None = None,
     pool: Pool | None = None,
 ) -> BatchReport:
     """Run every job of ``spec`` and return the report (also written to the work directory).
@@ -103,10 +102,7 @@ class _Driver:
         self.work = WorkDir(spec.work_dir)
         Path(spec.output_dir).mkdir(parents=True, exist_ok=True)
         self.report = BatchReport(spec.source, str(self.work.root), pool.name, pool.slots)
-        self.jobs = [
-            _Job(j, k, JobReport(j.id, j.kind, j.video, j.language, j.output, j.dub))
-            for k, j in enumerate(spec.jobs)
-        ]
+        self.jobs = [_Job(j, k, JobReport(j, j.dub)) for k, j in enumerate(spec.jobs)]
         self.report.jobs = [j.report for j in self.jobs]
         self.ready: list[tuple[tuple, dict[str, Any]]] = []
         self.running: dict[str, tuple[_Job, dict[str, Any]]] = {}

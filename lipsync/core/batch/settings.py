@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from lipsync.core.batch.plan import DEFAULT_CHUNK_SECONDS, DEFAULT_LEAD_IN
-from lipsync.core.constants import LOOKAHEAD_SECONDS
+from lipsync.core.constants import DEFAULT_RENDERER, LOOKAHEAD_SECONDS
 from lipsync.core.errors import InputError
 from lipsync.core.media import EncodeOptions
 from lipsync.core.sync_options import SyncOptions
@@ -33,7 +33,7 @@ def sync_options(options: dict[str, Any], language: str) -> SyncOptions:
     if encode.audio_mode == "none":
         raise InputError("audio_mode 'none' would drop the dub: use replace, keep or both.")
     return SyncOptions(
-        renderer=o.get("renderer") or "warp",
+        renderer=o.get("renderer") or DEFAULT_RENDERER,
         model=o.get("model"),
         selection=SelectionOptions(face=o.get("face", "largest")),
         start=o.get("start"),

@@ -10,8 +10,9 @@ layout (image px). Typical use::
     for image in frames:
         faces = tracker.update(image)  # [] when there is no face
 
-Backends by name (:data:`BACKENDS`): ``onnx`` (default, shipped MediaPipe models on
-onnxruntime), ``mediapipe`` (the package, if installed), ``dlib`` (with a user-given model).
+Backends by name (:func:`backend_names`; :func:`register_backend` adds one): ``onnx``
+(default, shipped MediaPipe models on onnxruntime), ``mediapipe`` (the package, if installed),
+``dlib`` (with a user-given model).
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from lipsync.core.face.backend import (
     Fit,
     LandmarkBackend,
     Seed,
+    backend_names,
     create_backend,
+    register_backend,
 )
 from lipsync.core.face.detection import Detection, DetectorOptions, FaceDetector
 from lipsync.core.face.imaging import Region
@@ -52,10 +55,12 @@ __all__ = [
     "TracksHeader",
     "TracksWriter",
     "VideoTracking",
+    "backend_names",
     "create_backend",
     "draw_faces",
     "dumps",
     "estimate_pose",
     "loads",
+    "register_backend",
     "track_video",
 ]

@@ -14,8 +14,8 @@ import cv2
 import numpy as np
 
 from lipsync.core.errors import InputError
-from lipsync.core.face.backend import BackendOptions, Fit, Seed
 from lipsync.core.face.imaging import Region, check_frame
+from lipsync.core.face.landmark_backend import BackendOptions, Fit, Seed
 from lipsync.core.optional import require
 
 #: Slices of dlib's 68 points for each of our groups.

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 
 from lipsync.core.errors import MissingDependencyError
-from lipsync.core.face.backend import BackendOptions, Fit, Seed
 from lipsync.core.face.detection import DetectorOptions, FaceDetector
 from lipsync.core.face.imaging import Region, crop_region, to_image
+from lipsync.core.face.landmark_backend import BackendOptions, Fit, Seed
 from lipsync.core.face.layout import layout_from_mesh
 from lipsync.core.face.mesh import MESH_POINTS, region_from_detection, region_from_points
 from lipsync.core.optional import require

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from lipsync.core.errors import InputError
-from lipsync.core.face.backend import BackendOptions, Fit, Seed
 from lipsync.core.face.detection import DetectorOptions, FaceDetector
 from lipsync.core.face.imaging import Region
+from lipsync.core.face.landmark_backend import BackendOptions, Fit, Seed
 from lipsync.core.face.mesh import FaceMesh, region_from_detection, region_from_points
 
 MIN_PRESENCE = 0.5  # mesh face-presence probability below which a fit is rejected

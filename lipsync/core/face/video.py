@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lipsync.core.constants import DEFAULT_FPS
 from lipsync.core.face.preview import draw_faces
 from lipsync.core.face.tracker import FaceTracker, TrackerOptions
 from lipsync.core.face.tracks import FrameFaces, TracksHeader, TracksWriter
+from lipsync.core.progress import CountCallback
 
 logger = logging.getLogger("lipsync")
 
-ProgressCallback = Callable[[int, "int | None"], None]
 PREVIEW_PRESET = "veryfast"  # x264 preset for previews: speed over size
 
 
@@ -43,7 +43,7 @@ def track_video(
     *,
     json_path: str | Path | None = None,
     preview_path: str | Path | None = None,
-    on_progress: ProgressCallback | None = None,
+    on_progress: CountCallback | None = None,
 ) -> VideoTracking:
     """Track every frame of ``video``; write the tracks JSON (see
     :mod:`lipsync.core.face.tracks`) to ``json_path`` and/or a preview with the faces drawn to
@@ -55,7 +55,7 @@ def track_video(
     with ExitStack() as stack:
         reader = stack.enter_context(open_video(src))
         info = reader.info
-        fps = float(info.fps) if info.fps else 25.0
+        fps = float(info.fps or DEFAULT_FPS)
         opts = dataclasses.replace(options or TrackerOptions(), fps=fps)
         tracker = FaceTracker(opts)
         writer = None

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -23,6 +22,7 @@ from lipsync.core.media.container import PathLike, media_error, open_input
 from lipsync.core.media.orientation import to_display
 from lipsync.core.media.probe import video_stream_info
 from lipsync.core.media.writer import EncodeOptions, VideoWriter
+from lipsync.core.progress import CountCallback
 
 LOSSLESS = EncodeOptions(crf=0, preset="ultrafast", audio_mode="none", provenance=False)
 SEEK_MARGIN = 2.0  # s; seek this far before the first frame wanted, then decode forward
@@ -72,7 +72,7 @@ def write_excerpt(
     *,
     timecode: str | None = None,
     options: EncodeOptions = LOSSLESS,
-    on_progress: Callable[[int, int | None], None] | None = None,
+    on_progress: CountCallback | None = None,
 ) -> int:
     """Write frames ``frames.first`` .. ``frames.end - 1`` of the first video stream of
     ``src`` to ``dest`` (atomically; a .mov keeps the timecode as a tmcd track) and return the

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
 
 import numpy as np
 
 from lipsync.core.errors import InputError, ProcessingError
 from lipsync.core.pipeline.segments import Segment, Word, renumber
 from lipsync.core.pipeline.vad import speech_regions
+from lipsync.core.progress import CountCallback
 from lipsync.core.speech.sphinx import (
     FRAME_SECONDS,
     acoustic_model,
@@ -27,8 +27,6 @@ SAMPLE_RATE = 16_000  # Hz; what the bundled model was trained on
 LANGUAGES = ("en",)
 _FILLER = re.compile(r"^(<s>|</s>|<sil>|\[\w+\]|\+\w+\+)$")
 _ALTERNATE = re.compile(r"\(\d+\)$")  # cmudict's "read(2)"
-
-Progress = Callable[[int, "int | None"], None]
 
 
 class _Decoder:
@@ -59,7 +57,7 @@ class SphinxRecognizer:
         return [self.name, "en-us"]
 
     def transcribe(
-        self, samples: np.ndarray, on_progress: Progress | None = None
+        self, samples: np.ndarray, on_progress: CountCallback | None = None
     ) -> tuple[tuple[Segment, ...], str]:
         report = on_progress or (lambda done, total: None)
         regions = speech_regions(samples, SAMPLE_RATE)

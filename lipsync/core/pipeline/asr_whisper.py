@@ -5,7 +5,6 @@ saves them) or one of whisper's model names (fetched to whisper's cache on first
 from __future__ import annotations
 
 import pickle
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +12,9 @@ import numpy as np
 from lipsync.core.errors import InputError, ProcessingError
 from lipsync.core.optional import require
 from lipsync.core.pipeline.segments import Segment, Word, renumber
+from lipsync.core.progress import CountCallback
 
 SAMPLE_RATE = 16_000  # Hz; whisper's input rate
-
-Progress = Callable[[int, "int | None"], None]
 
 
 class WhisperRecognizer:
@@ -63,7 +61,7 @@ class WhisperRecognizer:
         return [self.name, self.model_id, self._mtime, self.language]
 
     def transcribe(
-        self, samples: np.ndarray, on_progress: Progress | None = None
+        self, samples: np.ndarray, on_progress: CountCallback | None = None
     ) -> tuple[tuple[Segment, ...], str]:
         report = on_progress or (lambda done, total: None)
         report(0, 1)

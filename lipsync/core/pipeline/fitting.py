@@ -10,7 +10,7 @@
 5. A line still too long is placed stretched by :data:`MAX_STRETCH`, overrunning its slot, and
    reported with the factor it would need: never silently dropped, sped up or truncated.
 
-Pure: the synthesiser is a callable ``synthesize(rate_factor) -> Take``; audio is arrays.
+Pure: the synthesiser is a callable ``synthesize(rate_factor) -> SpeechAudio``; audio is arrays.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import numpy as np
 
 from lipsync.core.pipeline.stretch import scale_events, wsola
 from lipsync.core.speech.phone_events import PhoneEvents, PhonemeEvent
+from lipsync.core.speech.track import SpeechAudio
 
 MAX_NATIVE_RATE = 1.25  # x the voice's base rate; faster native speech starts to sound rushed
 TARGET_STRETCH = 1.15  # accepted time-stretch factor (inaudible on most speech)
@@ -41,20 +42,6 @@ BORROWED = "borrowed"
 STRETCHED = "stretched"
 STRETCHED_OVER_TARGET = "stretched_over_target"
 TOO_LONG = "too_long"
-
-
-@dataclass(frozen=True, eq=False)
-class Take:
-    """One synthesis of a line: ``samples`` float32 (n,) at ``sample_rate`` Hz, and its phoneme
-    events when the synthesiser gives them (``None`` otherwise)."""
-
-    samples: np.ndarray
-    sample_rate: int
-    events: PhoneEvents | None = None
-
-    @property
-    def duration(self) -> float:
-        return self.samples.shape[0] / self.sample_rate
 
 
 @dataclass(frozen=True)
@@ -81,7 +68,7 @@ def borrowable(pause_after: float) -> float:
     return max(0.0, min(pause_after * BORROW_FRACTION, pause_after - MIN_PAUSE))
 
 
-def trim_silence(take: Take) -> Take:
+def trim_silence(take: SpeechAudio) -> SpeechAudio:
     """``take`` without the silence at its ends (quieter than :data:`SILENCE_BELOW_PEAK_DB`
     under its loudest 10 ms, keeping :data:`TRIM_KEEP`); events move with the audio."""
     x = take.samples
@@ -97,7 +84,7 @@ def trim_silence(take: Take) -> Take:
     keep = int(TRIM_KEEP * take.sample_rate)
     start = max(0, int(loud[0]) * hop - keep)
     stop = min(x.shape[0], (int(loud[-1]) + 1) * hop + keep)
-    return Take(x[start:stop].copy(), take.sample_rate, cut_events(take.events, start, stop))
+    return SpeechAudio(x[start:stop].copy(), take.sample_rate, cut_events(take.events, start, stop))
 
 
 def cut_events(events: PhoneEvents | None, start: int, stop: int) -> PhoneEvents | None:
@@ -115,19 +102,19 @@ def cut_events(events: PhoneEvents | None, start: int, stop: int) -> PhoneEvents
     return PhoneEvents(tuple(kept), events.sample_rate, stop - start, events.text, events.lang)
 
 
-def stretch_take(take: Take, length: int) -> Take:
+def stretch_take(take: SpeechAudio, length: int) -> SpeechAudio:
     """``take`` time-stretched (pitch kept) to exactly ``length`` samples."""
     samples = wsola(take.samples, length, take.sample_rate)
     events = scale_events(take.events, length) if take.events is not None else None
-    return Take(samples, take.sample_rate, events)
+    return SpeechAudio(samples, take.sample_rate, events)
 
 
 def fit_line(
-    synthesize: Callable[[float], Take],
+    synthesize: Callable[[float], SpeechAudio],
     slot: float,
     pause_after: float,
     can_change_rate: bool = True,
-) -> tuple[Take, FitReport]:
+) -> tuple[SpeechAudio, FitReport]:
     """Fit one line to ``slot`` seconds followed by ``pause_after`` seconds of pause (see the
     module docstring for the order). ``synthesize(rate_factor)`` speaks the line at
     ``rate_factor`` times the voice's base rate; ``can_change_rate=False`` skips step 1 (for

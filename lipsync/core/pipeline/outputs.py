@@ -3,7 +3,7 @@ when the lip sync is switched off."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from lipsync.core.errors import OutputError
@@ -11,8 +11,7 @@ from lipsync.core.media import EncodeOptions, VideoWriter, open_video, write_tex
 from lipsync.core.media.convert import frame_to_rgb
 from lipsync.core.pipeline.segments import Segment
 from lipsync.core.pipeline.subtitles import format_srt, format_vtt, segments_to_cues
-
-Progress = Callable[[int, "int | None"], None]
+from lipsync.core.progress import CountCallback
 
 
 def output_paths(output: Path, source_lang: str, target_lang: str) -> dict[str, Path]:
@@ -90,7 +89,7 @@ def write_subtitle_files(
     write_text(paths["target_vtt"], format_vtt(target, several), inputs)
 
 
-def remux(video: Path, audio: Path, output: Path, on_progress: Progress | None = None) -> int:
+def remux(video: Path, audio: Path, output: Path, on_progress: CountCallback | None = None) -> int:
     """``video``'s frames (re-encoded, same timing) with ``audio`` as its sound; the number of
     frames written. For runs without lip sync."""
     report = on_progress or (lambda done, total: None)

@@ -13,18 +13,18 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from lipsync.core.constants import SPEECH_SAMPLE_RATE
 from lipsync.core.errors import InputError, NoStreamError
 from lipsync.core.media import check_input_path, check_output_path, load_audio, probe, save_audio
 from lipsync.core.media.fingerprint import file_digest
 from lipsync.core.media.probe import TruncatedMediaError, find_truncation
 from lipsync.core.pipeline import fitting
 from lipsync.core.pipeline.backends import make_recognizer, make_synthesizer, make_translator
-from lipsync.core.pipeline.fitting import FitReport, Take, fit_line
+from lipsync.core.pipeline.fitting import FitReport, fit_line
 from lipsync.core.pipeline.mixing import MIX_RATE, lay_events, lay_lines, mix, resample
 from lipsync.core.pipeline.options import TranslateOptions, TranslateReport
 from lipsync.core.pipeline.outputs import output_paths, remux, write_subtitle_files
@@ -46,11 +46,13 @@ from lipsync.core.pipeline.subtitles import (
 )
 from lipsync.core.pipeline.voices import choose_voices, read_voice_map, voices_to_json
 from lipsync.core.pipeline.workdir import WorkDir, cache_key, text_digest
+from lipsync.core.progress import CountCallback, ProgressCallback
 from lipsync.core.speech.phone_events import read_sidecar, write_sidecar
+from lipsync.core.speech.track import SpeechAudio
 
 log = logging.getLogger("lipsync")
 
-ANALYSIS_RATE = 16_000  # Hz; recognition and voice analysis
+ANALYSIS_RATE = SPEECH_SAMPLE_RATE  # Hz; recognition and voice analysis
 FIT_VERSION = [
     fitting.MAX_NATIVE_RATE,
     fitting.TARGET_STRETCH,
@@ -59,14 +61,12 @@ FIT_VERSION = [
     fitting.MIN_PAUSE,
 ]
 
-Progress = Callable[[str, int, "int | None"], None]
-
 
 def translate_video(
     video: str | Path,
     output: str | Path | None,
     options: TranslateOptions,
-    on_progress: Progress | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> TranslateReport:
     """Dub ``video`` into ``options.target`` and write ``output`` (plus the dub audio,
     subtitles and report beside it; see :func:`~.outputs.output_paths`). ``output`` None stops
@@ -96,7 +96,7 @@ class _Run:
         default_work = (output or video).with_name((output or video).stem + ".lipsync-work")
         self.work = WorkDir(options.workdir or default_work)
 
-    def progress(self, stage: str) -> Callable[[int, int | None], None]:
+    def progress(self, stage: str) -> CountCallback:
         return lambda done, total: self.report(stage, done, total)
 
     def timed(self, stage: str, started: float) -> None:
@@ -281,7 +281,7 @@ class _Run:
         t = time.perf_counter()
         synth = make_synthesizer(o)
         gaps = gaps_after(lines, self.duration)
-        takes: list[Take] = []
+        takes: list[SpeechAudio] = []
         fits: list[FitReport] = []
         used: set[str] = set()
         total = len(lines)
@@ -306,14 +306,16 @@ class _Run:
             if cached is not None:
                 rate = int(cached["sample_rate"])
                 samples = load_audio(wav, rate)
-                take = Take(samples, rate, read_sidecar(wav, samples.shape[0] / rate))
+                take = SpeechAudio(samples, rate, read_sidecar(wav, samples.shape[0] / rate))
                 fit = FitReport(**cached["fit"])
             else:
                 reference = (
                     self._reference(seg.speaker, lines, speech) if o.tts == "coqui" else None
                 )
 
-                def speak(rate_factor: float, seg=seg, voice=voice, reference=reference) -> Take:
+                def speak(
+                    rate_factor: float, seg=seg, voice=voice, reference=reference
+                ) -> SpeechAudio:
                     return synth.synthesize(seg.target, o.target, voice, rate_factor, reference)
 
                 take, fit = fit_line(speak, seg.duration, gap, synth.can_change_rate)

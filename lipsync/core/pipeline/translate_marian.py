@@ -4,17 +4,17 @@ cache on first use), translated in batches."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from lipsync.core.errors import InputError, ProcessingError
 from lipsync.core.optional import require
+from lipsync.core.progress import CountCallback
 
 BATCH_SIZE = 8  # lines per generate() call
 MAX_TOKENS_PER_INPUT_TOKEN = 3  # generation stops at this many output tokens per input token
 MIN_NEW_TOKENS = 16
 
-Progress = Callable[[int, "int | None"], None]
 MODEL_FILES = ("config.json", "source.spm")  # what a saved MarianMT folder holds at least
 
 
@@ -74,7 +74,9 @@ class MarianTranslator:
     def key(self) -> list[object]:
         return [self.name, self.model_id, self.beams]
 
-    def translate(self, texts: Sequence[str], on_progress: Progress | None = None) -> list[str]:
+    def translate(
+        self, texts: Sequence[str], on_progress: CountCallback | None = None
+    ) -> list[str]:
         report = on_progress or (lambda done, total: None)
         out: list[str] = []
         report(0, len(texts))

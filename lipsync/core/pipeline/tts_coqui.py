@@ -14,8 +14,8 @@ import numpy as np
 
 from lipsync.core.errors import InputError, ProcessingError
 from lipsync.core.optional import require
-from lipsync.core.pipeline.fitting import Take
 from lipsync.core.pipeline.voices import Voice
+from lipsync.core.speech.track import SpeechAudio
 
 CONFIG_NAME = "config.json"
 # The checkpoint names Coqui's own model manager looks for in a model folder.
@@ -56,7 +56,8 @@ def brief(error: Exception, limit: int = 200) -> str:
 
 
 class CoquiSynthesizer:
-    """``synthesize(text, lang, voice, rate_factor, reference)`` -> :class:`Take` (no events)."""
+    """``synthesize(text, lang, voice, rate_factor, reference)`` -> :class:`SpeechAudio` (no
+    events)."""
 
     name = "coqui"
 
@@ -88,7 +89,7 @@ class CoquiSynthesizer:
         voice: Voice,
         rate_factor: float = 1.0,
         reference: Path | None = None,
-    ) -> Take:
+    ) -> SpeechAudio:
         kwargs: dict[str, object] = {}
         if self.tts.is_multi_lingual:
             kwargs["language"] = lang
@@ -105,4 +106,4 @@ class CoquiSynthesizer:
         except (RuntimeError, ValueError, KeyError) as e:
             raise ProcessingError(f"Coqui TTS failed to synthesise '{text[:40]}' ({e}).") from e
         samples = np.asarray(wav, dtype=np.float32).reshape(-1)
-        return Take(samples, self.sample_rate, None)
+        return SpeechAudio(samples, self.sample_rate, None)

@@ -3,16 +3,17 @@ pitch matched to the original speaker, and the exact phoneme timing for the lip 
 
 from __future__ import annotations
 
-from lipsync.core.pipeline.fitting import Take
 from lipsync.core.pipeline.voices import Voice
 from lipsync.core.speech.espeak import synthesize
+from lipsync.core.speech.track import SpeechAudio
 
 MIN_RATE = 80  # words/minute; espeak-ng's slowest
 MAX_RATE = 450  # words/minute; its fastest
 
 
 class EspeakSynthesizer:
-    """``synthesize(text, lang, voice, rate_factor)`` -> :class:`Take` with phoneme events."""
+    """``synthesize(text, lang, voice, rate_factor)`` -> :class:`SpeechAudio` with phoneme
+    events."""
 
     name = "espeak"
     can_change_rate = True
@@ -27,7 +28,7 @@ class EspeakSynthesizer:
         voice: Voice,
         rate_factor: float = 1.0,
         reference: object | None = None,
-    ) -> Take:
+    ) -> SpeechAudio:
         rate = round(min(MAX_RATE, max(MIN_RATE, voice.rate * rate_factor)))
         result = synthesize(text, lang, voice=voice.espeak_name(lang), rate=rate, pitch=voice.pitch)
-        return Take(result.samples, result.sample_rate, result.events)
+        return SpeechAudio(result.samples, result.sample_rate, result.events)

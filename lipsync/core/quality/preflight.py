@@ -18,7 +18,6 @@ Neither blocks anything: the caller decides what a failed check means
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,9 +27,8 @@ import numpy as np
 from lipsync.core.constants import SPEECH_SAMPLE_RATE
 from lipsync.core.errors import InputError
 from lipsync.core.media.probe import Truncation
+from lipsync.core.progress import ProgressCallback
 from lipsync.core.quality.checks import FAIL, PASS, WARN, Check, time_range, worst
-
-StagedProgress = Callable[[str, int, "int | None"], None]
 
 QUICK_SAMPLES = 12  # frames looked at by the quick check, spread over the video
 QUICK_PER_SECOND = 1.0  # frames/s of the quick check on short videos
@@ -144,7 +142,7 @@ def run_preflight(
     max_samples: int | None = None,
     video_duration: float | None = None,
     quick: bool = False,
-    on_progress: StagedProgress | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> PreflightReport:
     """Every check of ``video`` (a file, or None) and ``audio`` (a file, ``float32 (n,)``
     samples at ``sample_rate`` Hz, or None).
@@ -218,7 +216,7 @@ def quick_preflight(
     *,
     sample_rate: int = SPEECH_SAMPLE_RATE,
     video_duration: float | None = None,
-    on_progress: StagedProgress | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> PreflightReport:
     """The fast subset, to run before a render: every check, the picture on at most
     :data:`QUICK_SAMPLES` frames (one a second on short videos) and without head motion.

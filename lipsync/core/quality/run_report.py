@@ -20,16 +20,15 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from lipsync.core.constants import DEFAULT_FPS
+from lipsync.core.progress import CountCallback, ProgressCallback
 from lipsync.core.quality.aperture import mouth_aperture
-
-StagedProgress = Callable[[str, int, "int | None"], None]
 
 MAX_OFFSET_SECONDS = 0.5  # s; offsets searched from -this to +this
 THUMBNAILS = 3  # before/after pairs in the report
@@ -226,7 +225,7 @@ def analyse_run(
     text: str | None = None,
     lang: str | None = None,
     thumbnails: int = THUMBNAILS,
-    on_progress: StagedProgress | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> RunAnalysis:
     """Measure a finished run. ``sync`` is the engine's report
     (:class:`~lipsync.core.engine.SyncReport`: its ``video``, ``audio``, ``output``, ``frames``,
@@ -281,7 +280,7 @@ def analyse_run(
     )
 
 
-def _measure_output(video: Path, on_progress: Callable[[int, int | None], None]) -> _Measured:
+def _measure_output(video: Path, on_progress: CountCallback) -> _Measured:
     """Track every frame of ``video``: the largest face's aperture, confidence and box, and
     the change from the previous frame (for cuts). Memory: a few numbers a frame."""
     import cv2
@@ -293,7 +292,7 @@ def _measure_output(video: Path, on_progress: Callable[[int, int | None], None])
     times, aperture, confidence, boxes, change = [], [], [], [], []
     previous = None
     with open_video(video) as reader:
-        fps = float(reader.info.fps) if reader.info.fps else 25.0
+        fps = float(reader.info.fps or DEFAULT_FPS)
         backend = BackendOptions(session=SessionOptions(threads=1))
         tracker = FaceTracker(TrackerOptions(fps=fps, backend=backend))
         total = reader.info.frame_count or None

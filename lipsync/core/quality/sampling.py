@@ -8,16 +8,16 @@ confidence, mouth width, and the light on the face (luma statistics inside the l
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from lipsync.core.constants import DEFAULT_FPS
+from lipsync.core.progress import CountCallback
 from lipsync.core.quality.checks import TimeRange, ranges_from_mask, time_range
 from lipsync.core.types import OUTER_LIP_LEFT_CORNER, OUTER_LIP_RIGHT_CORNER, FaceObservation
 
-ProgressCallback = Callable[[int, "int | None"], None]
 DEFAULT_SAMPLES_PER_SECOND = 4.0  # frames/s looked at by the full check
 FACE_INSET = 0.1  # share of the landmark box trimmed on each side before measuring light
 CLIPPED_LUMA = 250  # luma 0..255 from which a pixel counts as clipped
@@ -151,7 +151,7 @@ def sample_video(
     video: str | Path,
     per_second: float = DEFAULT_SAMPLES_PER_SECOND,
     max_samples: int | None = None,
-    on_progress: ProgressCallback | None = None,
+    on_progress: CountCallback | None = None,
 ) -> VideoSamples:
     """Sample ``per_second`` frames a second of ``video`` (fewer when ``max_samples`` caps
     them over its duration) and measure their faces. Raises the media layer's errors for a
@@ -168,7 +168,7 @@ def sample_video(
         step = max(step, duration / max_samples)
     with open_video(video) as reader:
         vinfo = reader.info
-        fps = float(vinfo.fps) if vinfo.fps else 25.0
+        fps = float(vinfo.fps or DEFAULT_FPS)
         backend = BackendOptions(session=SessionOptions(threads=TRACKING_THREADS))
         tracker = FaceTracker(TrackerOptions(detect_every=1, fps=1.0 / step, backend=backend))
         samples: list[FrameSample] = []

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lipsync.core.constants import DEFAULT_FPS
 from lipsync.core.face import FaceTracker, TrackerOptions
 from lipsync.core.media import open_video
 from lipsync.core.quality.aperture import mouth_aperture
@@ -17,7 +18,7 @@ def measure_apertures(video: str | Path) -> tuple[np.ndarray, np.ndarray]:
     times: list[float] = []
     values: list[float] = []
     with open_video(video) as reader:
-        fps = float(reader.info.fps) if reader.info.fps else 25.0
+        fps = float(reader.info.fps or DEFAULT_FPS)
         tracker = FaceTracker(TrackerOptions(fps=fps))
         for frame in reader:
             faces = tracker.update(frame.image)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -28,6 +27,7 @@ import numpy as np
 
 from lipsync.core.constants import OPEN_AT_WIDE
 from lipsync.core.errors import InputError, ProcessingError
+from lipsync.core.progress import CountCallback
 from lipsync.core.speech import parameters as P
 from lipsync.core.speech.acoustics import analyse as analyse_acoustics
 from lipsync.core.speech.coarticulation import mouth_values
@@ -38,7 +38,6 @@ log = logging.getLogger("lipsync")
 
 SOURCES = ("espeak", "alignment", "audio", "silence")
 _OPEN = MOUTH_PARAMS.index("open")
-ProgressCallback = Callable[[int, "int | None"], None]
 
 
 @dataclass(frozen=True, eq=False)
@@ -187,7 +186,7 @@ def analyse_speech(
     text: str | None = None,
     lang: str | None = None,
     espeak_events: PhoneEvents | None = None,
-    on_progress: ProgressCallback | None = None,
+    on_progress: CountCallback | None = None,
 ) -> MouthTrack:
     """The mouth track of speech ``samples`` sampled at video frames.
 
@@ -217,7 +216,7 @@ def analyse_speech_curve(
     text: str | None = None,
     lang: str | None = None,
     espeak_events: PhoneEvents | None = None,
-    on_progress: ProgressCallback | None = None,
+    on_progress: CountCallback | None = None,
 ) -> MouthCurve:
     """:func:`analyse_speech` without frame times: the :class:`MouthCurve` to sample later."""
     report = on_progress or (lambda done, total: None)
@@ -277,7 +276,7 @@ def analyse_speech_file(
     text: str | None = None,
     lang: str | None = None,
     use_sidecar: bool = True,
-    on_progress: ProgressCallback | None = None,
+    on_progress: CountCallback | None = None,
 ) -> MouthTrack:
     """:func:`analyse_speech` on a file, using the ``<file>.phones.json`` sidecar if present."""
     audio = load_speech_audio(path, use_sidecar=use_sidecar)

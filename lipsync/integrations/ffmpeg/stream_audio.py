@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 import av
 import numpy as np
 
+from lipsync.core.constants import DEFAULT_FPS
 from lipsync.core.engine import (
     InFrame,
     LipSyncEngine,
@@ -79,7 +80,7 @@ def stream_with_own_audio(
     if engine.options.text:
         raise InputError("--text needs the speech as a file: give it with --audio FILE.")
     source = reader.audio[0]
-    fps = float(reader.info.fps) if reader.info.fps else 25.0
+    fps = float(reader.info.fps or DEFAULT_FPS)
     curve = _Aligned(IncrementalCurve(fps) if live is None else LiveCurve(fps, background=True))
     decoder = audio_decoder(source, SP.ANALYSIS_RATE)
 

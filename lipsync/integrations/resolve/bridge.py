@@ -23,6 +23,7 @@ import sys
 import tempfile
 from dataclasses import replace
 
+from lipsync.core.errors import LipsyncError  # standard library only, like this module
 from lipsync.integrations.resolve import command, layout, transform
 from lipsync.integrations.resolve import settings as S
 from lipsync.integrations.resolve.dialog import Console, open_dialogs
@@ -32,7 +33,7 @@ BIN_NAME = "Lip sync"
 VIDEO_ONLY = 1  # clipInfo mediaType: 1 video only, 2 audio only
 
 
-class ActionError(Exception):
+class ActionError(LipsyncError):
     """Something the editor needs to know; ``str()`` is the sentence to show."""
 
 

@@ -26,14 +26,12 @@ import tempfile
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
+from lipsync.core.errors import SettingsError  # standard library only, like this module
+
 TRACK, TIMELINE = "track", "timeline"
 PLACEMENTS = (TRACK, TIMELINE)
 RENDERERS = ("warp", "wav2lip")
 DEFAULT_HANDLES = 12  # frames; as `lipsync timeline render`
-
-
-class SettingsError(ValueError):
-    """The settings file cannot be read or holds a value that cannot be used."""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,9 @@ from lipsync.core.media import iter_frames
 ray = pytest.importorskip("ray", reason="ray is not installed: pip install 'lipsync-studio[ray]'")
 
 
+pytestmark = pytest.mark.slow  # Ray; run by `make test`, skipped by -m 'not slow'
+
+
 @pytest.fixture(scope="module")
 def ray_pool():
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,

@@ -24,6 +24,8 @@ from lipsync.core.models.wav2lip import (  # noqa: E402
 )
 from lipsync.core.models.wav2lip_export import random_inputs  # noqa: E402
 
+pytestmark = pytest.mark.slow  # torch; run by `make test`, skipped by -m 'not slow'
+
 
 @pytest.fixture(scope="module")
 def model() -> Wav2Lip:

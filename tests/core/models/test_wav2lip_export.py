@@ -15,6 +15,8 @@ from lipsync.core.models import DATA_DIR, Wav2LipSession, open_wav2lip  # noqa: 
 from lipsync.core.models.wav2lip import random_wav2lip  # noqa: E402
 from lipsync.core.models.wav2lip_export import export_wav2lip, random_inputs  # noqa: E402
 
+pytestmark = pytest.mark.slow  # torch; run by `make test`, skipped by -m 'not slow'
+
 
 @pytest.fixture(autouse=True)
 def private_registry(monkeypatch):

@@ -21,6 +21,9 @@ pytest.importorskip(
 SAMPLE_RATE = 16000
 
 
+pytestmark = pytest.mark.slow  # torch; run by `make test`, skipped by -m 'not slow'
+
+
 def tiny_vits_config(hidden: int = 8):
     from TTS.tts.configs.shared_configs import CharactersConfig
     from TTS.tts.configs.vits_config import VitsArgs, VitsConfig

@@ -7,12 +7,13 @@ import numpy as np
 import pytest
 
 from lipsync.core.pipeline import fitting
-from lipsync.core.pipeline.fitting import Take, borrowable, fit_line, summary, trim_silence
+from lipsync.core.pipeline.fitting import borrowable, fit_line, summary, trim_silence
 from lipsync.core.pipeline.loudness import integrated_loudness, normalise
 from lipsync.core.pipeline.mixing import DUCK_DB, duck_envelope, lay_events, mix
 from lipsync.core.pipeline.speakers import median_f0
 from lipsync.core.pipeline.stretch import wsola
 from lipsync.core.speech.phone_events import PhoneEvents, PhonemeEvent
+from lipsync.core.speech.track import SpeechAudio
 
 SR = 16_000
 FRAME = 1 / 25  # s; one video frame at 25 fps
@@ -30,13 +31,13 @@ def synth_of(seconds: float, lead: float = 0.1, rate_control: bool = True):
     """A fake synthesiser: ``seconds`` of speech at rate 1, proportionally shorter faster."""
     calls = []
 
-    def synthesize(rate: float) -> Take:
+    def synthesize(rate: float) -> SpeechAudio:
         calls.append(rate)
         n = int(seconds * SR / (rate if rate_control else 1.0))
         x = voiced(n / SR, lead=lead)
         events = PhoneEvents((PhonemeEvent("", 0), PhonemeEvent("a", int(lead * SR))), SR,
                              x.shape[0])  # fmt: skip
-        return Take(x, SR, events)
+        return SpeechAudio(x, SR, events)
 
     return synthesize, calls
 

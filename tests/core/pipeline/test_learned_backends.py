@@ -23,6 +23,9 @@ TARGET = ["Hola a todos.", "Hoy hablamos de las estrellas.", "Buenos días a ti.
           "¿Cómo estás hoy?", "La luna brilla esta noche."]  # fmt: skip
 
 
+pytestmark = pytest.mark.slow  # torch; run by `make test`, skipped by -m 'not slow'
+
+
 @pytest.fixture(scope="module")
 def whisper_checkpoint(tmp_path_factory) -> Path:
     """A 1-layer, 16-wide Whisper with random weights, except that its decoder always

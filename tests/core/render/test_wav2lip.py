@@ -32,6 +32,9 @@ from lipsync.core.render.wav2lip_paste import (  # noqa: E402
 SIZE = (640, 360)
 
 
+pytestmark = pytest.mark.slow  # torch; run by `make test`, skipped by -m 'not slow'
+
+
 @pytest.fixture(scope="module")
 def onnx_model(tmp_path_factory):
     folder = tmp_path_factory.mktemp("wav2lip")

@@ -30,7 +30,10 @@ is the mean absolute difference of its box and the previous frame's, over the 64
 It is measured on each output and on the real footage (the true clip for a true-mouth case, the
 input for a cross-dub), and the figure is their ratio, output / real. The real footage's change
 holds its own motion (speech, head movement, dlib's jitter), so a render that only follows the
-real mouth scores near 1, and one whose mouth pops between frames scores above it.
+real mouth scores near 1, and one whose mouth pops between frames scores above it. On a
+cross-dub the new speech may move the mouth more than the footage's own speech did (and a
+variable-rate clip made constant repeats frames, which change by 0), so there the ratio also
+counts the new speech's motion: it is the true-mouth cases' ratio that isolates flicker.
 
 It prints a table (one row per case and renderer; the real/input and chance figures on a case's
 first row) and the acceptance of issues 19 and 20 per renderer, and writes ``real_faces.json``

@@ -31,7 +31,7 @@ import numpy as np
 
 from lipsync.core.errors import InputError, OutputError, ProcessingError
 from lipsync.core.media.atomic import rename_no_replace, same_file
-from lipsync.core.models.musetalk_session import FORMAT, MANIFEST, PARTS
+from lipsync.core.models.musetalk_session import FORMAT, LICENCE, MANIFEST, PARTS
 from lipsync.core.models.registry import file_sha256
 from lipsync.core.optional import require
 
@@ -252,8 +252,7 @@ def export_musetalk(
         manifest = {
             "format": FORMAT,
             "model": "MuseTalk 1.5",
-            "licence": "MuseTalk code MIT; its weights usable for any purpose, even commercially"
-            " (TMElyralab/MuseTalk README); sd-vae-ft-mse and whisper-tiny: MIT",
+            "licence": LICENCE,
             "versions": {"lipsync": __version__, "torch": torch.__version__,
                          "diffusers": diffusers.__version__,
                          "transformers": transformers.__version__, "opset": OPSET},

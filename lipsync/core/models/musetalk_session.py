@@ -41,8 +41,10 @@ EXPORT_HINT = (
     "--vae sd-vae --whisper whisper -o musetalk`"
 )
 LICENCE = (
-    "MuseTalk 1.5 (TMElyralab/MuseTalk): code MIT, weights usable for any purpose, even "
-    "commercially; sd-vae-ft-mse and whisper-tiny MIT"
+    "MuseTalk 1.5 (TMElyralab/MuseTalk): code MIT; its README: the trained models are "
+    "available for any purpose, even commercially (the Hugging Face weights repository is "
+    "tagged creativeml-openrail-m, whose use restrictions apply); sd-vae-ft-mse MIT; "
+    "whisper-tiny Apache-2.0"
 )
 
 _VERIFIED: dict[tuple[str, int, int], str] = {}

@@ -10,8 +10,14 @@ in the same run: p50 / p95 / max added latency, frames out of order, missing or 
 (read from the stamped indices), and frames passed through untouched (bytes equal to the
 input).
 
+With ``--nut`` it also runs the NUT pipe with the clip's own speech inside (``ffmpeg -re ... -f
+nut | lipsync-filter -f nut --audio-from-stream --live``) and measures the audio/video offset at
+the output: each output packet is stamped as it is demuxed; for every video frame, the wall time
+at which the audio packet holding the same time came out minus the frame's own; p50 / max of
+its size against one frame (40 ms).
+
     .venv/bin/python bench/live_latency.py [--seconds 10] [--sizes 1280x720,1920x1080]
-        [--filter-args "--live"]
+        [--filter-args "--live"] [--nut]
 
 Goal (issue 21): p95 <= 200 ms at 720p25 and <= 250 ms at 1080p25 on a 2-core machine, no
 frame dropped or reordered.
@@ -132,6 +138,52 @@ def run_live(argv: list[str], header: bytes, size: int, frames: list[bytes]) -> 
     }
 
 
+def av_offset(clip: Path, size: tuple[int, int], seconds: float, filter_args: str) -> dict:
+    """``ffmpeg -re`` NUT (raw video + PCM speech) through the live filter: the wall-clock
+    offset of audio against video at its output, per video frame."""
+    import av
+
+    w, h = size
+    scale = f"scale=-2:{h},pad={w}:{h}:(ow-iw)/2:0,fps={FPS},format=yuv420p"
+    source = subprocess.Popen(
+        [exe("ffmpeg"), "-nostdin", "-v", "error", "-re", "-stream_loop", "-1", "-i", str(clip),
+         "-t", f"{seconds}", "-vf", scale, "-c:v", "rawvideo", "-c:a", "pcm_s16le", "-ac", "1",
+         "-ar", "48000", "-f", "nut", "-"],
+        stdout=subprocess.PIPE,
+    )  # fmt: skip
+    argv = [exe("lipsync-filter"), "-q", "-f", "nut", "--audio-from-stream"]
+    proc = subprocess.Popen(
+        argv + shlex.split(filter_args), stdin=source.stdout, stdout=subprocess.PIPE
+    )
+    source.stdout.close()
+    video: list[tuple[float, float]] = []  # (pts s, wall s out)
+    audio: list[tuple[float, float]] = []
+    with av.open(proc.stdout, format="nut", mode="r") as container:
+        for packet in container.demux():
+            now = time.perf_counter()
+            if packet.pts is None or packet.size == 0:
+                continue
+            t = float(packet.pts * packet.time_base)
+            (video if packet.stream.type == "video" else audio).append((t, now))
+    codes = [proc.wait(), source.wait()]
+    v, a = np.array(video), np.array(audio)
+    offsets = np.array([])
+    if v.size and a.size:
+        inside = (v[:, 0] >= a[0, 0]) & (v[:, 0] <= a[-1, 0])
+        # the audio packet holding each frame's time: when it came out, against the frame
+        k = np.searchsorted(a[:, 0], v[inside, 0], side="right") - 1
+        offsets = (a[k, 1] - v[inside, 1]) * 1000
+    return {
+        "codes": codes,
+        "frames": len(video),
+        "audio": len(audio),
+        "p50": float(np.percentile(np.abs(offsets), 50)) if offsets.size else float("nan"),
+        "p95": float(np.percentile(np.abs(offsets), 95)) if offsets.size else float("nan"),
+        "max": float(np.abs(offsets).max()) if offsets.size else float("nan"),
+        "mean": float(offsets.mean()) if offsets.size else float("nan"),
+    }
+
+
 def line(name: str, r: dict) -> str:
     return (
         f"  {name:<28} p50 {r['p50']:7.1f} ms  p95 {r['p95']:7.1f} ms  max {r['max']:7.1f} ms"
@@ -146,6 +198,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1280x720,1920x1080")
     parser.add_argument("--clip", default=CLIP, help="a file of ../shared/real-clips")
     parser.add_argument("--filter-args", default="--live", help="options of lipsync-filter")
+    parser.add_argument("--nut", action="store_true", help="also the NUT A/V offset")
     args = parser.parse_args()
     clip = CLIPS / args.clip
     if not clip.exists():
@@ -165,6 +218,15 @@ def main() -> None:
             print(line("cat", r_cat), flush=True)
             print(line("lipsync-filter " + args.filter_args, r_ours), flush=True)
             del frames
+            if args.nut:
+                r = av_offset(clip, size, args.seconds, args.filter_args)
+                print(
+                    f"  NUT with its speech, -re: A/V offset at the output |audio - video| "
+                    f"p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms, max {r['max']:.1f} ms (one frame = {1000 / FPS:.0f}"
+                    f" ms), mean audio - video {r['mean']:+.1f} ms; {r['frames']} frames, "
+                    f"{r['audio']} audio packets, exit codes {r['codes']}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -222,8 +222,9 @@ def main() -> None:
                 r = av_offset(clip, size, args.seconds, args.filter_args)
                 print(
                     f"  NUT with its speech, -re: A/V offset at the output |audio - video| "
-                    f"p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms, max {r['max']:.1f} ms (one frame = {1000 / FPS:.0f}"
-                    f" ms), mean audio - video {r['mean']:+.1f} ms; {r['frames']} frames, "
+                    f"p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms, max {r['max']:.1f} ms "
+                    f"(one frame = {1000 / FPS:.0f} ms), mean audio - video {r['mean']:+.1f} ms; "
+                    f"{r['frames']} frames, "
                     f"{r['audio']} audio packets, exit codes {r['codes']}",
                     flush=True,
                 )

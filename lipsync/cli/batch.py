@@ -44,6 +44,11 @@ from lipsync.core.errors import BatchInterrupted
     "--report", "report_path", type=click.Path(dir_okay=False, path_type=str),
     help="Also write the batch report (JSON) here.",
 )  # fmt: skip
+@click.option(
+    "--profile", type=click.Path(dir_okay=False, path_type=str),
+    help="Speaker profile (lipsync profile build) for every sync job without its own "
+    "\"profile\" option.",
+)  # fmt: skip
 @click.option("--check", is_flag=True, help="Only check the job file and list its jobs.")
 @no_overwrite_option
 @click.pass_obj
@@ -58,6 +63,7 @@ def command(
     output_dir: str | None,
     work_dir: str | None,
     report_path: str | None,
+    profile: str | None,
     check: bool,
 ) -> None:
     """Lip-sync every (video, language) job listed in the job file JOBS (JSON or YAML).
@@ -104,6 +110,13 @@ def command(
         spec = replace(spec, jobs=jobs, output_dir=str(out), work_dir=work)
     if work_dir is not None:
         spec = replace(spec, work_dir=str(Path(work_dir).resolve()))
+    if profile is not None:
+        from lipsync.core.profile_file import load_profile
+
+        load_profile(profile)  # a bad file fails now, not in every job
+        given = str(Path(profile).resolve())
+        jobs = tuple(replace(j, options={"profile": given, **j.options}) for j in spec.jobs)
+        spec = replace(spec, jobs=jobs)
     _check_files(ctx, spec, job_file, report_path)
     if check:
         for job in spec.jobs:
@@ -159,6 +172,7 @@ def _check_files(ctx: CliContext, spec, job_file: str, report_path: str | None) 
     for job in spec.jobs:
         inputs[f"video of job {job.id}"] = job.video
         inputs[f"dub of job {job.id}"] = job.dub
+        inputs[f"profile of job {job.id}"] = job.options.get("profile")
         role = f"output of job {job.id}"
         marker = read_json(Path(spec.work_dir) / "jobs" / _safe(job.id) / "done.json")
         out = Path(job.output)

@@ -83,3 +83,35 @@ def test_build_refuses_a_wrong_suffix_and_a_video_without_face(tmp_path):
     run = lipsync("profile", "build", str(grey), "-o", str(tmp_path / "p.lsprofile"))
     assert_one_sentence_error(run, 3, "No frame of", "lipsync faces")
     assert not (tmp_path / "p.lsprofile").exists()
+
+
+def test_batch_jobs_take_the_profile(built, tmp_path):
+    """``lipsync batch --profile`` gives every job the profile; a job's own "profile" option
+    (a path relative to the job file) wins; a bad profile stops the batch before any work."""
+    video, dub = tmp_path / "v.mp4", tmp_path / "v_es.wav"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(CLIP), "-t", "0.6", "-an", str(video)], check=True
+    )
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(CLIP), "-t", "0.6", "-vn", "-ac", "1", str(dub)],
+        check=True,
+    )
+    jobs = tmp_path / "jobs.json"
+    spec = {"inputs": [{"video": "v.mp4", "dubs": {"es": "v_es.wav"}}]}
+    jobs.write_text(json.dumps(spec))
+    listed = lipsync("batch", str(jobs), "--profile", str(built), "--check")
+    assert listed.returncode == 0, listed.stderr
+    bad = tmp_path / "bad.lsprofile"
+    bad.write_text("no")
+    refused = lipsync("batch", str(jobs), "--profile", str(bad))
+    assert_one_sentence_error(refused, 3, "speaker profile")
+    assert not (tmp_path / "dubbed" / "v_es.mp4").exists()
+    spec["defaults"] = {"profile": "bad.lsprofile"}
+    jobs.write_text(json.dumps(spec))
+    run = lipsync("-q", "batch", str(jobs), "--profile", str(built))
+    assert run.returncode == 1 and "speaker profile" in run.stderr  # the job's own wins
+    spec["defaults"] = {"profile": str(built)}
+    jobs.write_text(json.dumps(spec))
+    run = lipsync("-q", "batch", str(jobs))
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "dubbed" / "v_es.mp4").is_file()

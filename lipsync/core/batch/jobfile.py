@@ -53,6 +53,7 @@ NUMBER = (int, float)
 OPTION_TYPES: dict[str, tuple[type, ...]] = {
     "renderer": (str,),
     "model": (str,),
+    "profile": (str,),
     "face": (str, int),
     "start": NUMBER,
     "end": NUMBER,
@@ -79,7 +80,7 @@ OPTION_TYPES: dict[str, tuple[type, ...]] = {
     "loudness": NUMBER,
     "stem": (str,),
 }
-PATH_OPTIONS = ("model", "asr_model", "mt_model", "subtitles", "tts_model", "stem")
+PATH_OPTIONS = ("model", "profile", "asr_model", "mt_model", "subtitles", "tts_model", "stem")
 TRANSLATE_ONLY = ("source", "asr", "asr_model", "mt", "mt_model", "subtitles", "tts",
                   "tts_model", "speakers", "duck_db", "loudness", "stem")  # fmt: skip
 TOP_KEYS = ("version", "output_dir", "work_dir", "defaults", "inputs")

@@ -22,6 +22,7 @@ CHUNK_CONTAINER = ".mp4"
 
 def sync_options(options: dict[str, Any], language: str) -> SyncOptions:
     """The engine options of a job (its output encoding included)."""
+    from lipsync.core.profile_file import load_profile
     from lipsync.core.selection import SelectionOptions
 
     o = options
@@ -44,6 +45,7 @@ def sync_options(options: dict[str, Any], language: str) -> SyncOptions:
         detect_every=o.get("detect_every"),
         allow_no_face=bool(o.get("allow_no_face", False)),
         lookahead=float(o.get("lookahead", LOOKAHEAD_SECONDS)),
+        profile=load_profile(o["profile"]) if o.get("profile") else None,
     )
 
 

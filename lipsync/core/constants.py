@@ -20,7 +20,7 @@ SPEECH_SAMPLE_RATE = 16_000  # Hz; the rate speech analysis works at
 AUDIO_CHUNK_SAMPLES = 1024  # samples per AAC frame (fixed by the codec)
 
 # --- Rendering ---------------------------------------------------------------------------------
-DEFAULT_RENDERER = "warp"  # the built-in geometry-only renderer (core.render.registry)
+DEFAULT_RENDERER = "auto"  # the speaker's own mouths where the footage shows them, else the warp
 DEFAULT_FACE_BACKEND = "onnx"  # shipped MediaPipe models on onnxruntime (core.face.backend)
 
 # --- Timing ------------------------------------------------------------------------------------

@@ -72,7 +72,7 @@ def run_stream(clip, speech, renderer=None, **options):
 
 def test_batches_give_the_same_pixels_as_one_frame_at_a_time(media):
     clip, speech, _ = media
-    _, single, _ = run_stream(clip, speech)
+    _, single, _ = run_stream(clip, speech, renderer=WarpRenderer())  # no batch: one at a time
     batched = Recording(batch_size=7)
     _, pictures, _ = run_stream(clip, speech, renderer=batched)
     assert max(batched.batches) == 7 and len(batched.batches) > 1
@@ -83,11 +83,16 @@ def test_batches_give_the_same_pixels_as_one_frame_at_a_time(media):
 
 @pytest.mark.parametrize("lookahead", [0.0, 0.5])
 def test_the_lookahead_bounds_the_frames_held(media, lookahead):
+    """The window bounds what is held; a renderer that draws frames in batches (the default
+    auto: 8, to choose its samples along a path) holds at most one batch more."""
     clip, speech, _ = media
-    stream, pictures, held = run_stream(clip, speech, lookahead=lookahead)
+    stream, pictures, held = run_stream(clip, speech, renderer=WarpRenderer(), lookahead=lookahead)
     assert len(pictures) == 40
     assert max(held) <= stream.window
     assert stream.window == max(6, round(lookahead * 25))
+    stream, pictures, held = run_stream(clip, speech, lookahead=lookahead)
+    assert len(pictures) == 40 and stream.batch_size == 8
+    assert stream.window < max(held) <= stream.window + stream.batch_size - 1
 
 
 def test_blockwise_mouth_targets_equal_the_whole_video_evaluation(media):

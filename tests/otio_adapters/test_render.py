@@ -24,6 +24,7 @@ from otio_adapters.otiotools import (
     undo_render,
 )
 
+from lipsync.core.constants import DEFAULT_RENDERER
 from lipsync.core.media import EncodeOptions, iter_frames, load_audio, probe
 from lipsync.otio_adapters.conventions import lipsync_metadata
 from lipsync.otio_adapters.render import RenderOptions, render_timeline
@@ -164,7 +165,7 @@ def test_metadata_records_the_render(rendered):
     folder, _source, output, _report = rendered
     after = clips_by_name(otio.adapters.read_from_file(str(output)))
     meta = lipsync_metadata(after["A"])
-    assert meta["status"] == "rendered" and meta["renderer"] == "warp"
+    assert meta["status"] == "rendered" and meta["renderer"] == DEFAULT_RENDERER == "auto"
     assert meta["tool_version"] and len(meta["content_hash"]) == 64
     assert meta["render"] == after["A"].media_reference.target_url
     assert meta["source"]["path"] == str(folder / "pic.mov")

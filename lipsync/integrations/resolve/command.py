@@ -75,7 +75,7 @@ def render_args(
     *,
     video_track: str | None = None,
     dub_track: str | None = None,
-    renderer: str = "warp",
+    renderer: str = "auto",
     model: str | None = None,
     handles: int = 12,
     allow_no_face: bool = False,

@@ -7,7 +7,7 @@ are and says so. Every key is optional; a missing or null value means the defaul
     {
       "video_track": null,      # the picture track: a name or "V2"; default: the dub-timeline
       "dub_track": null,        #   conventions ("Picture"/"Dub", else the first video track)
-      "renderer": "warp",       # or "wav2lip" (with "model")
+      "renderer": "auto",       # or "exemplar", "warp", "wav2lip"/"musetalk" (with "model")
       "model": null,
       "output_dir": null,       # default: ~/lipsync/Resolve
       "placement": "track",     # "track": renders on a new video track; "timeline": a new timeline
@@ -30,7 +30,8 @@ from lipsync.core.errors import SettingsError  # standard library only, like thi
 
 TRACK, TIMELINE = "track", "timeline"
 PLACEMENTS = (TRACK, TIMELINE)
-RENDERERS = ("warp", "wav2lip")
+#: lipsync.core.render.registry's names (a test holds them equal; this module cannot import it)
+RENDERERS = ("auto", "exemplar", "musetalk", "warp", "wav2lip")
 DEFAULT_HANDLES = 12  # frames; as `lipsync timeline render`
 
 
@@ -38,7 +39,7 @@ DEFAULT_HANDLES = 12  # frames; as `lipsync timeline render`
 class Settings:
     video_track: str | None = None
     dub_track: str | None = None
-    renderer: str = "warp"
+    renderer: str = "auto"  # lipsync.core.constants.DEFAULT_RENDERER
     model: str | None = None
     output_dir: str | None = None
     placement: str = TRACK

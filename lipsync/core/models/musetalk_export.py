@@ -243,8 +243,9 @@ def export_musetalk(
                 "max_difference": diff,
             }
             if fp16 and name in FP16_PARTS:
-                files[name]["fp16"] = _half_entry(module, name, path, parts)
-                written += [path.with_name(f) for f in files[name]["fp16"].get("files", {})]
+                half = _half_entry(module, name, path, parts)
+                files[name]["fp16"] = half
+                written += [path.with_name(f) for f in half.get("files", {})]
             size = sum(p.stat().st_size for p in written)
             reports.append(PartReport(name, dest / path.name, size, diff))
             logger.debug("exported MuseTalk %s (difference %.3g)", name, diff)

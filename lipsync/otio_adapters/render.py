@@ -83,6 +83,23 @@ CLIPS_STAGE = "Timeline clips"
 TIMELINE_KINDS = (otio.schema.Timeline, otio.schema.SerializableCollection, otio.schema.Clip)
 
 
+def _model_digest(model: str | None) -> str | None:
+    """What identifies a renderer's model: a file's digest; for a folder (a MuseTalk export)
+    its manifest's digest (it holds every file's hash), else its files' digests."""
+    if not model:
+        return None
+    path = Path(model)
+    if path.is_file():
+        return file_digest(path)
+    if path.is_dir():
+        manifest = path / "manifest.json"
+        if manifest.is_file():
+            return file_digest(manifest)
+        files = sorted(p for p in path.rglob("*") if p.is_file())
+        return hashlib.sha256("".join(file_digest(p) for p in files).encode()).hexdigest()
+    return model
+
+
 @dataclass(frozen=True)
 class RenderOptions:
     """How to render a timeline. ``video_track``/``dub_tracks``: a track name or a number
@@ -395,7 +412,6 @@ class _Job:
 
     def _content_hash(self, work: ClipWork, frames, fps, mix) -> str:
         opts = self.options
-        model = file_digest(opts.model) if opts.model and Path(opts.model).is_file() else None
         data = {
             "schema": SCHEMA_VERSION,
             "picture": file_digest(work.source_path),
@@ -404,8 +420,10 @@ class _Job:
             "scalar": work.scalar,
             "audio": digest(mix, MIX_SAMPLE_RATE),
             "renderer": opts.renderer,
-            "model": model or opts.model,
+            "model": _model_digest(opts.model),
         }
+        if opts.profile is not None:  # a different speaker profile draws other mouths
+            data["profile"] = opts.profile.digest()
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
     def _render(self, work: ClipWork, frames, fps, origin, mix, dest: Path):

@@ -10,6 +10,7 @@ and loading: :mod:`lipsync.core.profile_file`.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,16 @@ class SpeakerProfile:
     width_counts: np.ndarray
     frames: int
     videos: tuple[str, ...] = ()
+
+    def digest(self) -> str:
+        """SHA-256 of everything the profile draws with (its images, lips, range)."""
+        h = hashlib.sha256()
+        for array in (self.gap_counts, self.width_counts):
+            h.update(np.ascontiguousarray(array).tobytes())
+        for s in self.exemplars:
+            h.update(np.ascontiguousarray(s.crop).tobytes())
+            h.update(np.ascontiguousarray(s.lips, np.float32).tobytes())
+        return h.hexdigest()
 
     @property
     def coverage(self) -> int:

@@ -138,9 +138,11 @@ def run_live(argv: list[str], header: bytes, size: int, frames: list[bytes]) -> 
     }
 
 
-def av_offset(clip: Path, size: tuple[int, int], seconds: float, filter_args: str) -> dict:
-    """``ffmpeg -re`` NUT (raw video + PCM speech) through the live filter: the wall-clock
-    offset of audio against video at its output, per video frame."""
+def av_offset(clip: Path, size: tuple[int, int], seconds: float, filter_args: str | None) -> dict:
+    """``ffmpeg -re`` NUT (raw video + PCM speech) through the live filter (``cat`` when
+    ``filter_args`` is None): the wall-clock offset of audio against video at its output, per
+    video frame. A frame is stamped once all its bytes are demuxed, so its size's transfer
+    time is in the figure: ``cat`` in the same run gives that floor."""
     import av
 
     w, h = size
@@ -152,9 +154,8 @@ def av_offset(clip: Path, size: tuple[int, int], seconds: float, filter_args: st
         stdout=subprocess.PIPE,
     )  # fmt: skip
     argv = [exe("lipsync-filter"), "-q", "-f", "nut", "--audio-from-stream"]
-    proc = subprocess.Popen(
-        argv + shlex.split(filter_args), stdin=source.stdout, stdout=subprocess.PIPE
-    )
+    argv = ["cat"] if filter_args is None else argv + shlex.split(filter_args)
+    proc = subprocess.Popen(argv, stdin=source.stdout, stdout=subprocess.PIPE)
     source.stdout.close()
     video: list[tuple[float, float]] = []  # (pts s, wall s out)
     audio: list[tuple[float, float]] = []
@@ -218,10 +219,13 @@ def main() -> None:
             print(line("cat", r_cat), flush=True)
             print(line("lipsync-filter " + args.filter_args, r_ours), flush=True)
             del frames
-            if args.nut:
-                r = av_offset(clip, size, args.seconds, args.filter_args)
+            for name, middle in (("cat", None), ("lipsync-filter", args.filter_args)):
+                if not args.nut:
+                    break
+                r = av_offset(clip, size, args.seconds, middle)
                 print(
-                    f"  NUT with its speech, -re: A/V offset at the output |audio - video| "
+                    f"  NUT with its speech, -re, {name}: A/V offset at the output "
+                    f"|audio - video| "
                     f"p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms, max {r['max']:.1f} ms "
                     f"(one frame = {1000 / FPS:.0f} ms), mean audio - video {r['mean']:+.1f} ms; "
                     f"{r['frames']} frames, "

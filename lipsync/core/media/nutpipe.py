@@ -105,6 +105,9 @@ def _stream_info(stream) -> VideoStreamInfo:
     )
 
 
+WRITE_BUFFER = 1 << 24  # bytes; the writer's I/O buffer (a 4K 4:4:4 16-bit frame is ~48 MiB)
+
+
 class NutWriter:
     """Frames of ``reader``'s video (re-stamped with their own pts) and copies of its audio
     packets, as a NUT stream on ``stream``."""
@@ -119,7 +122,13 @@ class NutWriter:
 
     def _open(self) -> None:
         info = self._reader.info
-        out = av.open(self._stream, mode="w", format="nut")
+        # a whole frame per write call, each packet flushed as it is muxed: through a Python
+        # stream every 32 KiB chunk needs the interpreter (a live filter's worker threads
+        # held a 720p frame's ~44 writes back by tens of ms), and nothing waits in a buffer
+        out = av.open(
+            self._stream, mode="w", format="nut", buffer_size=WRITE_BUFFER,
+            options={"flush_packets": "1"},
+        )  # fmt: skip
         video = out.add_stream("rawvideo", rate=info.fps)
         video.width, video.height = info.width, info.height
         video.pix_fmt = info.pix_fmt

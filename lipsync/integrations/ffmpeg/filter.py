@@ -161,7 +161,7 @@ def _run_nut(
             for out in outs:
                 with writing:
                     if held is not None:
-                        held.release(out.time + 1 / stream.fps)
+                        held.release(out.time + 0.5 / stream.fps)  # centred on the frame
                     writer.write(out.coded(info), out.pts)
             if held is not None:
                 held.release(math.inf)

@@ -12,7 +12,7 @@ shared) per frame, split by stage:
     learn         AppearanceBuilder.add
     mouth         the mouth curve's values
     appearance    the face's appearance (re)built
-    render        the renderer
+    render        the renderer (warp; render_exemplar: the exemplar renderer, which auto picks)
     patch         the region out of the planes and back (PatchFrame)
     encode        the frame back to y4m bytes
 
@@ -46,6 +46,7 @@ STAGES = {
     "mouth_file": ("speech/track.py", "values"),
     "appearance": ("sync_stream.py", "_appearance"),
     "render": ("warp.py", "render"),
+    "render_exemplar": ("exemplar.py", "render_batch"),
     "patch_in": ("patch.py", "rgb"),
     "patch_out": ("patch.py", "put_rgb"),
     "to_av": ("patch.py", "to_av"),

@@ -14,6 +14,10 @@ from lipsync.core.media import open_video
 from lipsync.core.media.convert import frame_to_rgb
 from lipsync.core.sync_stream import REGION_MARGIN, lower_face_bounds
 
+#: Mouth parameters (0..1 ranges) of a frame evaluated in a block of 27 times and with only its
+#: two neighbours differ by up to ~0.003 (the blend sees the times around it; measured on
+#: espeak-ng speech): 0.5 % of a parameter's range; a frame of misalignment moves them by up to ~0.7
+BLOCK_TOLERANCE = 5e-3
 SIZE = (1280, 720)  # the portrait's eyes are ~87 px apart here: above LIVE_EYES_PX
 
 
@@ -117,8 +121,8 @@ def test_live_mouth_targets_in_blocks_equal_frame_by_frame_evaluation(portrait):
     for k in range(60):
         t = k * step
         one = stream.curve.values(np.array([t - step, t, t + step]))[1]
-        np.testing.assert_allclose(stream._live_target(t), one, atol=1e-5)
+        np.testing.assert_allclose(stream._live_target(t), one, atol=BLOCK_TOLERANCE)
     # a frame off the stream's rate is evaluated on its own
     t = 7.5 * step
     one = stream.curve.values(np.array([t - step, t, t + step]))[1]
-    np.testing.assert_allclose(stream._live_target(t), one, atol=1e-5)
+    np.testing.assert_allclose(stream._live_target(t), one, atol=BLOCK_TOLERANCE)

@@ -17,10 +17,9 @@ import click
 from lipsync import __version__
 from lipsync.cli.context import CliContext
 from lipsync.cli.engine_options import EngineParams, engine_options, sync_options
+from lipsync.core.constants import LIVE_RENDERER
 from lipsync.core.errors import EXIT_DOWNSTREAM_CLOSED
 from lipsync.core.live import LIVE_DELAY_SECONDS
-
-LIVE_RENDERER = "warp"  # --live without --renderer or --profile
 
 
 @click.command("lipsync-filter", context_settings={"help_option_names": ["-h", "--help"]})

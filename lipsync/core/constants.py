@@ -21,6 +21,7 @@ AUDIO_CHUNK_SAMPLES = 1024  # samples per AAC frame (fixed by the codec)
 
 # --- Rendering ---------------------------------------------------------------------------------
 DEFAULT_RENDERER = "auto"  # the speaker's own mouths where the footage shows them, else the warp
+LIVE_RENDERER = "warp"  # lipsync-filter --live without --renderer/--profile: the cheapest
 DEFAULT_FACE_BACKEND = "onnx"  # shipped MediaPipe models on onnxruntime (core.face.backend)
 
 # --- Timing ------------------------------------------------------------------------------------

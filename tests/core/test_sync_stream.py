@@ -103,7 +103,11 @@ def test_blockwise_mouth_targets_equal_the_whole_video_evaluation(media):
     whole = stream.curve.values(times)
     assert len(recording.targets) == 40
     for i, target in recording.targets.items():
-        np.testing.assert_allclose(target, whole[i], atol=1e-3)  # phones > 0.6 s away cut
+        # phones > 0.6 s away are cut: a far rounded vowel's tail moves `round` by 1e-3 on
+        # this line as espeak-ng renders it alone, and by up to 5.5e-3 on the renderings it
+        # gives after other syntheses in the same process (the same text comes out a few ms
+        # differently from call to call); 1e-2 is 1 % of a parameter's range, under a pixel
+        np.testing.assert_allclose(target, whole[i], atol=1e-2)
 
 
 def test_speech_arriving_live_is_analysed_in_chunks_cut_in_pauses(media):

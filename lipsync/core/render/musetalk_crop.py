@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from lipsync.core.render.composite import blend, lower_face_polygon
+from lipsync.core.render.wav2lip_paste import colour_match
 from lipsync.core.types import (
     INNER_LIP_LOWER_MID,
     INNER_LIP_UPPER_MID,
@@ -40,7 +41,6 @@ MIN_SIDE = 32  # px; smaller boxes are not rendered
 FEATHER = 0.12  # IO, Gaussian sigma of the mask's soft edge
 EDGE_FADE = 0.05  # of the box's smaller side: the mask reaches zero this far inside its edges
 TOP_FADE = 0.03  # of the box height: the mask rises from zero at the middle row over this
-COLOUR_SIGMA = 0.14  # of the box's smaller side, Gaussian sigma of the colour correction
 MOUTH_MARGIN = (0.3, 0.35)  # IO around the source lips (x, y) left out of colour matching
 
 
@@ -158,20 +158,6 @@ def _masks(face: FaceObservation, box: FaceBox) -> tuple[np.ndarray, np.ndarray]
     return mask, hard * (1.0 - mouth)
 
 
-def _colour_match(generated: np.ndarray, source: np.ndarray, skin: np.ndarray) -> np.ndarray:
-    """``generated`` plus the smooth difference source - generated over the ``skin``
-    weights, spread by a normalised Gaussian filter."""
-    sigma = max(COLOUR_SIGMA * min(skin.shape), 1.0)
-    diff = source - generated
-    weights = skin[:, :, None]
-    total = float(skin.sum())
-    mean = (diff * weights).sum(axis=(0, 1)) / total if total > 1.0 else np.zeros(3, np.float32)
-    eps = 1e-2
-    num = cv2.GaussianBlur(diff * weights, (0, 0), sigma) + eps * mean
-    den = cv2.GaussianBlur(skin, (0, 0), sigma)[:, :, None] + eps
-    return generated + num / den
-
-
 def paste(
     image: np.ndarray,
     face: FaceObservation,
@@ -187,7 +173,7 @@ def paste(
                     interpolation=cv2.INTER_LINEAR)  # fmt: skip
     mask, skin = _masks(face, box)
     source = crop(image, box).astype(np.float32)
-    matched = np.clip(_colour_match(up, source, skin), 0, 255)
+    matched = np.clip(colour_match(up, source, skin), 0, 255)
     mask *= float(np.clip(strength, 0.0, 1.0))
     mask[mask < 1.0 / 512.0] = 0.0
     x0, y0 = max(box.x1, 0), max(box.y1, 0)

@@ -163,10 +163,11 @@ def _masks(face: FaceObservation, box: CropBox) -> tuple[np.ndarray, np.ndarray]
     return mask, skin
 
 
-def _colour_match(generated: np.ndarray, source: np.ndarray, skin: np.ndarray) -> np.ndarray:
-    """``generated`` (float32 RGB 96x96) plus the smooth difference source - generated,
-    estimated over the ``skin`` weights and spread by a normalised Gaussian filter."""
-    sigma = COLOUR_SIGMA * SIZE
+def colour_match(generated: np.ndarray, source: np.ndarray, skin: np.ndarray) -> np.ndarray:
+    """``generated`` (float32 RGB, any square or rectangle) plus the smooth difference
+    source - generated, estimated over the ``skin`` weights (``float32 (h, w)``) and spread by
+    a normalised Gaussian filter of ``COLOUR_SIGMA`` of the smaller side (also MuseTalk's)."""
+    sigma = max(COLOUR_SIGMA * min(skin.shape), 1.0)
     diff = source - generated
     weights = skin[:, :, None]
     total = float(skin.sum())
@@ -193,7 +194,7 @@ def paste(
     h, w = image.shape[:2]
     side = box.side
     mask96, skin96 = _masks(face, box)
-    matched = _colour_match(generated96.astype(np.float32), source96.astype(np.float32), skin96)
+    matched = colour_match(generated96.astype(np.float32), source96.astype(np.float32), skin96)
     up = cv2.resize(np.clip(matched, 0, 255), (side, side), interpolation=cv2.INTER_CUBIC)
     source = crop(image, box).astype(np.float32)
     detail = source - cv2.GaussianBlur(source, (0, 0), max(DETAIL_SIGMA * side / SIZE, 0.3))

@@ -36,6 +36,7 @@ from lipsync.core.errors import InputError, ProcessingError
 from lipsync.core.models.musetalk_audio import SAMPLE_RATE, SILENCE_DBFS, AudioFeatures
 from lipsync.core.models.musetalk_session import MuseTalkSession, open_musetalk
 from lipsync.core.render.appearance import TrackAppearance
+from lipsync.core.render.crop_batches import redraw_in_batches
 from lipsync.core.render.musetalk_crop import (
     BOUNDS_MARGIN,
     CROP,
@@ -144,23 +145,14 @@ class MuseTalkRenderer:
                 "The musetalk renderer was not given the speech: call prepare(speech, "
                 "sample_rate, fps) before rendering."
             )
-        results: list[np.ndarray | None] = [None] * len(jobs)
-        todo: list[tuple[int, FaceBox, np.ndarray]] = []
-        for k, job in enumerate(jobs):
-            check_frame(job.image)
-            box = self.box(job.face, job.image.shape[0])
-            if job.strength <= 0.0 or min(box.width, box.height) < MIN_SIDE:
-                results[k] = job.image.copy()
-                continue
-            todo.append((k, box, to_model_size(crop(job.image, box))))
-        for start in range(0, len(todo), self.batch_size):
-            chunk = todo[start : start + self.batch_size]
-            generated = self.generate([jobs[k] for k, _, _ in chunk], [c for *_, c in chunk])
-            for (k, box, _), out in zip(chunk, generated, strict=True):
-                job = jobs[k]
-                results[k] = paste(job.image, job.face, box, out, float(job.strength))
-        assert all(r is not None for r in results)
-        return results  # type: ignore[return-value]
+        return redraw_in_batches(jobs, self._plan, self.generate, _put, self.batch_size)
+
+    def _plan(self, job: RenderJob) -> tuple[FaceBox, np.ndarray] | None:
+        check_frame(job.image)
+        box = self.box(job.face, job.image.shape[0])
+        if job.strength <= 0.0 or min(box.width, box.height) < MIN_SIDE:
+            return None
+        return box, to_model_size(crop(job.image, box))
 
     def render(
         self,
@@ -218,6 +210,10 @@ class MuseTalkRenderer:
         if track < 0 or track not in self._references:
             return True
         return gap < self._references[track][0] - REFERENCE_MARGIN
+
+
+def _put(job: RenderJob, box: FaceBox, _crop: np.ndarray, out: np.ndarray) -> np.ndarray:
+    return paste(job.image, job.face, box, out, float(job.strength))
 
 
 def create_renderer(model: str | None) -> MuseTalkRenderer:

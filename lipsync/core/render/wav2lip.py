@@ -29,6 +29,7 @@ from lipsync.core.errors import InputError, ProcessingError
 from lipsync.core.models.wav2lip_audio import SAMPLE_RATE, mel_window, melspectrogram
 from lipsync.core.models.wav2lip_session import Wav2LipSession, open_wav2lip
 from lipsync.core.render.appearance import TrackAppearance
+from lipsync.core.render.crop_batches import redraw_in_batches
 from lipsync.core.render.registry import RenderJob
 from lipsync.core.render.warp import check_frame
 from lipsync.core.render.wav2lip_paste import (
@@ -106,26 +107,15 @@ class Wav2LipRenderer:
                 "The wav2lip renderer was not given the speech: call prepare(speech, "
                 "sample_rate, fps) before rendering."
             )
-        results: list[np.ndarray | None] = [None] * len(jobs)
-        todo: list[tuple[int, CropBox, np.ndarray]] = []
-        for k, job in enumerate(jobs):
-            check_frame(job.image)
-            strength = float(np.clip(job.strength, 0.0, 1.0))
-            scale = face_scale(job.face)
-            side = self._sides(job.face.track_id, job.index, SIDE_PER_SCALE * scale)
-            box = crop_box(job.face, side)
-            if strength <= 0.0 or box.side < MIN_SIDE:
-                results[k] = job.image.copy()
-                continue
-            todo.append((k, box, to_model_size(crop(job.image, box))))
-        for start in range(0, len(todo), self.batch_size):
-            chunk = todo[start : start + self.batch_size]
-            generated = self._generate([jobs[k] for k, _, _ in chunk], [c for *_, c in chunk])
-            for (k, box, source96), out in zip(chunk, generated, strict=True):
-                job = jobs[k]
-                results[k] = paste(job.image, job.face, box, source96, out, job.strength)
-        assert all(r is not None for r in results)
-        return results  # type: ignore[return-value]
+        return redraw_in_batches(jobs, self._plan, self._generate, _put, self.batch_size)
+
+    def _plan(self, job: RenderJob) -> tuple[CropBox, np.ndarray] | None:
+        check_frame(job.image)
+        side = self._sides(job.face.track_id, job.index, SIDE_PER_SCALE * face_scale(job.face))
+        box = crop_box(job.face, side)
+        if float(np.clip(job.strength, 0.0, 1.0)) <= 0.0 or box.side < MIN_SIDE:
+            return None
+        return box, to_model_size(crop(job.image, box))
 
     def render(
         self,
@@ -154,6 +144,10 @@ class Wav2LipRenderer:
         mel = np.stack([mel_window(self._mel, j.index, j.fps or self._fps) for j in jobs])
         out = self.session.run(mel[:, None], face)  # (B, 3, 96, 96) BGR 0..1
         return out.transpose(0, 2, 3, 1)[:, :, :, ::-1] * 255.0
+
+
+def _put(job: RenderJob, box: CropBox, source96: np.ndarray, out: np.ndarray) -> np.ndarray:
+    return paste(job.image, job.face, box, source96, out, job.strength)
 
 
 def create_renderer(model: str | None) -> Wav2LipRenderer:

@@ -5,8 +5,14 @@
    (the same encoder settings, the same audio) in the same run. Goal: ratio <= 2.0 at 1080p.
 2. Memory: peak RSS of ``lipsync sync`` on a 1-minute and a 4-minute clip (640x360): it must
    not grow with the video's length (within 10%).
+3. Memory on real footage (``--real-clip``, e.g. ``../shared/real-clips/retalking_face1.mp4``):
+   the clip and its own speech looped, alternately forwards and backwards, to each of
+   ``--real-minutes`` (default 1 and 10) at 360 px high, lip-synced with ``--renderer``
+   (default ``exemplar``, whose bank of mouth samples is the one store that could grow with
+   the footage): peak RSS per length and the growth from the shortest to the longest.
 
     .venv/bin/python bench/sync_throughput.py [--seconds 30] [--skip-speed] [--skip-memory]
+        [--real-clip CLIP [--real-minutes 1,10] [--renderer exemplar]]
 """
 
 from __future__ import annotations
@@ -32,9 +38,12 @@ MEASURE = (
 )
 
 
-def lipsync_sync(video: Path, audio: Path, out: Path) -> tuple[float, float]:
+def lipsync_sync(
+    video: Path, audio: Path, out: Path, extra: tuple[str, ...] = ()
+) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of one ``lipsync sync`` run in a fresh process."""
     args = [sys.executable, "-c", MEASURE, "-q", "sync", str(video), str(audio), "-o", str(out)]
+    args += extra
     t0 = time.perf_counter()
     proc = subprocess.run(args, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - t0
@@ -75,11 +84,49 @@ def memory(tmp: Path) -> None:
     print(f"peak memory growth 1 min -> 4 min: {100 * growth:+.1f}% (goal within 10%)")
 
 
+def looped(clip: Path, dest: Path, minutes: float) -> Path:
+    """``clip`` (picture and sound) played forwards then backwards, repeated to ``minutes``,
+    360 px high: a long take of the same speaker with no jump at the joins."""
+    palindrome = dest.with_name(dest.stem + "_once.mkv")
+    ffmpeg(
+        "-i", str(clip), "-filter_complex",
+        "[0:v]scale=-2:360,split[a][b];[b]reverse[r];[a][r]concat=n=2:v=1:a=0[v];"
+        "[0:a]asplit[x][y];[y]areverse[z];[x][z]concat=n=2:v=0:a=1[s]",
+        "-map", "[v]", "-map", "[s]", "-c:v", "ffv1", "-c:a", "pcm_s16le", str(palindrome),
+    )  # fmt: skip
+    ffmpeg(
+        "-stream_loop", "-1", "-i", str(palindrome), "-t", f"{60 * minutes:g}", "-c:v",
+        "libx264", "-preset", "ultrafast", "-crf", "18", "-c:a", "aac", str(dest),
+    )  # fmt: skip
+    return dest
+
+
+def real_memory(tmp: Path, clip: Path, minutes: list[float], renderer: str) -> None:
+    peaks = {}
+    for m in minutes:
+        video = looped(clip, tmp / f"real{m:g}.mp4", m)
+        audio = tmp / f"real{m:g}.wav"
+        ffmpeg("-i", str(video), "-vn", "-ac", "1", "-ar", "16000", str(audio))
+        out = tmp / f"real{m:g}_out.mp4"
+        wall, peaks[m] = lipsync_sync(video, audio, out, ("--renderer", renderer))
+        print(
+            f"{clip.name} looped to {m:g} min at 360p, --renderer {renderer}: {wall:6.1f} s, "
+            f"peak RSS {peaks[m]:.0f} MiB",
+            flush=True,
+        )
+    lo, hi = min(minutes), max(minutes)
+    growth = peaks[hi] / peaks[lo] - 1
+    print(f"peak memory growth {lo:g} min -> {hi:g} min: {100 * growth:+.1f}% (goal within 10%)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--real-clip", type=Path, help="real footage with its own speech")
+    parser.add_argument("--real-minutes", default="1,10", help="comma-separated lengths")
+    parser.add_argument("--renderer", default="exemplar", help="renderer for --real-clip")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
@@ -89,6 +136,9 @@ def main() -> None:
                 speed(tmp, size, args.seconds, audio)
         if not args.skip_memory:
             memory(tmp)
+        if args.real_clip is not None:
+            minutes = [float(m) for m in args.real_minutes.split(",")]
+            real_memory(tmp, args.real_clip, minutes, args.renderer)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ frame dropped or reordered.
 from __future__ import annotations
 
 import argparse
+import re
 import shlex
 import subprocess
 import sys
@@ -82,9 +83,13 @@ def index_of(picture: bytes) -> int:
     return sum(1 << b for b in range(MARK) if picture[b] > 128)
 
 
-def run_live(argv: list[str], header: bytes, size: int, frames: list[bytes]) -> dict:
-    """Feed ``frames`` at 25 fps into ``argv``; per-frame latency and what came out."""
-    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+def run_live(
+    argv: list[str], header: bytes, size: int, frames: list[bytes], log: Path | None = None
+) -> dict:
+    """Feed ``frames`` at 25 fps into ``argv``; per-frame latency and what came out
+    (``argv``'s stderr into ``log`` when given)."""
+    err = log.open("wb") if log is not None else None
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err)
     n = len(frames)
     t_in = np.zeros(n)
     t_out: list[float] = []
@@ -123,6 +128,8 @@ def run_live(argv: list[str], header: bytes, size: int, frames: list[bytes]) -> 
         untouched += 0 <= k < n and picture == frames[k]
     thread.join()
     code = proc.wait()
+    if err is not None:
+        err.close()
     got = np.array(order)
     lat = np.array([t_out[j] - t_in[k] for j, k in enumerate(order) if 0 <= k < n]) * 1000
     return {
@@ -138,7 +145,9 @@ def run_live(argv: list[str], header: bytes, size: int, frames: list[bytes]) -> 
     }
 
 
-def av_offset(clip: Path, size: tuple[int, int], seconds: float, filter_args: str | None) -> dict:
+def av_offset(
+    clip: Path, size: tuple[int, int], seconds: float, filter_args: str | None, log: Path | None
+) -> dict:
     """``ffmpeg -re`` NUT (raw video + PCM speech) through the live filter (``cat`` when
     ``filter_args`` is None): the wall-clock offset of audio against video at its output, per
     video frame. A frame is stamped once all its bytes are demuxed, so its size's transfer
@@ -155,7 +164,10 @@ def av_offset(clip: Path, size: tuple[int, int], seconds: float, filter_args: st
     )  # fmt: skip
     argv = [exe("lipsync-filter"), "-q", "-f", "nut", "--audio-from-stream"]
     argv = ["cat"] if filter_args is None else argv + shlex.split(filter_args)
-    proc = subprocess.Popen(argv, stdin=source.stdout, stdout=subprocess.PIPE)
+    if log is not None and filter_args is not None:
+        argv.append("-v")
+    err = log.open("wb") if log is not None and filter_args is not None else None
+    proc = subprocess.Popen(argv, stdin=source.stdout, stdout=subprocess.PIPE, stderr=err)
     source.stdout.close()
     video: list[tuple[float, float]] = []  # (pts s, wall s out)
     audio: list[tuple[float, float]] = []
@@ -167,6 +179,8 @@ def av_offset(clip: Path, size: tuple[int, int], seconds: float, filter_args: st
             t = float(packet.pts * packet.time_base)
             (video if packet.stream.type == "video" else audio).append((t, now))
     codes = [proc.wait(), source.wait()]
+    if err is not None:
+        err.close()
     v, a = np.array(video), np.array(audio)
     offsets = np.array([])
     if v.size and a.size:
@@ -185,6 +199,34 @@ def av_offset(clip: Path, size: tuple[int, int], seconds: float, filter_args: st
     }
 
 
+def timeline_summary(log: Path) -> str:
+    """What the filter's per-frame timeline (``-v``: ``live frame ...`` lines) says: frames by
+    outcome, median ms from arrival to the end of preparing and rendering, frames whose speech
+    was not yet analysed when their mouth was taken."""
+    outcomes: dict[str, int] = {}
+    prepared, painted, unknown = [], [], 0
+    for text in log.read_text(errors="replace").splitlines():
+        m = re.search(r"live frame \d+ prepare (\S+) render (\S+) due \d+ left \d+ (.*)", text)
+        if m is None:
+            continue
+        outcome = m.group(3).replace(" (speech not yet analysed)", "")
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        unknown += "speech not yet analysed" in m.group(3)
+        for span, into in ((m.group(1), prepared), (m.group(2), painted)):
+            if span != "-":
+                a, b = span.split("-", 1)
+                into.append((float(a), float(b)))
+
+    def med(spans: list, k: int) -> str:
+        return f"{np.median([s[k] for s in spans]):.0f}" if spans else "-"
+
+    return (
+        f"  timeline: {outcomes}; median ms after arrival: prepare {med(prepared, 0)}-"
+        f"{med(prepared, 1)}, render {med(painted, 0)}-{med(painted, 1)}; "
+        f"speech not yet analysed for {unknown} frames"
+    )
+
+
 def line(name: str, r: dict) -> str:
     return (
         f"  {name:<28} p50 {r['p50']:7.1f} ms  p95 {r['p95']:7.1f} ms  max {r['max']:7.1f} ms"
@@ -200,6 +242,9 @@ def main() -> None:
     parser.add_argument("--clip", default=CLIP, help="a file of ../shared/real-clips")
     parser.add_argument("--filter-args", default="--live", help="options of lipsync-filter")
     parser.add_argument("--nut", action="store_true", help="also the NUT A/V offset")
+    parser.add_argument(
+        "--timeline", type=Path, help="keep the filter's per-frame timeline (-v) in this folder"
+    )
     args = parser.parse_args()
     clip = CLIPS / args.clip
     if not clip.exists():
@@ -213,16 +258,24 @@ def main() -> None:
             y4m.unlink()
             ours = [exe("lipsync-filter"), "-q", "--audio", str(wav)]
             ours += shlex.split(args.filter_args)
+            log = None
+            if args.timeline is not None:
+                args.timeline.mkdir(parents=True, exist_ok=True)
+                log = args.timeline / f"y4m_{text}.log"
+                ours.append("-v")
             r_cat = run_live(["cat"], header, picture, frames)
-            r_ours = run_live(ours, header, picture, frames)
+            r_ours = run_live(ours, header, picture, frames, log)
             print(f"{text} {FPS} fps, {len(frames)} frames fed in real time:", flush=True)
             print(line("cat", r_cat), flush=True)
             print(line("lipsync-filter " + args.filter_args, r_ours), flush=True)
+            if log is not None:
+                print(timeline_summary(log), flush=True)
             del frames
             for name, middle in (("cat", None), ("lipsync-filter", args.filter_args)):
                 if not args.nut:
                     break
-                r = av_offset(clip, size, args.seconds, middle)
+                nut_log = None if args.timeline is None else args.timeline / f"nut_{text}.log"
+                r = av_offset(clip, size, args.seconds, middle, nut_log)
                 print(
                     f"  NUT with its speech, -re, {name}: A/V offset at the output "
                     f"|audio - video| "
@@ -232,6 +285,8 @@ def main() -> None:
                     f"{r['audio']} audio packets, exit codes {r['codes']}",
                     flush=True,
                 )
+                if nut_log is not None and middle is not None:
+                    print(timeline_summary(nut_log), flush=True)
 
 
 if __name__ == "__main__":

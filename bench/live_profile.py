@@ -33,6 +33,7 @@ from pathlib import Path
 
 from live_latency import CLIP, CLIPS, prepare
 
+from lipsync.core.constants import LIVE_RENDERER
 from lipsync.core.engine import InFrame, LipSyncEngine, SyncOptions
 from lipsync.core.live import LIVE_EYES_PX
 from lipsync.core.media.y4m import Y4MReader, Y4MWriter
@@ -55,9 +56,15 @@ STAGES = {
 
 
 def profile(
-    y4m: Path, wav: Path, frames: int, top: int, callers: str = "", eyes: float | None = None
+    y4m: Path,
+    wav: Path,
+    frames: int,
+    top: int,
+    callers: str = "",
+    eyes: float | None = None,
+    renderer: str = LIVE_RENDERER,
 ) -> None:
-    engine = LipSyncEngine(SyncOptions())
+    engine = LipSyncEngine(SyncOptions(renderer=renderer))
     with y4m.open("rb") as source, open("/dev/null", "wb") as sink:
         reader = Y4MReader(source)
         stream = engine.open_stream(reader.info, wav)
@@ -106,6 +113,9 @@ def main() -> None:
     parser.add_argument(
         "--eyes", type=float, default=LIVE_EYES_PX, help="live's reduced render (0: full size)"
     )
+    parser.add_argument(
+        "--renderer", default=LIVE_RENDERER, help="the renderer (live's default: the warp)"
+    )
     parser.add_argument("--callers", default="", help="print who calls functions matching this")
     args = parser.parse_args()
     clip = CLIPS / args.clip
@@ -116,7 +126,7 @@ def main() -> None:
         for text in args.sizes.split(","):
             size = tuple(int(v) for v in text.split("x"))
             y4m, wav = prepare(clip, size, (args.frames + 10) / 25 + 0.2, tmp)
-            profile(y4m, wav, args.frames, args.top, args.callers, args.eyes or None)
+            profile(y4m, wav, args.frames, args.top, args.callers, args.eyes or None, args.renderer)
             y4m.unlink()
 
 

@@ -47,6 +47,11 @@ class _Slot:
     entry: Any = None  # prepared (tracked, planned), not yet rendered
     result: Any = None
     gone: bool = False  # left (rendered or not): the worker skips or discards it
+    # the frame's timeline (clock s; None: did not happen), logged as it leaves (--verbose)
+    prepared: tuple[float, float] | None = None
+    painted: tuple[float, float] | None = None
+    skipped: str = ""  # "prepare" or "render": not tried, it could not be finished in time
+    known: bool = True  # its speech was analysed far enough when its mouth was taken
 
 
 class LiveStream:
@@ -162,12 +167,16 @@ class LiveStream:
                     # behind, and this frame cannot be finished in time: it leaves untouched
                     # and the work goes on with a newer one (the newest is always tried: an
                     # estimate from a slow moment never stops rendering for good)
+                    slot.skipped = "prepare"
                     continue
             started = self.clock()
             slot.entry = self._guard(self.stream.prepare_now, slot.item, tracker)
             if slot.entry is None:
                 return
-            self.cost = _smoothed(self.cost, self.clock() - started)
+            ended = self.clock()
+            slot.prepared = (started, ended)
+            slot.known = not slot.entry.picked or slot.entry.time <= self.stream._known_until()
+            self.cost = _smoothed(self.cost, ended - started)
             with self._cond:
                 self._prepared.append(slot)
                 self._cond.notify_all()
@@ -183,11 +192,14 @@ class LiveStream:
                 slot = self._prepared.popleft()
                 hopeless = self.clock() + self.render_cost > slot.due
                 if slot.gone or (hopeless and self._prepared):
+                    slot.skipped = "render"
                     continue
             started = self.clock()
             if self._guard(self.stream.finish_now, slot.entry, self.eyes) is None:
                 return
-            self.render_cost = _smoothed(self.render_cost, self.clock() - started)
+            ended = self.clock()
+            slot.painted = (started, ended)
+            self.render_cost = _smoothed(self.render_cost, ended - started)
             with self._cond:
                 slot.result = slot.entry
                 self._cond.notify_all()
@@ -228,9 +240,35 @@ class LiveStream:
         wait = slot.due - self.clock()
         if wait > 0:  # rendered early: leave on time, so the delay stays fixed
             time.sleep(wait)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s", timeline(slot, self.clock(), self.delay))
         if slot.result is not None:
             return self.stream.emit(slot.result)
         return self.stream.untouched(slot.item, LATE)
+
+
+def timeline(slot: _Slot, left: float, delay: float) -> str:
+    """One line on a frame as it leaves at ``left`` (clock s): ms from its arrival to each
+    step: ``live frame 12 +0 prepare 3-41 render 41-80 due 160 left 161 rendered``."""
+    arrived = slot.due - delay
+
+    def span(name: str, times: tuple[float, float] | None) -> str:
+        if times is None:
+            return f" {name} -"
+        return f" {name} {1000 * (times[0] - arrived):.0f}-{1000 * (times[1] - arrived):.0f}"
+
+    if slot.result is not None:
+        outcome = "rendered"
+    elif slot.skipped:
+        outcome = f"late (skipped at {slot.skipped})"
+    else:
+        outcome = "late (unfinished)"
+    speech = "" if slot.known else " (speech not yet analysed)"
+    return (
+        f"live frame {slot.item.index}{span('prepare', slot.prepared)}"
+        f"{span('render', slot.painted)} due {1000 * delay:.0f} left "
+        f"{1000 * (left - arrived):.0f} {outcome}{speech}"
+    )
 
 
 def _smoothed(estimate: float, spent: float) -> float:

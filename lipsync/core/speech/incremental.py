@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import threading
+from typing import Any
 
 import numpy as np
 
@@ -145,6 +146,8 @@ LIVE_STEP_SECONDS = 0.08  # s of new audio between two analyses (live; 0.2 s lef
 LIVE_EDGE_SECONDS = 0.4  # s at a window's start whose phones the window before knew better
 LIVE_LOOKAHEAD_SECONDS = 0.1  # s of audio past a frame needed before its mouth is final
 LIVE_KEEP_SECONDS = 20.0  # s of phones kept behind the newest audio (memory, the level's span)
+LIVE_GAIN_SECONDS = 1.0  # s of new audio between two estimates of the open gain (each
+# evaluates the kept phones' curve: ~10 ms, every 0.08 s step was 0.12 s of CPU per s)
 
 
 class LiveCurve:
@@ -155,9 +158,11 @@ class LiveCurve:
     after :data:`LIVE_EDGE_SECONDS` from its start. A frame's mouth is final once
     :data:`LIVE_LOOKAHEAD_SECONDS` of audio past it have been analysed (:attr:`known_until`).
 
-    ``background=True`` analyses in a thread of its own (a live pipe: :meth:`add` never
-    waits; a slow step skips to the newest window); else :meth:`add` analyses at once
-    (deterministic). :meth:`values` may be called from any thread.
+    ``background=True`` analyses in a process of its own (a live pipe: :meth:`add` never
+    waits; a slow step skips to the newest window; the phone recogniser holds Python's
+    interpreter lock while it decodes, so in a thread it stalled the frames' tracking and
+    rendering for ~45 ms at a time: see :mod:`.live_process`); else :meth:`add` analyses at
+    once (deterministic). :meth:`values` may be called from any thread.
     """
 
     def __init__(self, fps: float, background: bool = False) -> None:
@@ -169,14 +174,15 @@ class LiveCurve:
         self._phones: list[PhoneSegment] = []
         self._loud = (np.zeros(0), np.zeros(0))
         self._gain = 1.0
+        self._gained = -math.inf  # s of audio at the last open-gain estimate
         self._finished = False
         self._closed = False
         self._spoken = False
-        self._thread: threading.Thread | None = None
+        self._remote: Any = None
         if background:
-            self._thread = threading.Thread(target=self._loop, name="lipsync-live-speech")
-            self._thread.daemon = True
-            self._thread.start()
+            from lipsync.core.speech.live_process import RemoteAnalysis
+
+            self._remote = RemoteAnalysis(self)
 
     @property
     def source(self) -> str:
@@ -197,36 +203,42 @@ class LiveCurve:
     def add(self, samples: np.ndarray) -> None:
         """Append audio (analysed at once, or woken in the background)."""
         samples = np.asarray(samples, np.float32).reshape(-1)
+        if self._remote is not None:
+            self._remote.add(samples)
+            return
+        self._append(samples)
+        if self._due():
+            self._step()
+
+    def _append(self, samples: np.ndarray) -> None:
         keep = int(LIVE_WINDOW_SECONDS * P.ANALYSIS_RATE)
         with self._lock:
             self._audio = np.concatenate([self._audio, samples])[-keep:]
             self._total += samples.shape[0]
-            self._lock.notify_all()
-        if self._thread is None and self._due():
-            self._step()
 
     def finish(self) -> None:
-        """The audio has ended: analyse its last window; stop the background thread."""
-        with self._lock:
-            self._closed = True
-            self._lock.notify_all()
-        if self._thread is not None:
-            self._thread.join()
-        if self._done < self._total:
+        """The audio has ended: analyse its last window (stop the background process)."""
+        if self._remote is not None:
+            self._remote.finish()
+        elif self._done < self._total:
             self._step()
         self._finished = True
 
     def _due(self) -> bool:
         return self._total - self._done >= LIVE_STEP_SECONDS * P.ANALYSIS_RATE
 
-    def _loop(self) -> None:
-        while True:
-            with self._lock:
-                while not self._due() and not self._closed:
-                    self._lock.wait()
-                if self._closed:
-                    return
-            self._step()
+    def snapshot(self) -> tuple:
+        """What :meth:`values` reads, to hand to another process (:meth:`restore`)."""
+        with self._lock:
+            return (self._phones, self._loud, self._gain, self._done, self._spoken)
+
+    def restore(self, state: tuple) -> None:
+        """Take a :meth:`snapshot` of the analysing process."""
+        phones, loud, gain, done, spoken = state
+        with self._lock:
+            self._phones, self._loud, self._gain = phones, loud, gain
+            self._done, self._spoken = done, spoken
+            self._total = max(self._total, done)
 
     def _step(self) -> None:
         """Analyse the newest window and merge it in."""
@@ -261,7 +273,18 @@ class LiveCurve:
                 )
             self._spoken = self._spoken or bool(new)
             self._done = max(self._done, end)
-            curve = MouthCurve(tuple(self._phones), "audio", self.fps, self._loud)
+            now = end / P.ANALYSIS_RATE
+            if now - self._gained < LIVE_GAIN_SECONDS or not self._phones:
+                return
+            # the level of the phones kept, on a clock starting at the first of them (the
+            # level is measured from time 0: on the stream's clock its cost would grow with
+            # the stream's length)
+            t0 = self._phones[0].start
+            phones = tuple(
+                dataclasses.replace(p, start=p.start - t0, end=p.end - t0) for p in self._phones
+            )
+            curve = MouthCurve(phones, "audio", self.fps, (self._loud[0] - t0, self._loud[1]))
+            self._gained = now
         self._gain = levelled(curve).open_gain
 
     def values(self, times: np.ndarray) -> np.ndarray:

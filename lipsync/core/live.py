@@ -37,6 +37,8 @@ LIVE_EYES_PX = 64.0  # px between the eyes at most while rendering live (larger 
 COST_SMOOTHING = 0.2  # weight of the newest frame in the running estimate of a frame's cost
 SWITCH_SECONDS = 0.001  # s a busy thread holds the interpreter while another waits (5 ms
 # by default: a frame due to leave would wait behind the tracking and rendering threads)
+SPEECH_POLL_SECONDS = 0.004  # s between two looks at how far the speech is analysed
+RENDER_MARGIN_SECONDS = 0.005  # s kept between the end of a frame's render and its leaving
 LATE = "late"  # the reason counted for frames that could not be finished in time
 
 
@@ -175,7 +177,7 @@ class LiveStream:
                 return
             ended = self.clock()
             slot.prepared = (started, ended)
-            slot.known = not slot.entry.picked or slot.entry.time <= self.stream._known_until()
+            slot.known = not slot.entry.picked or slot.entry.time <= self.stream.known_until()
             self.cost = _smoothed(self.cost, ended - started)
             with self._cond:
                 self._prepared.append(slot)
@@ -194,6 +196,8 @@ class LiveStream:
                 if slot.gone or (hopeless and self._prepared):
                     slot.skipped = "render"
                     continue
+            if not slot.known:
+                self._await_speech(slot)
             started = self.clock()
             if self._guard(self.stream.finish_now, slot.entry, self.eyes) is None:
                 return
@@ -203,6 +207,21 @@ class LiveStream:
             with self._cond:
                 slot.result = slot.entry
                 self._cond.notify_all()
+
+    def _await_speech(self, slot: _Slot) -> None:
+        """Wait until the speech at ``slot``'s frame is analysed (its mouth final), at most
+        until the frame must start rendering, then take its mouth target again: prepared on
+        arrival, a frame's speech has only just come (audio interleaved with the video, or
+        beside it), and the analysis needs :data:`~lipsync.core.speech.incremental.
+        LIVE_LOOKAHEAD_SECONDS` past it."""
+        entry = slot.entry
+        latest = slot.due - self.render_cost - RENDER_MARGIN_SECONDS
+        while self.stream.known_until() < entry.time and self.clock() < latest:
+            if self._stop:
+                return
+            time.sleep(SPEECH_POLL_SECONDS)
+        slot.known = self.stream.known_until() >= entry.time
+        self.stream.retarget(entry)
 
     def _guard(self, work: Callable[..., Any], *args: Any) -> Any:
         """``work(*args)``; None (the stream stopped, the error kept) when it raised."""

@@ -265,6 +265,16 @@ class SyncStream:
             entry.appearances = {tid: self._appearance(tid) for tid in entry.picked}
         return entry
 
+    def known_until(self) -> float:
+        """Seconds (from the first frame) up to which the speech's mouth is final."""
+        return self._known_until()
+
+    def retarget(self, entry: _Entry) -> None:
+        """Take the mouth target of a :meth:`prepare_now` result again from the speech known
+        now (live: it may have been analysed further since)."""
+        if entry.picked:
+            entry.target = self._live_target(entry.time)
+
     def finish_now(self, entry: _Entry, eyes: float | None = None) -> _Entry:
         """The second half of :meth:`render_now`: render a prepared frame (frames in order;
         it reads only ``entry`` and the renderer, so it may run beside the next

@@ -26,13 +26,22 @@ def piecewise_maps(
     tri = Delaunay(dst.astype(np.float64), qhull_options="QJ").simplices
     # affine per triangle: [x, y, 1] @ coeffs (3, 2) = source (x, y)
     d = np.concatenate([dst[tri], np.ones((len(tri), 3, 1), np.float32)], axis=2)
-    coeffs = (np.linalg.pinv(d.astype(np.float64)) @ src[tri].astype(np.float64)).astype(np.float32)
+    d64, s64 = d.astype(np.float64), src[tri].astype(np.float64)
+    # an LU solve per triangle (the same float32 coefficients as pinv, 5x faster); pinv's
+    # least squares for degenerate ones (points that coincide: a mouth corner's inner and
+    # outer lip point)
+    solvable = np.abs(np.linalg.det(d64)) > 1e-6
+    coeffs = np.empty((len(tri), 3, 2), np.float64)
+    coeffs[solvable] = np.linalg.solve(d64[solvable], s64[solvable])
+    if not solvable.all():
+        coeffs[~solvable] = np.linalg.pinv(d64[~solvable]) @ s64[~solvable]
+    coeffs = coeffs.astype(np.float32)
     x0, y0, w, h = roi
     ids = np.full((h, w), -1, dtype=np.int32)
     shift = 4
     verts = np.round((dst - np.array([x0, y0], np.float32)) * (1 << shift)).astype(np.int32)
-    for k, simplex in enumerate(tri):
-        cv2.fillConvexPoly(ids, verts[simplex], k, lineType=cv2.LINE_8, shift=shift)
+    for k, corners in enumerate(verts[tri]):
+        cv2.fillConvexPoly(ids, corners, k, lineType=cv2.LINE_8, shift=shift)
     xs = np.arange(x0, x0 + w, dtype=np.float32)[None, :]
     ys = np.arange(y0, y0 + h, dtype=np.float32)[:, None]
     missing = ids < 0

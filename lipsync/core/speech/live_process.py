@@ -107,10 +107,11 @@ class RemoteAnalysis:
 def serve(conn: Connection, fps: float) -> None:
     """The child: audio in, the curve's state out after each analysis step (the newest
     window only); on the end, the last window's analysis, then None."""
-    from lipsync.core.speech.incremental import LiveCurve
+    from lipsync.core.speech.incremental import LiveCurve, StreamingPhones
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     curve = LiveCurve(fps)
+    curve._recogniser = StreamingPhones()  # its model loaded before the first audio comes
     ended = False
     try:
         while not ended:

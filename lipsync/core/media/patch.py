@@ -65,6 +65,9 @@ def stable_region(
     return even_region(left, top, left + w, top + h, width, height)
 
 
+CROP_MARGIN = 4  # px of unchanged picture kept around a change when converting it back
+
+
 class PatchFrame:
     """A decoded frame whose regions can be read as RGB and written back.
 
@@ -132,6 +135,7 @@ class PatchFrame:
         if not changed.any():
             return
         box = self._to_coded(region)
+        after, changed, box = self._crop_to_change(after, changed, box)
         if self.layout.samples == 3:
             new = [after[..., ::-1] if self.layout.pix_fmt == "bgr24" else after]
         else:
@@ -149,6 +153,28 @@ class PatchFrame:
                 mask = mask[..., None]
             np.copyto(dest, values, where=mask)
         self.changed = True
+
+    def _crop_to_change(
+        self, after: np.ndarray, changed: np.ndarray, box: Region
+    ) -> tuple[np.ndarray, np.ndarray, Region]:
+        """``after``, ``changed`` and the coded ``box`` cut to the rows and columns holding a
+        change, widened by :data:`CROP_MARGIN` px and to whole chroma blocks: only those are
+        converted back (chroma is box-averaged per block, so the samples written are those a
+        conversion of the whole region gives). A live render changes a mouth-sized part of
+        a region several times larger (at 1080p, 7.8 ms of a frame's CPU went here)."""
+        rows = np.flatnonzero(changed.any(axis=1))
+        cols = np.flatnonzero(changed.any(axis=0))
+        h, w = changed.shape
+        bx, by = self.layout.block
+        top = max(0, int(rows[0]) - CROP_MARGIN) // by * by
+        left = max(0, int(cols[0]) - CROP_MARGIN) // bx * bx
+        bottom = min(h, -(-(int(rows[-1]) + 1 + CROP_MARGIN) // by) * by)
+        right = min(w, -(-(int(cols[-1]) + 1 + CROP_MARGIN) // bx) * bx)
+        if (top, left, bottom, right) == (0, 0, h, w):
+            return after, changed, box
+        cut = np.ascontiguousarray(after[top:bottom, left:right])
+        x0, y0 = box[0], box[1]
+        return cut, changed[top:bottom, left:right], (x0 + left, y0 + top, x0 + right, y0 + bottom)
 
     def to_av(self) -> av.VideoFrame:
         """The (possibly changed) frame for the encoder, in its own pixel format. A changed

@@ -10,9 +10,14 @@
    ``--real-minutes`` (default 1 and 10) at 360 px high, lip-synced with ``--renderer``
    (default ``exemplar``, whose bank of mouth samples is the one store that could grow with
    the footage): peak RSS per length and the growth from the shortest to the longest.
+4. Speed on real footage (``--real-speed CLIP``, e.g. ``../shared/real-clips/latentsync_demo1.mp4``,
+   1080x1920): its first ``--seconds`` with espeak-ng speech, ``lipsync sync --renderer``
+   against ffmpeg's own transcode of the same, as in 1. (the moving portrait of 1. is a
+   photo, which ``auto`` draws with the warp; a real speaker's footage is what the exemplar
+   renderer draws).
 
     .venv/bin/python bench/sync_throughput.py [--seconds 30] [--skip-speed] [--skip-memory]
-        [--real-clip CLIP [--real-minutes 1,10] [--renderer exemplar]]
+        [--real-clip CLIP [--real-minutes 1,10]] [--real-speed CLIP] [--renderer exemplar]
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchtools import ffmpeg, speech_of
+from benchtools import exe, ffmpeg, speech_of
 
 from lipsync.core.demo import write_portrait_clip
 
@@ -53,18 +58,27 @@ def lipsync_sync(
     return wall, peak
 
 
-def speed(tmp: Path, size: tuple[int, int], seconds: float, audio: Path) -> None:
-    clip = write_portrait_clip(tmp / f"clip{size[1]}.mp4", seconds, size, preset="ultrafast")
+def speed(
+    tmp: Path,
+    size: tuple[int, int],
+    seconds: float,
+    audio: Path,
+    clip: Path | None = None,
+    extra: tuple[str, ...] = (),
+) -> None:
+    if clip is None:
+        clip = write_portrait_clip(tmp / f"clip{size[1]}.mp4", seconds, size, preset="ultrafast")
     t0 = time.perf_counter()
     ffmpeg(
         "-i", str(clip), "-i", str(audio), "-map", "0:v", "-map", "1:a", "-c:v", "libx264",
         "-crf", "18", "-preset", "medium", "-c:a", "aac", "-shortest", str(tmp / "ff.mp4"),
     )  # fmt: skip
     t_ffmpeg = time.perf_counter() - t0
-    t_ours, peak = lipsync_sync(clip, audio, tmp / "ours.mp4")
+    t_ours, peak = lipsync_sync(clip, audio, tmp / "ours.mp4", extra)
     frames = round(seconds * 25)
+    what = f"{clip.name} {' '.join(extra)} " if extra else ""
     print(
-        f"{size[0]}x{size[1]} {seconds:g} s ({frames} frames): ffmpeg {t_ffmpeg:6.1f} s "
+        f"{what}{size[0]}x{size[1]} {seconds:g} s ({frames} frames): ffmpeg {t_ffmpeg:6.1f} s "
         f"({frames / t_ffmpeg:5.1f} fps), lipsync sync {t_ours:6.1f} s ({frames / t_ours:5.1f} "
         f"fps), ratio {t_ours / t_ffmpeg:.2f}, peak RSS {peak:.0f} MiB",
         flush=True,
@@ -82,6 +96,17 @@ def memory(tmp: Path) -> None:
         )
     growth = peaks[4] / peaks[1] - 1
     print(f"peak memory growth 1 min -> 4 min: {100 * growth:+.1f}% (goal within 10%)")
+
+
+def probe_size(path: Path) -> tuple[int, int]:
+    """Width and height of the first video stream of ``path``."""
+    out = subprocess.run(
+        [exe("ffprobe"), "-v", "error", "-select_streams", "v:0", "-show_entries",
+         "stream=width,height", "-of", "csv=p=0", str(path)],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    w, h = out.strip().split(",")[:2]
+    return int(w), int(h)
 
 
 def looped(clip: Path, dest: Path, minutes: float) -> Path:
@@ -126,7 +151,8 @@ def main() -> None:
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--real-clip", type=Path, help="real footage with its own speech")
     parser.add_argument("--real-minutes", default="1,10", help="comma-separated lengths")
-    parser.add_argument("--renderer", default="exemplar", help="renderer for --real-clip")
+    parser.add_argument("--real-speed", type=Path, help="real footage (25 fps) to time")
+    parser.add_argument("--renderer", default="exemplar", help="renderer for the real footage")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
@@ -136,6 +162,13 @@ def main() -> None:
                 speed(tmp, size, args.seconds, audio)
         if not args.skip_memory:
             memory(tmp)
+        if args.real_speed is not None:
+            audio = speech_of(tmp / "speech.wav", args.seconds)
+            cut = tmp / f"real_{args.real_speed.stem}.mp4"
+            ffmpeg("-i", str(args.real_speed), "-t", f"{args.seconds:g}", "-an", "-c:v",
+                   "libx264", "-preset", "ultrafast", "-crf", "12", str(cut))  # fmt: skip
+            w, h = probe_size(cut)
+            speed(tmp, (w, h), args.seconds, audio, cut, ("--renderer", args.renderer))
         if args.real_clip is not None:
             minutes = [float(m) for m in args.real_minutes.split(",")]
             real_memory(tmp, args.real_clip, minutes, args.renderer)

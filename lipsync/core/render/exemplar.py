@@ -31,7 +31,7 @@ import numpy as np
 from lipsync.core.errors import InputError
 from lipsync.core.render import parameters as P
 from lipsync.core.render.appearance import TrackAppearance
-from lipsync.core.render.composite import feathered_mask, lower_face_polygon
+from lipsync.core.render.composite import detail_blend, feathered_mask, lower_face_polygon
 from lipsync.core.render.exemplar_bank import Exemplar, ExemplarBank
 from lipsync.core.render.exemplar_choice import best_path, distances, pale_penalty
 from lipsync.core.render.meshwarp import piecewise_maps
@@ -237,7 +237,7 @@ class ExemplarRenderer:
         mask *= feathered_mask((roi[2], roi[3]), (roi[0], roi[1]), lower, io)
         mask *= covered * (weight * strength)
         mask[mask < P.MASK_MIN_ALPHA] = 0.0
-        mixed = region + mask[:, :, None] * (drawn - region)
+        mixed = detail_blend(region, drawn, mask, io)
         out[y0:y1, x0:x1] = np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
         return out
 

@@ -53,6 +53,14 @@ NECK_JAW = (4, 6, 8, 10, 12)
 INNER_TO_OUTER = ((0, 0), (1, 2), (2, 3), (3, 4), (4, 6), (5, 8), (6, 9), (7, 10))
 #: px; blurs of the squeezed source, each the anti-aliasing sigma of a footprint 1 + 2 sigma
 SQUEEZE_SIGMAS = (0.75, 1.5)
+#: px; restore_detail's high band is what a Gaussian blur of this sigma removes ...
+DETAIL_SIGMA = 1.0
+#: px; ... its energy is compared over a Gaussian window of this sigma ...
+DETAIL_WINDOW = 4.0
+#: ... and amplified at most this much
+DETAIL_MAX_GAIN = 1.4
+#: grey levels squared: energies this small count as flat (no gain from noise in flat areas)
+DETAIL_FLOOR = 0.05
 #: px; anti-aliasing sigmas below this are left out (a lightly squeezed lip stays crisp)
 SQUEEZE_MIN_SIGMA = 0.15
 
@@ -138,6 +146,7 @@ def _resample(image: np.ndarray, map_x: np.ndarray, map_y: np.ndarray) -> np.nda
     down = np.hypot(np.gradient(map_x, axis=0), np.gradient(map_y, axis=0))
     need = (np.maximum(across, down) - 1.0) / 2.0
     squeezed = need > SQUEEZE_MIN_SIGMA
+    warped = restore_detail(warped, image, map_x, map_y, ~squeezed)
     if not squeezed.any():
         return warped
     # the source region the squeezed pixels read from, with room for the blur's reach
@@ -162,6 +171,45 @@ def _resample(image: np.ndarray, map_x: np.ndarray, map_y: np.ndarray) -> np.nda
         )
         out += a * (level.astype(np.float32) - out)
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def restore_detail(
+    resampled: np.ndarray,
+    source: np.ndarray,
+    map_x: np.ndarray,
+    map_y: np.ndarray,
+    where: np.ndarray,
+) -> np.ndarray:
+    """``resampled`` (RGB ``uint8 (h, w, 3)``, ``source`` sampled at the backward maps
+    ``float32 (h, w)``) with its fine detail brought back up to the source's own level.
+
+    Any interpolation at sub-pixel positions is a low-pass: a bicubic remap of real skin kept
+    0.84-0.95 of its Laplacian variance. The local energy of the source's high band (what a
+    ``DETAIL_SIGMA`` px blur removes, luma, over a ``DETAIL_WINDOW`` px window), carried
+    along the same maps, says what each output pixel had; where the resampled high band has
+    less, it is amplified to that level (by ``DETAIL_MAX_GAIN`` at most), never beyond it.
+    Only pixels in ``where`` (``bool (h, w)``) are touched: not those the map squeezes,
+    which hold more detail per pixel than they should show."""
+    if not where.any():
+        return resampled
+    h, w = source.shape[:2]
+    reach = int(np.ceil(3 * DETAIL_WINDOW)) + 2
+    x0 = int(np.clip(np.floor(map_x.min()) - reach, 0, w - 1))
+    y0 = int(np.clip(np.floor(map_y.min()) - reach, 0, h - 1))
+    x1 = int(np.clip(np.ceil(map_x.max()) + reach + 1, x0 + 1, w))
+    y1 = int(np.clip(np.ceil(map_y.max()) + reach + 1, y0 + 1, h))
+    grey = cv2.cvtColor(source[y0:y1, x0:x1], cv2.COLOR_RGB2GRAY).astype(np.float32)
+    high = grey - cv2.GaussianBlur(grey, (0, 0), DETAIL_SIGMA)
+    had = cv2.GaussianBlur(high * high, (0, 0), DETAIL_WINDOW)
+    want = cv2.remap(had, map_x - x0, map_y - y0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    out = resampled.astype(np.float32)
+    low = cv2.GaussianBlur(out, (0, 0), DETAIL_SIGMA)
+    grey = cv2.cvtColor(resampled, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    high = grey - cv2.GaussianBlur(grey, (0, 0), DETAIL_SIGMA)
+    have = cv2.GaussianBlur(high * high, (0, 0), DETAIL_WINDOW)
+    gain = np.sqrt((want + DETAIL_FLOOR) / (have + DETAIL_FLOOR))
+    gain = np.where(where, np.clip(gain, 1.0, DETAIL_MAX_GAIN), 1.0)[:, :, None]
+    return np.clip(np.rint(low + gain * (out - low)), 0, 255).astype(np.uint8)
 
 
 def _inside_lips(outer: np.ndarray, inner: np.ndarray, closing: float) -> np.ndarray:

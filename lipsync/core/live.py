@@ -34,7 +34,9 @@ log = logging.getLogger("lipsync")
 
 LIVE_DELAY_SECONDS = 0.16  # s from a frame's arrival to its leaving, by default
 LIVE_EYES_PX = 64.0  # px between the eyes at most while rendering live (larger faces shrink)
-COST_SMOOTHING = 0.2  # weight of the newest frame in the running estimate of a frame's cost
+COST_FRAMES = 9  # recent frames whose median cost is the estimate of the next one's (a median,
+# not a running mean: the first frame (models warming, the first thorough detection, ~0.5 s on a
+# loaded machine) and each later detection pass made every frame after it look hopeless)
 SWITCH_SECONDS = 0.001  # s a busy thread holds the interpreter while another waits (5 ms
 # by default: a frame due to leave would wait behind the tracking and rendering threads)
 SPEECH_POLL_SECONDS = 0.004  # s between two looks at how far the speech is analysed
@@ -80,8 +82,8 @@ class LiveStream:
         self.delay = float(delay)
         self.eyes = eyes  # px between the eyes at most while rendering (None: full size)
         self.clock = clock
-        self.cost = 0.0  # s; running estimate of one frame's tracking, learning and planning
-        self.render_cost = 0.0  # s; running estimate of one frame's rendering
+        self._costs: deque[float] = deque(maxlen=COST_FRAMES)  # s; tracking, learning, planning
+        self._render_costs: deque[float] = deque(maxlen=COST_FRAMES)  # s; rendering
         self._cond = threading.Condition()
         self._slots: deque[_Slot] = deque()  # arrived, not yet left
         self._todo: deque[_Slot] = deque()  # arrived, not yet taken by the worker
@@ -90,6 +92,16 @@ class LiveStream:
         self._done_preparing = False
         self._stop = False
         self._failure: list[BaseException] = []
+
+    @property
+    def cost(self) -> float:
+        """s: the estimate of one frame's tracking, learning and planning."""
+        return _median(self._costs)
+
+    @property
+    def render_cost(self) -> float:
+        """s: the estimate of one frame's rendering."""
+        return _median(self._render_costs)
 
     @property
     def late(self) -> int:
@@ -178,7 +190,7 @@ class LiveStream:
             ended = self.clock()
             slot.prepared = (started, ended)
             slot.known = not slot.entry.picked or slot.entry.time <= self.stream.known_until()
-            self.cost = _smoothed(self.cost, ended - started)
+            self._costs.append(ended - started)
             with self._cond:
                 self._prepared.append(slot)
                 self._cond.notify_all()
@@ -203,7 +215,7 @@ class LiveStream:
                 return
             ended = self.clock()
             slot.painted = (started, ended)
-            self.render_cost = _smoothed(self.render_cost, ended - started)
+            self._render_costs.append(ended - started)
             with self._cond:
                 slot.result = slot.entry
                 self._cond.notify_all()
@@ -291,9 +303,10 @@ def timeline(slot: _Slot, left: float, delay: float) -> str:
     )
 
 
-def _smoothed(estimate: float, spent: float) -> float:
-    """The running estimate of a cost after one more measure ``spent`` (s)."""
-    return spent if estimate == 0 else estimate + COST_SMOOTHING * (spent - estimate)
+def _median(costs: deque[float]) -> float:
+    """The median of recent costs (s; 0 before the first; another thread may append)."""
+    recent = sorted(tuple(costs))  # tuple(): copied at once, under the interpreter lock
+    return recent[len(recent) // 2] if recent else 0.0
 
 
 # --- the reduced render: a large face renders smaller, its change enlarged back ----------------

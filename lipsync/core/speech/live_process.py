@@ -11,14 +11,19 @@ filter's threads only copy its results.
     parent: LiveCurve.values ◄── receiver thread ◄──pipe── the child's state after each step
 
 The child analyses the newest window only (audio that came while it was busy is appended
-first), so a slow step never builds a backlog, as the thread before it did not.
+first), so a slow step never builds a backlog, as the thread before it did not. It is started
+as ``python -m lipsync.core.speech.live_process FPS`` with its stdin and stdout as the two
+pipes (not by :mod:`multiprocessing`, whose spawned child imports the caller's main module
+again: a script calling the library without a ``__main__`` guard would run twice).
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
+import os
 import signal
+import subprocess
+import sys
 import threading
 from collections import deque
 from multiprocessing.connection import Connection
@@ -41,13 +46,17 @@ class RemoteAnalysis:
 
     def __init__(self, curve: LiveCurve) -> None:
         self.curve = curve
-        ctx = multiprocessing.get_context("spawn")  # no fork of a process with threads
-        self._conn, child = ctx.Pipe()
-        self._process = ctx.Process(
-            target=serve, args=(child, curve.fps), name="lipsync-live-speech", daemon=True
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", __name__, repr(curve.fps)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            start_new_session=True,  # Ctrl-C at a terminal is the parent's to handle
         )
-        self._process.start()
-        child.close()
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._out_conn = Connection(os.dup(self._process.stdin.fileno()), readable=False)
+        self._in_conn = Connection(os.dup(self._process.stdout.fileno()), writable=False)
+        self._process.stdin.close()
+        self._process.stdout.close()
         self._out: deque[bytes | None] = deque()
         self._cond = threading.Condition()
         self._ended = threading.Event()
@@ -71,11 +80,13 @@ class RemoteAnalysis:
             self._out.append(None)
             self._cond.notify()
         self._ended.wait(JOIN_SECONDS)
-        self._process.join(timeout=5)
-        if self._process.is_alive():
+        try:
+            self._process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
             self._process.kill()
-            self._process.join()
-        self._conn.close()
+            self._process.wait()
+        self._out_conn.close()
+        self._in_conn.close()
 
     def _send(self) -> None:
         while True:
@@ -84,7 +95,7 @@ class RemoteAnalysis:
                     self._cond.wait()
                 data = self._out.popleft()
             try:
-                self._conn.send_bytes(_END if data is None else data)
+                self._out_conn.send_bytes(_END if data is None else data)
             except (OSError, ValueError):  # the child is gone: the curve stays as it is
                 return
             if data is None:
@@ -93,7 +104,7 @@ class RemoteAnalysis:
     def _receive(self) -> None:
         try:
             while True:
-                message = self._conn.recv()
+                message = self._in_conn.recv()
                 if message is None:  # the child's last analysis came before
                     return
                 self.curve.restore(message)
@@ -104,9 +115,10 @@ class RemoteAnalysis:
             self._ended.set()
 
 
-def serve(conn: Connection, fps: float) -> None:
-    """The child: audio in, the curve's state out after each analysis step (the newest
-    window only); on the end, the last window's analysis, then None."""
+def serve(source: Connection, sink: Connection, fps: float) -> None:
+    """The child: audio in from ``source``, the curve's state out to ``sink`` after each
+    analysis step (the newest window only); on the end, the last window's analysis, then
+    None."""
     from lipsync.core.speech.incremental import LiveCurve, StreamingPhones
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
@@ -115,23 +127,39 @@ def serve(conn: Connection, fps: float) -> None:
     ended = False
     try:
         while not ended:
-            data = conn.recv_bytes()
+            data = source.recv_bytes()
             while True:
                 if data == _END:
                     ended = True
                     break
                 curve._append(np.frombuffer(data, np.float32))
-                if not conn.poll():
+                if not source.poll():
                     break
-                data = conn.recv_bytes()
+                data = source.recv_bytes()
             if ended:
                 curve.finish()
-                conn.send(curve.snapshot())
-                conn.send(None)
+                sink.send(curve.snapshot())
+                sink.send(None)
             elif curve._due():
                 curve._step()
-                conn.send(curve.snapshot())
+                sink.send(curve.snapshot())
     except (EOFError, OSError):  # the parent has gone
         return
     finally:
-        conn.close()
+        source.close()
+        sink.close()
+
+
+def main(argv: list[str]) -> None:
+    """``python -m lipsync.core.speech.live_process FPS``: :func:`serve` on stdin / stdout
+    (anything printed goes to stderr: stdout carries the results)."""
+    source = Connection(os.dup(0), writable=False)
+    sink = Connection(os.dup(1), readable=False)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)
+    serve(source, sink, float(argv[0]))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -220,7 +220,7 @@ class ExemplarCollector:
             image,
             m,
             (w, h),
-            flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
+            flags=cv2.INTER_LANCZOS4 | cv2.WARP_INVERSE_MAP,
             borderMode=cv2.BORDER_REPLICATE,
         )
         origin = np.array(P.EXEMPLAR_BOX[:2], np.float32)

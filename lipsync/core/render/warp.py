@@ -53,10 +53,14 @@ NECK_JAW = (4, 6, 8, 10, 12)
 INNER_TO_OUTER = ((0, 0), (1, 2), (2, 3), (3, 4), (4, 6), (5, 8), (6, 9), (7, 10))
 #: px; blurs of the squeezed source, each the anti-aliasing sigma of a footprint 1 + 2 sigma
 SQUEEZE_SIGMAS = (0.75, 1.5)
+#: px; the maps' footprint is measured on a grid this coarse
+FOOTPRINT_STEP = 2
 #: px; restore_detail's high band is what a Gaussian blur of this sigma removes ...
 DETAIL_SIGMA = 1.0
 #: px; ... its energy is compared over a Gaussian window of this sigma ...
 DETAIL_WINDOW = 4.0
+#: px; ... on a grid this coarse ...
+DETAIL_STEP = 2
 #: ... and amplified at most this much
 DETAIL_MAX_GAIN = 1.4
 #: grey levels squared: energies this small count as flat (no gain from noise in flat areas)
@@ -139,26 +143,26 @@ def _resample(image: np.ndarray, map_x: np.ndarray, map_y: np.ndarray) -> np.nda
     covers ``f`` > 1 source pixels, and point sampling aliases the squeezed detail into hard
     lines sharper than anything in the footage: there the source is blurred first by the
     usual anti-aliasing sigma ``(f - 1) / 2`` px, interpolated between blurred copies of the
-    source (``SQUEEZE_SIGMAS``) sampled at the same maps, as mipmaps are."""
+    source (``SQUEEZE_SIGMAS``) sampled at the same maps, as mipmaps are. Elsewhere fine
+    detail is then restored to the source's level (:func:`restore_detail`)."""
     warped = cv2.remap(image, map_x, map_y, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT_101)
-    # the footprint: the longer source step of one output pixel across or down
-    across = np.hypot(np.gradient(map_x, axis=1), np.gradient(map_y, axis=1))
-    down = np.hypot(np.gradient(map_x, axis=0), np.gradient(map_y, axis=0))
-    need = (np.maximum(across, down) - 1.0) / 2.0
+    need = _footprint_sigma(map_x, map_y)
     squeezed = need > SQUEEZE_MIN_SIGMA
     warped = restore_detail(warped, image, map_x, map_y, ~squeezed)
     if not squeezed.any():
         return warped
-    # the source region the squeezed pixels read from, with room for the blur's reach
+    # only the output box of the squeezed pixels, read from its source box and the blur's reach
+    rows, cols = np.nonzero(squeezed.any(axis=1))[0], np.nonzero(squeezed.any(axis=0))[0]
+    box = np.s_[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    bx, by, sq = map_x[box], map_y[box], squeezed[box]
+    need = np.where(sq, np.minimum(need[box], SQUEEZE_SIGMAS[-1]), 0.0)
     reach = int(np.ceil(3 * SQUEEZE_SIGMAS[-1])) + 2
     h, w = image.shape[:2]
-    sx, sy = map_x[squeezed], map_y[squeezed]
-    x0 = int(np.clip(np.floor(sx.min()) - reach, 0, w - 1))
-    y0 = int(np.clip(np.floor(sy.min()) - reach, 0, h - 1))
-    x1 = int(np.clip(np.ceil(sx.max()) + reach + 1, x0 + 1, w))
-    y1 = int(np.clip(np.ceil(sy.max()) + reach + 1, y0 + 1, h))
-    need = np.where(squeezed, np.minimum(need, SQUEEZE_SIGMAS[-1]), 0.0)
-    out = warped.astype(np.float32)
+    x0 = int(np.clip(np.floor(bx[sq].min()) - reach, 0, w - 1))
+    y0 = int(np.clip(np.floor(by[sq].min()) - reach, 0, h - 1))
+    x1 = int(np.clip(np.ceil(bx[sq].max()) + reach + 1, x0 + 1, w))
+    y1 = int(np.clip(np.ceil(by[sq].max()) + reach + 1, y0 + 1, h))
+    out = warped[box].astype(np.float32)
     below = 0.0
     for sigma in SQUEEZE_SIGMAS:  # like mipmaps: each level mixed in between its neighbours
         a = np.clip((need - below) / (sigma - below), 0.0, 1.0)[:, :, None]
@@ -167,10 +171,32 @@ def _resample(image: np.ndarray, map_x: np.ndarray, map_y: np.ndarray) -> np.nda
             break
         soft = cv2.GaussianBlur(image[y0:y1, x0:x1], (0, 0), sigma)
         level = cv2.remap(
-            soft, map_x - x0, map_y - y0, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT_101
+            soft, bx - x0, by - y0, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT_101
         )
         out += a * (level.astype(np.float32) - out)
-    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+    warped[box] = np.clip(np.rint(out), 0, 255).astype(np.uint8)
+    return warped
+
+
+def _footprint_sigma(map_x: np.ndarray, map_y: np.ndarray) -> np.ndarray:
+    """``float32 (h, w)``: the anti-aliasing sigma (px) each output pixel of the backward maps
+    needs, ``(f - 1) / 2`` for a footprint of ``f`` source px (the longer source step of one
+    output pixel across or down). The maps are piecewise affine (smooth), so the steps are
+    taken every ``FOOTPRINT_STEP`` px and spread back."""
+    k = FOOTPRINT_STEP
+    sx, sy = map_x[::k, ::k], map_y[::k, ::k]
+    if min(sx.shape) < 2:
+        return np.zeros(map_x.shape, np.float32)
+    across = np.hypot(np.diff(sx, axis=1), np.diff(sy, axis=1)) / k
+    down = np.hypot(np.diff(sx, axis=0), np.diff(sy, axis=0)) / k
+    step = np.maximum(
+        np.pad(across, ((0, 0), (0, 1)), mode="edge"), np.pad(down, ((0, 1), (0, 0)), mode="edge")
+    )
+    need = ((step - 1.0) / 2.0).astype(np.float32)
+    h, w = map_x.shape
+    return cv2.resize(
+        need, (need.shape[1] * k, need.shape[0] * k), interpolation=cv2.INTER_NEAREST
+    )[:h, :w]
 
 
 def restore_detail(
@@ -198,18 +224,34 @@ def restore_detail(
     y0 = int(np.clip(np.floor(map_y.min()) - reach, 0, h - 1))
     x1 = int(np.clip(np.ceil(map_x.max()) + reach + 1, x0 + 1, w))
     y1 = int(np.clip(np.ceil(map_y.max()) + reach + 1, y0 + 1, h))
-    grey = cv2.cvtColor(source[y0:y1, x0:x1], cv2.COLOR_RGB2GRAY).astype(np.float32)
-    high = grey - cv2.GaussianBlur(grey, (0, 0), DETAIL_SIGMA)
-    had = cv2.GaussianBlur(high * high, (0, 0), DETAIL_WINDOW)
-    want = cv2.remap(had, map_x - x0, map_y - y0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    out = resampled.astype(np.float32)
-    low = cv2.GaussianBlur(out, (0, 0), DETAIL_SIGMA)
-    grey = cv2.cvtColor(resampled, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    high = grey - cv2.GaussianBlur(grey, (0, 0), DETAIL_SIGMA)
-    have = cv2.GaussianBlur(high * high, (0, 0), DETAIL_WINDOW)
-    gain = np.sqrt((want + DETAIL_FLOOR) / (have + DETAIL_FLOOR))
-    gain = np.where(where, np.clip(gain, 1.0, DETAIL_MAX_GAIN), 1.0)[:, :, None]
-    return np.clip(np.rint(low + gain * (out - low)), 0, 255).astype(np.uint8)
+    had = _energy(cv2.cvtColor(source[y0:y1, x0:x1], cv2.COLOR_RGB2GRAY))
+    have = _energy(cv2.cvtColor(resampled, cv2.COLOR_RGB2GRAY))
+    # the maps at the centres of the coarse output pixels (block means of affine maps), in
+    # the coarse source's pixels
+    size = (have.shape[1], have.shape[0])
+    fx, fy = had.shape[1] / (x1 - x0), had.shape[0] / (y1 - y0)
+    sx = (cv2.resize(map_x, size, interpolation=cv2.INTER_AREA) - x0 + 0.5) * fx - 0.5
+    sy = (cv2.resize(map_y, size, interpolation=cv2.INTER_AREA) - y0 + 0.5) * fy - 0.5
+    want = cv2.remap(had, sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    gain = np.clip(np.sqrt((want + DETAIL_FLOOR) / (have + DETAIL_FLOOR)), 1.0, DETAIL_MAX_GAIN)
+    gain = cv2.resize(gain, map_x.shape[::-1], interpolation=cv2.INTER_LINEAR)
+    gain = np.where(where, gain - 1.0, 0.0).astype(np.float32)
+    high = cv2.subtract(
+        resampled, cv2.GaussianBlur(resampled, (0, 0), DETAIL_SIGMA), dtype=cv2.CV_32F
+    )
+    high = cv2.multiply(high, cv2.merge([gain, gain, gain]))
+    return cv2.add(resampled, high, dtype=cv2.CV_8U)  # rounded and saturated
+
+
+def _energy(grey: np.ndarray) -> np.ndarray:
+    """``float32``: the local energy of the high band of ``grey`` (``uint8 (h, w)``) over a
+    ``DETAIL_WINDOW`` px window, on a grid ``DETAIL_STEP`` px apart (it is smooth)."""
+    g = grey.astype(np.float32)
+    high = g - cv2.GaussianBlur(g, (0, 0), DETAIL_SIGMA)
+    k = DETAIL_STEP
+    size = (max(1, g.shape[1] // k), max(1, g.shape[0] // k))
+    small = cv2.resize(high * high, size, interpolation=cv2.INTER_AREA)
+    return cv2.GaussianBlur(small, (0, 0), DETAIL_WINDOW / k)
 
 
 def _inside_lips(outer: np.ndarray, inner: np.ndarray, closing: float) -> np.ndarray:

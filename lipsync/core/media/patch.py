@@ -10,6 +10,8 @@ value, and the cost of a full-frame RGB round trip is avoided.
 
 from __future__ import annotations
 
+import threading
+
 import av
 import numpy as np
 
@@ -29,8 +31,17 @@ REGION_STEP = 32  # px; region sizes are rounded up to this, so converters are r
 
 
 # swscale contexts, reused while the region size and colour settings stay the same
-_TO_RGB = av.video.reformatter.VideoReformatter()
-_TO_NATIVE = av.video.reformatter.VideoReformatter()
+_LOCAL = threading.local()  # a reformatter holds one swscale context: one per thread (live
+# mode cuts regions out in one thread while another puts renders back)
+
+
+def _reformatter(name: str) -> av.video.reformatter.VideoReformatter:
+    """This thread's reformatter ``name`` ("to_rgb" or "to_native")."""
+    found = getattr(_LOCAL, name, None)
+    if found is None:
+        found = av.video.reformatter.VideoReformatter()
+        setattr(_LOCAL, name, found)
+    return found
 
 
 def patchable(info: VideoStreamInfo) -> bool:
@@ -117,9 +128,11 @@ class PatchFrame:
             image = image[..., ::-1] if self.layout.pix_fmt == "bgr24" else image
             return to_display(np.ascontiguousarray(image), self.info.rotation)
         small = frame_from_planes(self._slices(box), *_box_size(box), self.layout)
-        image = _TO_RGB.reformat(
-            small, **to_rgb_options(self.info), threads=EXACT_THREADS
-        ).to_ndarray()
+        image = (
+            _reformatter("to_rgb")
+            .reformat(small, **to_rgb_options(self.info), threads=EXACT_THREADS)
+            .to_ndarray()
+        )
         return to_display(image, self.info.rotation)
 
     def put_rgb(self, region: Region, before: np.ndarray, after: np.ndarray) -> None:
@@ -141,7 +154,7 @@ class PatchFrame:
         else:
             small = av.VideoFrame.from_ndarray(after, format="rgb24")
             fmt = self.layout.pix_fmt
-            converted = _TO_NATIVE.reformat(
+            converted = _reformatter("to_native").reformat(
                 small, **from_rgb_options(self.info, fmt), threads=EXACT_THREADS
             )
             new = read_planes(converted, self.layout)

@@ -108,6 +108,8 @@ class _Entry:
     patch: PatchFrame | None = None
     image: np.ndarray | None = None
     changed: bool = False
+    staged: tuple[list, list] | None = None  # live: the first face's jobs and places
+    drawn: list | None = None  # live: their renders, not yet put into the frame
 
 
 class SyncStream:
@@ -166,13 +168,16 @@ class SyncStream:
 
     # --- the stream ---------------------------------------------------------------------------
 
-    def tracker(self) -> Tracker:
-        """A new face tracker for this stream's frames."""
+    def tracker(self, thorough_every: int | None = None) -> Tracker:
+        """A new face tracker for this stream's frames (``thorough_every``: detection passes
+        per search for small faces while faces are tracked, when not the tracker's default)."""
         from lipsync.core.face import BackendOptions, FaceTracker, TrackerOptions
         from lipsync.core.models import SessionOptions
 
         backend = BackendOptions(session=SessionOptions(threads=TRACKING_THREADS))
         tracker_opts = TrackerOptions(fps=self.fps, backend=backend)
+        if thorough_every is not None:
+            tracker_opts = dataclasses.replace(tracker_opts, thorough_every=thorough_every)
         if self.options.detect_every is not None:
             tracker_opts = dataclasses.replace(tracker_opts, detect_every=self.options.detect_every)
         return FaceTracker(tracker_opts)
@@ -253,8 +258,12 @@ class SyncStream:
         Counts nothing: hand the result to :meth:`emit`."""
         return self.finish_now(self.prepare_now(item, tracker), eyes)
 
-    def prepare_now(self, item: InFrame, tracker: Tracker) -> _Entry:
-        """The first half of :meth:`render_now`: track, learn, plan (frames in order)."""
+    def prepare_now(
+        self, item: InFrame, tracker: Tracker, eyes: float | None = None, stage: bool = False
+    ) -> _Entry:
+        """The first half of :meth:`render_now`: track, learn, plan (frames in order);
+        ``stage``: also cut out (and shrink, see :meth:`render_now`) the first face's region
+        for :meth:`draw_now`, so that the rendering thread has less to do."""
         entry = self._take(item, tracker)
         renderable = entry.reason is None
         local = np.array([*self._history, renderable], bool)
@@ -263,6 +272,8 @@ class SyncStream:
         if entry.picked:
             entry.target = self._live_target(entry.time)
             entry.appearances = {tid: self._appearance(tid) for tid in entry.picked}
+            if stage:
+                entry.staged = self._stage([entry], 0, eyes)
         return entry
 
     def known_until(self) -> float:
@@ -278,8 +289,29 @@ class SyncStream:
     def finish_now(self, entry: _Entry, eyes: float | None = None) -> _Entry:
         """The second half of :meth:`render_now`: render a prepared frame (frames in order;
         it reads only ``entry`` and the renderer, so it may run beside the next
-        :meth:`prepare_now`)."""
-        for k in range(len(entry.picked)):
+        :meth:`prepare_now`): :meth:`draw_now` then :meth:`compose_now`."""
+        self.draw_now(entry, eyes)
+        return self.compose_now(entry, eyes)
+
+    def draw_now(self, entry: _Entry, eyes: float | None = None) -> _Entry:
+        """Render the first face of a prepared frame (frames in order), with its mouth
+        target as it is now (:meth:`retarget` may have changed it since it was staged)."""
+        if not entry.picked:
+            return entry
+        if entry.staged is None:
+            entry.staged = self._stage([entry], 0, eyes)
+        jobs = [dataclasses.replace(job, target=entry.target) for job in entry.staged[0]]
+        if jobs:
+            entry.drawn = self._draw(jobs)
+        return entry
+
+    def compose_now(self, entry: _Entry, eyes: float | None = None) -> _Entry:
+        """Put a :meth:`draw_now` render into the frame (it touches only ``entry``, so it
+        may run beside the next :meth:`draw_now`); any further faces are rendered here."""
+        if entry.staged is not None and entry.drawn is not None:
+            self._compose(entry.staged[1], entry.drawn)
+        entry.staged = entry.drawn = None
+        for k in range(1, len(entry.picked)):
             self._render([entry], k, eyes)
         return entry
 
@@ -368,7 +400,13 @@ class SyncStream:
         ready.clear()
 
     def _render(self, entries: list[_Entry], k: int, eyes: float | None = None) -> None:
-        from lipsync.core.live import enlarge, shrink
+        jobs, places = self._stage(entries, k, eyes)
+        if jobs:
+            self._compose(places, self._draw(jobs))
+
+    def _stage(self, entries: list[_Entry], k: int, eyes: float | None) -> tuple[list, list]:
+        """(the render jobs of the ``k``-th face of each of ``entries``, where each goes)."""
+        from lipsync.core.live import shrink
         from lipsync.core.render import RenderJob
 
         jobs, places = [], []
@@ -396,15 +434,21 @@ class SyncStream:
                 )
             )
             places.append((entry, region, picture, None if reduced is None else image))
-        if not jobs:
-            return
+        return jobs, places
+
+    def _draw(self, jobs: list) -> list:
+        """The renderer's output for each job (batched when it batches)."""
         if self._batch is not None:
-            results = self._batch.render_batch(jobs)
-        else:
-            results = [
-                self.renderer.render(j.image, j.face, j.target, j.appearance, strength=j.strength)
-                for j in jobs
-            ]
+            return list(self._batch.render_batch(jobs))
+        return [
+            self.renderer.render(j.image, j.face, j.target, j.appearance, strength=j.strength)
+            for j in jobs
+        ]
+
+    def _compose(self, places: list, results: list) -> None:
+        """Each render put where it goes (enlarged back first when it was shrunk)."""
+        from lipsync.core.live import enlarge
+
         for (entry, region, before, small), after in zip(places, results, strict=True):
             if small is not None:
                 after = enlarge(before, small, np.asarray(after))

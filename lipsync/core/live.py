@@ -39,6 +39,9 @@ COST_FRAMES = 9  # recent frames whose median cost is the estimate of the next o
 # loaded machine) and each later detection pass made every frame after it look hopeless)
 SWITCH_SECONDS = 0.001  # s a busy thread holds the interpreter while another waits (5 ms
 # by default: a frame due to leave would wait behind the tracking and rendering threads)
+LIVE_THOROUGH_EVERY = 16  # detection passes per search for small new faces while a face is
+# tracked (the tracker's default, 4, searched every 60 frames at 25 fps: 170 ms of CPU at 720p
+# in one frame's tracking, and the frames behind it missed their time; now every ~10 s)
 SPEECH_POLL_SECONDS = 0.004  # s between two looks at how far the speech is analysed
 RENDER_MARGIN_SECONDS = 0.005  # s kept between the end of a frame's render and its leaving
 LATE = "late"  # the reason counted for frames that could not be finished in time
@@ -84,12 +87,15 @@ class LiveStream:
         self.clock = clock
         self._costs: deque[float] = deque(maxlen=COST_FRAMES)  # s; tracking, learning, planning
         self._render_costs: deque[float] = deque(maxlen=COST_FRAMES)  # s; rendering
+        self._compose_costs: deque[float] = deque(maxlen=COST_FRAMES)  # s; putting it back
         self._cond = threading.Condition()
         self._slots: deque[_Slot] = deque()  # arrived, not yet left
         self._todo: deque[_Slot] = deque()  # arrived, not yet taken by the worker
         self._prepared: deque[_Slot] = deque()  # tracked and planned, not yet rendered
+        self._drawn: deque[_Slot] = deque()  # rendered, not yet put into their frames
         self._ended = False
         self._done_preparing = False
+        self._done_drawing = False
         self._stop = False
         self._failure: list[BaseException] = []
 
@@ -104,24 +110,31 @@ class LiveStream:
         return _median(self._render_costs)
 
     @property
+    def compose_cost(self) -> float:
+        """s: the estimate of putting one frame's render back into it."""
+        return _median(self._compose_costs)
+
+    @property
     def late(self) -> int:
         return self.stream.counts[LATE]
 
     def run(self, frames: Iterable[InFrame]) -> Iterator[OutFrame]:
         """Every frame of ``frames`` in order, each ``delay`` s after it arrived."""
-        tracker = self.stream.tracker()
+        tracker = self.stream.tracker(LIVE_THOROUGH_EVERY)
         info = self.stream.info
         tracker.update(np.zeros((info.height, info.width, 3), np.uint8))  # load its models now
         tracker.reset()
         reader = threading.Thread(target=self._read, args=(frames,), name="lipsync-live-in")
         worker = threading.Thread(target=self._work, args=(tracker,), name="lipsync-live-work")
         painter = threading.Thread(target=self._paint, name="lipsync-live-render")
-        reader.daemon = worker.daemon = painter.daemon = True
+        composer = threading.Thread(target=self._compose, name="lipsync-live-compose")
+        reader.daemon = worker.daemon = painter.daemon = composer.daemon = True
         switch = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH_SECONDS)
         reader.start()
         worker.start()
         painter.start()
+        composer.start()
         try:
             while True:
                 slot = self._next()
@@ -136,6 +149,7 @@ class LiveStream:
                 self._cond.notify_all()
             worker.join(timeout=5)
             painter.join(timeout=5)
+            composer.join(timeout=5)
             sys.setswitchinterval(switch)
             log.debug(
                 "live: %d frames late; a frame took about %.0f ms to track and plan, %.0f ms "
@@ -176,7 +190,7 @@ class LiveStream:
                     self._cond.notify_all()
                     return
                 slot = self._todo.popleft()
-                hopeless = self.clock() + self.cost + self.render_cost > slot.due
+                hopeless = self.clock() + self.cost + self._finishing() > slot.due
                 if slot.gone or (hopeless and self._todo):
                     # behind, and this frame cannot be finished in time: it leaves untouched
                     # and the work goes on with a newer one (the newest is always tried: an
@@ -184,7 +198,7 @@ class LiveStream:
                     slot.skipped = "prepare"
                     continue
             started = self.clock()
-            slot.entry = self._guard(self.stream.prepare_now, slot.item, tracker)
+            slot.entry = self._guard(self.stream.prepare_now, slot.item, tracker, self.eyes, True)
             if slot.entry is None:
                 return
             ended = self.clock()
@@ -195,27 +209,59 @@ class LiveStream:
                 self._prepared.append(slot)
                 self._cond.notify_all()
 
+    def _finishing(self) -> float:
+        """s: the estimate of rendering a prepared frame and putting it back."""
+        return self.render_cost + self.compose_cost
+
     def _paint(self) -> None:
-        """Render each prepared frame that can still be finished in time."""
+        """Render each prepared frame that can still be finished in time (its region was cut
+        out when it was prepared; it is put back by the compose thread, beside the next)."""
+        try:
+            while True:
+                with self._cond:
+                    while not self._prepared and not self._stop and not self._done_preparing:
+                        self._cond.wait()
+                    if self._stop or not self._prepared:
+                        return
+                    slot = self._prepared.popleft()
+                    hopeless = self.clock() + self._finishing() > slot.due
+                    if slot.gone or (hopeless and self._prepared):
+                        slot.skipped = "render"
+                        continue
+                if not slot.known:
+                    self._await_speech(slot)
+                started = self.clock()
+                if self._guard(self.stream.draw_now, slot.entry, self.eyes) is None:
+                    return
+                ended = self.clock()
+                slot.painted = (started, ended)
+                self._render_costs.append(ended - started)
+                with self._cond:
+                    self._drawn.append(slot)
+                    self._cond.notify_all()
+        finally:
+            with self._cond:
+                self._done_drawing = True
+                self._cond.notify_all()
+
+    def _compose(self) -> None:
+        """Put each render back into its frame, unless the frame has left meanwhile."""
         while True:
             with self._cond:
-                while not self._prepared and not self._stop and not self._done_preparing:
+                while not self._drawn and not self._stop and not self._done_drawing:
                     self._cond.wait()
-                if self._stop or not self._prepared:
+                if self._stop or not self._drawn:
                     return
-                slot = self._prepared.popleft()
-                hopeless = self.clock() + self.render_cost > slot.due
-                if slot.gone or (hopeless and self._prepared):
-                    slot.skipped = "render"
+                slot = self._drawn.popleft()
+                if slot.gone:
                     continue
-            if not slot.known:
-                self._await_speech(slot)
             started = self.clock()
-            if self._guard(self.stream.finish_now, slot.entry, self.eyes) is None:
+            if self._guard(self.stream.compose_now, slot.entry, self.eyes) is None:
                 return
             ended = self.clock()
-            slot.painted = (started, ended)
-            self._render_costs.append(ended - started)
+            assert slot.painted is not None
+            slot.painted = (slot.painted[0], ended)
+            self._compose_costs.append(ended - started)
             with self._cond:
                 slot.result = slot.entry
                 self._cond.notify_all()
@@ -227,7 +273,7 @@ class LiveStream:
         beside it), and the analysis needs :data:`~lipsync.core.speech.incremental.
         LIVE_LOOKAHEAD_SECONDS` past it."""
         entry = slot.entry
-        latest = slot.due - self.render_cost - RENDER_MARGIN_SECONDS
+        latest = slot.due - self._finishing() - RENDER_MARGIN_SECONDS
         while (gap := entry.time - self.stream.known_until()) > 0 and self._stop is False:
             left = latest - self.clock()
             if gap > left:  # the speech comes at its pace: it cannot be there in time (it is

@@ -19,6 +19,8 @@ import numpy as np
 
 from lipsync.core.speech import parameters as P
 
+BLOCK_FRAMES = 4096  # acoustic frames measured at a time (41 s of audio)
+
 
 @dataclass(frozen=True, eq=False)
 class Acoustics:
@@ -51,6 +53,13 @@ def _frames(samples: np.ndarray) -> np.ndarray:
     padded[pad : pad + samples.shape[0]] = samples
     view = np.lib.stride_tricks.sliding_window_view(padded, win)[::hop]
     return view[:n_frames]
+
+
+def _blocks(rows: np.ndarray) -> list[np.ndarray]:
+    """``rows`` cut into runs of at most ``BLOCK_FRAMES`` along the first axis (views): the
+    per-frame measures are computed a block at a time, so their float64 copies of the windows
+    stay the size of one block, whatever the audio's length."""
+    return [rows[i : i + BLOCK_FRAMES] for i in range(0, rows.shape[0], BLOCK_FRAMES)]
 
 
 def _remove_short_runs(mask: np.ndarray, value: bool, min_len: int) -> np.ndarray:
@@ -132,7 +141,9 @@ def analyse(samples: np.ndarray, with_formants: bool = True) -> Acoustics:
     frames = _frames(x)
     m = frames.shape[0]
     times = (np.arange(m) * P.HOP_SAMPLES) / P.ANALYSIS_RATE
-    rms = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1))
+    rms = np.zeros(m)
+    for start, block in zip(range(0, m, BLOCK_FRAMES), _blocks(frames), strict=True):
+        rms[start : start + block.shape[0]] = np.sqrt(np.mean(block.astype(np.float64) ** 2, 1))
     energy_db = 20.0 * np.log10(np.maximum(rms, 1e-7))
     speech = speech_mask(energy_db)
     loud = float(np.percentile(energy_db, P.PEAK_PERCENTILE)) if m else 0.0
@@ -145,11 +156,12 @@ def analyse(samples: np.ndarray, with_formants: bool = True) -> Acoustics:
     f1 = np.zeros(m)
     f2 = np.zeros(m)
     if with_formants and m and speech.any():
-        idx = np.flatnonzero(speech)
-        fr = frames[idx].astype(np.float64)
-        fr = np.concatenate([fr[:, :1], fr[:, 1:] - P.PRE_EMPHASIS * fr[:, :-1]], axis=1)
-        fr *= np.hamming(fr.shape[1])[None, :]
-        f1[idx], f2[idx] = _formants(_lpc(fr, P.LPC_ORDER), P.ANALYSIS_RATE)
+        window = np.hamming(frames.shape[1])[None, :]
+        for idx in _blocks(np.flatnonzero(speech)):
+            fr = frames[idx].astype(np.float64)
+            fr = np.concatenate([fr[:, :1], fr[:, 1:] - P.PRE_EMPHASIS * fr[:, :-1]], axis=1)
+            fr *= window
+            f1[idx], f2[idx] = _formants(_lpc(fr, P.LPC_ORDER), P.ANALYSIS_RATE)
     return Acoustics(
         times=times.astype(np.float64),
         energy_db=energy_db.astype(np.float32),

@@ -104,6 +104,10 @@ PHONE_LOOP_PBEAM = 1e-30  # pocketsphinx -pbeam for the phone loop
 # without the noise floor, 64 % -> 68 % with it, on 16 sentences in 4 languages); without it
 # decoding runs 1.5x faster (32x -> 48x real time on one core).
 PHONE_LOOP_PIP = 1.0  # phone insertion probability (0.1..1 changed recall by under 1 %)
+# pocketsphinx keeps its search history for a whole utterance: 10 min of speech in one took
+# 155 MB more than 1 min. Longer audio is decoded in pieces of at most this length, cut in the
+# longest pause of the piece's second half (or its quietest frame), so memory stays flat.
+PHONE_LOOP_PIECE_SECONDS = 60.0
 
 # --- Bilabials recovered by their spectrum (audio only, see :mod:`~.labial`) ------------------
 LABIAL_AMBIGUOUS = frozenset({"V", "F", "TH", "DH"})  # loop phones that may hide a /p b m/

@@ -84,6 +84,51 @@ def recognise(samples: np.ndarray) -> list[PhoneSegment]:
     return segments
 
 
+def pieces(acoustics: Acoustics, n_samples: int) -> list[tuple[int, int]]:
+    """Sample ranges ``(start, end)`` covering ``n_samples`` of audio, each at most
+    ``PHONE_LOOP_PIECE_SECONDS`` long, to decode as separate utterances: each cut lies in the
+    middle of the longest pause (``acoustics.speech`` false) in the second half of its piece,
+    or, with no pause there, at its quietest frame. Audio no longer than that is one piece."""
+    hop = P.HOP_SAMPLES
+    limit = max(int(P.PHONE_LOOP_PIECE_SECONDS * P.ANALYSIS_RATE) // hop, 2)  # frames
+    n_frames = -(-n_samples // hop)
+    out, start = [], 0
+    while n_frames - start > limit:
+        lo, hi = start + limit // 2, min(start + limit, len(acoustics))
+        cut = _pause_middle(acoustics.speech[lo:hi])
+        if cut is None:
+            cut = int(np.argmin(acoustics.energy_db[lo:hi])) if hi > lo else limit // 2
+        cut += lo
+        out.append((start * hop, cut * hop))
+        start = cut
+    out.append((start * hop, n_samples))
+    return out
+
+
+def _pause_middle(speech: np.ndarray) -> int | None:
+    """Index of the middle of the longest run of False in ``speech`` (None: no such run)."""
+    quiet = np.concatenate([[False], ~speech, [False]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(quiet))
+    if not edges.size:
+        return None
+    starts, ends = edges[::2], edges[1::2]
+    k = int(np.argmax(ends - starts))
+    return int((starts[k] + ends[k]) // 2)
+
+
+def recognise_pieces(samples: np.ndarray, acoustics: Acoustics) -> list[PhoneSegment]:
+    """:func:`recognise` of float32 (n,) 16 kHz audio decoded piece by piece (:func:`pieces`),
+    the times of each piece's phones moved to where it starts."""
+    segments: list[PhoneSegment] = []
+    for a, b in pieces(acoustics, samples.shape[0]):
+        offset = a / P.ANALYSIS_RATE
+        segments += [
+            PhoneSegment(s.label, s.start + offset, s.end + offset, s.confidence, s.source)
+            for s in recognise(samples[a:b])
+        ]
+    return segments
+
+
 def clean(segments: list[PhoneSegment], acoustics: Acoustics) -> list[PhoneSegment]:
     """Turn phones lying mostly in detected silence into pauses; merge adjacent pauses."""
     out: list[PhoneSegment] = []
@@ -117,7 +162,7 @@ def recognise_phones(samples: np.ndarray, acoustics: Acoustics) -> tuple[PhoneSe
     """Phone segments of float32 (n,) mono 16 kHz audio without a transcript (see module)."""
     if not acoustics.speech.any():
         return ()
-    phones: Sequence[PhoneSegment] = clean(recognise(samples), acoustics)
+    phones: Sequence[PhoneSegment] = clean(recognise_pieces(samples, acoustics), acoustics)
     if digital_quiet(samples):
         phones = recover_bilabials(phones, samples)
     return close_onsets(phones, samples, phrase_onsets(acoustics.speech, acoustics.times))

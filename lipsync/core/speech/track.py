@@ -92,10 +92,11 @@ def _prepare(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     if bad.any():
         log.warning("Replacing %d non-finite audio samples with silence.", int(bad.sum()))
         x = np.where(bad, 0.0, x).astype(np.float32)
-    x = resample(x, rate)
+    # one copy of the audio, worked on in place (long audio: a copy is 38 MB per 10 min)
+    x = np.array(resample(x, rate), dtype=np.float32)
     if x.shape[0]:
-        x = x - np.float32(x.mean())  # remove DC offset (it would read as loudness)
-    return np.clip(x, -1.0, 1.0).astype(np.float32)
+        x -= np.float32(x.mean())  # remove DC offset (it would read as loudness)
+    return np.clip(x, -1.0, 1.0, out=x)
 
 
 def frame_times_for(duration: float, fps: float) -> np.ndarray:

@@ -44,21 +44,28 @@ class Acoustics:
         return np.interp(times, self.times, values)
 
 
-def _frames(samples: np.ndarray) -> np.ndarray:
-    """``float32 (M, WINDOW)`` windows centred every hop (edges zero-padded)."""
+def _frame_count(samples: np.ndarray) -> int:
+    """Acoustic frames of ``samples``: one per hop, at least one."""
+    return max(1, int(np.ceil(samples.shape[0] / P.HOP_SAMPLES)))
+
+
+def _windows(samples: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``float32 (len(rows), WINDOW)``: the windows of frames ``rows`` (int (k,)), centred every
+    hop, zero outside the audio. Taken a block of rows at a time (:func:`_blocks`), they never
+    copy the whole audio."""
     hop, win = P.HOP_SAMPLES, P.WINDOW_SAMPLES
-    n_frames = max(1, int(np.ceil(samples.shape[0] / hop)))
-    pad = win // 2
-    padded = np.zeros(n_frames * hop + win, dtype=np.float32)
-    padded[pad : pad + samples.shape[0]] = samples
-    view = np.lib.stride_tricks.sliding_window_view(padded, win)[::hop]
-    return view[:n_frames]
+    n = samples.shape[0]
+    pos = rows[:, None] * hop - win // 2 + np.arange(win)[None, :]
+    if n == 0:
+        return np.zeros(pos.shape, np.float32)
+    inside = (pos >= 0) & (pos < n)
+    return np.where(inside, samples[np.clip(pos, 0, n - 1)], np.float32(0.0))
 
 
 def _blocks(rows: np.ndarray) -> list[np.ndarray]:
-    """``rows`` cut into runs of at most ``BLOCK_FRAMES`` along the first axis (views): the
-    per-frame measures are computed a block at a time, so their float64 copies of the windows
-    stay the size of one block, whatever the audio's length."""
+    """``rows`` cut into runs of at most ``BLOCK_FRAMES`` (views): the per-frame measures are
+    computed a block at a time, so the windows and their float64 copies stay the size of one
+    block, whatever the audio's length."""
     return [rows[i : i + BLOCK_FRAMES] for i in range(0, rows.shape[0], BLOCK_FRAMES)]
 
 
@@ -138,12 +145,12 @@ def _formants(a: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarray]:
 def analyse(samples: np.ndarray, with_formants: bool = True) -> Acoustics:
     """Measure mono ``float32 (n,)`` audio at :data:`~.parameters.ANALYSIS_RATE`."""
     x = np.asarray(samples, dtype=np.float32)
-    frames = _frames(x)
-    m = frames.shape[0]
+    m = _frame_count(x)
     times = (np.arange(m) * P.HOP_SAMPLES) / P.ANALYSIS_RATE
     rms = np.zeros(m)
-    for start, block in zip(range(0, m, BLOCK_FRAMES), _blocks(frames), strict=True):
-        rms[start : start + block.shape[0]] = np.sqrt(np.mean(block.astype(np.float64) ** 2, 1))
+    for rows in _blocks(np.arange(m)):
+        block = _windows(x, rows).astype(np.float64)
+        rms[rows] = np.sqrt(np.mean(block**2, axis=1))
     energy_db = 20.0 * np.log10(np.maximum(rms, 1e-7))
     speech = speech_mask(energy_db)
     loud = float(np.percentile(energy_db, P.PEAK_PERCENTILE)) if m else 0.0
@@ -156,9 +163,9 @@ def analyse(samples: np.ndarray, with_formants: bool = True) -> Acoustics:
     f1 = np.zeros(m)
     f2 = np.zeros(m)
     if with_formants and m and speech.any():
-        window = np.hamming(frames.shape[1])[None, :]
+        window = np.hamming(P.WINDOW_SAMPLES)[None, :]
         for idx in _blocks(np.flatnonzero(speech)):
-            fr = frames[idx].astype(np.float64)
+            fr = _windows(x, idx).astype(np.float64)
             fr = np.concatenate([fr[:, :1], fr[:, 1:] - P.PRE_EMPHASIS * fr[:, :-1]], axis=1)
             fr *= window
             f1[idx], f2[idx] = _formants(_lpc(fr, P.LPC_ORDER), P.ANALYSIS_RATE)

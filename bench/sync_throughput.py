@@ -98,15 +98,15 @@ def memory(tmp: Path) -> None:
     print(f"peak memory growth 1 min -> 4 min: {100 * growth:+.1f}% (goal within 10%)")
 
 
-def probe_size(path: Path) -> tuple[int, int]:
-    """Width and height of the first video stream of ``path``."""
+def probe_size(path: Path) -> tuple[int, int, float]:
+    """Width, height and duration (s) of the first video stream of ``path``."""
     out = subprocess.run(
         [exe("ffprobe"), "-v", "error", "-select_streams", "v:0", "-show_entries",
-         "stream=width,height", "-of", "csv=p=0", str(path)],
+         "stream=width,height,duration", "-of", "csv=p=0", str(path)],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
-    w, h = out.strip().split(",")[:2]
-    return int(w), int(h)
+    w, h, duration = out.strip().split(",")[:3]
+    return int(w), int(h), float(duration)
 
 
 def looped(clip: Path, dest: Path, minutes: float) -> Path:
@@ -163,12 +163,12 @@ def main() -> None:
         if not args.skip_memory:
             memory(tmp)
         if args.real_speed is not None:
-            audio = speech_of(tmp / "speech.wav", args.seconds)
             cut = tmp / f"real_{args.real_speed.stem}.mp4"
             ffmpeg("-i", str(args.real_speed), "-t", f"{args.seconds:g}", "-an", "-c:v",
                    "libx264", "-preset", "ultrafast", "-crf", "12", str(cut))  # fmt: skip
-            w, h = probe_size(cut)
-            speed(tmp, (w, h), args.seconds, audio, cut, ("--renderer", args.renderer))
+            w, h, seconds = probe_size(cut)
+            audio = speech_of(tmp / "real_speech.wav", seconds)
+            speed(tmp, (w, h), seconds, audio, cut, ("--renderer", args.renderer))
         if args.real_clip is not None:
             minutes = [float(m) for m in args.real_minutes.split(",")]
             real_memory(tmp, args.real_clip, minutes, args.renderer)

@@ -18,7 +18,9 @@ NAME``, the options after ``--`` added to every run); every output is measured t
 one decoding pass with the real footage and the input. Every case and renderer also reports: the
 aperture in pauses (>= 0.3 s over 30 dB under the speech) against the speaker's rest (20th
 percentile of the input's own aperture), the mouth region's sharpness (variance of the
-Laplacian, output / input, mean over frames), the PSNR outside a generous lower-face box
+Laplacian, output / input, mean over frames; and shape-matched: over the input frames whose
+mouth is open the most like the output's, which does not count teeth the dub hides as blur),
+the PSNR outside a generous lower-face box
 (output vs input: minimum frame and mean), and the flicker.
 
 Flicker (issue 20: "frame-to-frame change in the mouth region within 1.2x that of the real
@@ -75,6 +77,7 @@ SHEET_TILES, SHEET_STEP = 24, 2  # mouth crops per sheet row, every this many fr
 SHEET_LEN = SHEET_TILES * SHEET_STEP  # frames a sheet spans
 ROW_NAMES = {"truth": "real", "input": "input"}  # sheet rows; then one per renderer
 DEFAULT_RENDERERS = "warp,auto"
+MATCH_SHARE, MATCH_MIN = 0.1, 5  # shape-matched sharpness: input frames nearest in aperture
 ESPEAK_VOICE = "en-us"
 ESPEAK_LINES = (
     "Bob bought a map, and Pam made more maps for Mom.",
@@ -191,7 +194,9 @@ class Scan:
     per video dlib's points per frame, the mouth crop of every frame and the flicker change of
     every frame (``float64 (N,)``, NaN for frame 0 and where a face is missing), and per output
     (renderer) the mouth's sharpness ratio per frame with a known face and the mean squared
-    error outside the lower face (output vs input) per frame."""
+    error outside the lower face (output vs input) per frame; ``sharp``: per video but the
+    truth, the mouth box's sharpness in every frame (``float64 (N,)``, NaN before the first
+    face; the input's box, as for the ratio)."""
 
     times: np.ndarray
     points: dict[str, list]
@@ -199,6 +204,7 @@ class Scan:
     changes: dict[str, np.ndarray]
     sharpness: dict[str, np.ndarray]
     mse: dict[str, np.ndarray]
+    sharp: dict[str, np.ndarray]
 
 
 def scan(paths: dict[str, Path], outputs: list[str], what: str) -> Scan:
@@ -213,6 +219,7 @@ def scan(paths: dict[str, Path], outputs: list[str], what: str) -> Scan:
     boxes: dict[str, np.ndarray | None] = {name: None for name in paths}
     ratios: dict[str, list] = {name: [] for name in outputs}
     mses: dict[str, list] = {name: [] for name in outputs}
+    sharp: dict[str, list] = {name: [] for name in ("input", *outputs)}
     times, known = [], None
     readers = [iter_frames(p) for p in paths.values()]
     for k, frames in enumerate(zip(*readers, strict=False)):
@@ -229,11 +236,15 @@ def scan(paths: dict[str, Path], outputs: list[str], what: str) -> Scan:
         for name, image in by.items():
             crops[name].append(tm.mouth_crop(image, points[name][-1] if name == "truth" else known))
         face = None
+        for name in sharp:
+            sharp[name].append(float("nan"))
         if known is not None:
             mouth = tm.mouth_box(known, by["input"].shape)
-            sharp_in = max(tm.sharpness(by["input"], mouth), 1e-9)
+            for name in sharp:
+                sharp[name][-1] = tm.sharpness(by[name], mouth)
+            sharp_in = max(sharp["input"][-1], 1e-9)
             for name in outputs:
-                ratios[name].append(tm.sharpness(by[name], mouth) / sharp_in)
+                ratios[name].append(sharp[name][-1] / sharp_in)
             face = tm.lower_face_box(known, by["input"].shape)
         for name in outputs:
             mses[name].append(tm.mse_outside(by["input"], by[name], face))
@@ -244,7 +255,31 @@ def scan(paths: dict[str, Path], outputs: list[str], what: str) -> Scan:
         {name: np.array(c, np.float64) for name, c in changes.items()},
         {name: np.array(r) for name, r in ratios.items()},
         {name: np.array(m) for name, m in mses.items()},
+        {name: np.array(v, np.float64) for name, v in sharp.items()},
     )
+
+
+def shape_matched_sharpness(
+    sharp_out: np.ndarray, ap_out: np.ndarray, sharp_in: np.ndarray, ap_in: np.ndarray
+) -> float | None:
+    """Mean over the output's frames of its mouth's sharpness over the median sharpness of
+    the input frames whose mouth is open the most like it: the :data:`MATCH_SHARE` of input
+    frames (at least :data:`MATCH_MIN`) nearest in dlib's aperture. The plain ratio compares
+    each frame with the input frame it replaces, whose mouth may hold other things (teeth
+    where the dub closes the lips: less detail for a clean render, not a blur); this one
+    compares it with the same speaker's own mouth at that opening. None without frames.
+    ``float64 (N,)`` each: sharpness (NaN: no face) and aperture (IOD, NaN: none) per frame."""
+    pool = np.isfinite(sharp_in) & np.isfinite(ap_in)
+    frames = np.isfinite(sharp_out) & np.isfinite(ap_out)
+    if pool.sum() < MATCH_MIN or not frames.any():
+        return None
+    ref_ap, ref_sharp = ap_in[pool], sharp_in[pool]
+    k = max(MATCH_MIN, round(MATCH_SHARE * ref_ap.size))
+    ratios = []
+    for s, a in zip(sharp_out[frames], ap_out[frames], strict=True):
+        nearest = np.argpartition(np.abs(ref_ap - a), k - 1)[:k]
+        ratios.append(s / max(float(np.median(ref_sharp[nearest])), 1e-9))
+    return float(np.mean(ratios))
 
 
 def spread(series: np.ndarray) -> dict[str, float]:
@@ -384,6 +419,9 @@ def renderer_figures(case_fig, seen, ap, name, reference, envelope, pause, real_
         "aperture": spread(out),
         "pauses": pause_figures(ap, name, pause),
         "sharpness": float(np.mean(seen.sharpness[name])) if seen.sharpness[name].size else None,
+        "sharpness_shape": shape_matched_sharpness(
+            seen.sharp[name], out, seen.sharp["input"], ap["input"]
+        ),
         "psnr_outside_min": float(psnrs.min()),
         "psnr_outside": float(tm.psnr_of(np.mean(seen.mse[name]))),
         "flicker": nanmean(seen.changes[name]),

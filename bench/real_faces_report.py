@@ -36,6 +36,7 @@ COLUMNS = (
     ("aperture real/in", True),
     ("aperture out", True),
     ("sharp", True),
+    ("sharp shape", True),
     ("PSNR min/mean", True),
     ("flicker real", True),
     ("flicker out", True),
@@ -80,6 +81,7 @@ def _per_renderer(fig: dict) -> list[str]:
         _f(fig.get("lmd_ratio")),
         _f(fig["aperture"]["mean"], ".3f"),
         _f(fig["sharpness"]),
+        _f(fig.get("sharpness_shape")),
         f"{_f(fig['psnr_outside_min'], '.1f')}/{_f(fig['psnr_outside'], '.1f')}",
         _f(fig["flicker"], ".1f"),
         _f(fig["flicker_ratio"]),
@@ -116,9 +118,9 @@ def rows(cases: list[dict], renderers: list[str]) -> list[list[str] | tuple[str,
                     once[4],
                     mine[3],
                     once[5],
-                    *mine[4:7],
+                    *mine[4:8],
                     once[6],
-                    *mine[7:],
+                    *mine[8:],
                 ]
             )
     return out
@@ -184,12 +186,16 @@ def acceptance(cases: list[dict], name: str) -> dict:
     ok, true, failed = _runs(cases, name)
     rs = [f["r_within_1"] for f in true]
     sharp = [f["sharpness"] for f in ok]
+    shaped = [f["sharpness_shape"] for f in ok if f.get("sharpness_shape") is not None]
     res: dict = {
         "true_mouth_r_mean": float(np.mean(rs)) if rs else None,
         "r_ok": bool(rs) and np.mean(rs) >= GOAL_R_MEAN and min(rs) >= GOAL_R_EACH,
         "lmd_ok": bool(true) and all(f["lmd_ratio"] <= GOAL_LMD for f in true),
         "sharpness_range": [min(sharp), max(sharp)] if sharp else None,
         "sharpness_ok": bool(ok) and all(GOAL_SHARP[0] <= s <= GOAL_SHARP[1] for s in sharp),
+        "sharpness_shape_range": [min(shaped), max(shaped)] if shaped else None,
+        "sharpness_shape_ok": bool(shaped)
+        and all(GOAL_SHARP[0] <= s <= GOAL_SHARP[1] for s in shaped),
         "psnr_min": min(f["psnr_outside"] for f in ok) if ok else None,
         "psnr_ok": bool(ok) and all(f["psnr_outside"] >= GOAL_PSNR for f in ok),
         "failed_runs": failed,
@@ -213,6 +219,8 @@ def acceptance(cases: list[dict], name: str) -> dict:
         if not versus or any(w is None for _, _, w in versus)
         else all(np.isfinite(r) and r >= w for _, r, w in versus),
         "sharpness_ok": bool(ok) and all(GOAL20_SHARP[0] <= s <= GOAL20_SHARP[1] for s in sharp),
+        "sharpness_shape_ok": bool(shaped)
+        and all(GOAL20_SHARP[0] <= s <= GOAL20_SHARP[1] for s in shaped),
         "psnr_ok": res["psnr_ok"],
         "flicker_max": max(flick) if flick else None,
         "flicker_ok": bool(ok) and all(np.isfinite(x) and x <= GOAL20_FLICKER for x in flick),
@@ -231,13 +239,15 @@ def summary(res: dict, cases: list[dict], name: str) -> list[str]:
     rs = ", ".join(f"{f['case']} {f['r_within_1']:.2f}" for f in true)
     lmds = ", ".join(f"{f['lmd_ratio']:.2f}" for f in true)
     sharp = "-".join(_f(s) for s in res["sharpness_range"] or ())
+    shaped = "-".join(_f(s) for s in res["sharpness_shape_range"] or ())
     tail = f"; failed: {', '.join(failed)}" if failed else ""
     issue19 = (
         f"acceptance (issue 19), {name}: {'MET' if res['all_ok'] else 'NOT MET'}: true-mouth r "
         f"(lag 0+-1) mean {_f(res['true_mouth_r_mean'])} >= {GOAL_R_MEAN} each >= {GOAL_R_EACH}"
         f" [{rs}] {WORD[res['r_ok']]}; LMD <= {GOAL_LMD}x chance [{lmds}] "
         f"{WORD[res['lmd_ok']]}; sharpness {GOAL_SHARP[0]}-{GOAL_SHARP[1]} [{sharp}] "
-        f"{WORD[res['sharpness_ok']]}; PSNR outside >= {GOAL_PSNR:g} dB [min "
+        f"{WORD[res['sharpness_ok']]} (shape-matched [{shaped}] "
+        f"{WORD[res['sharpness_shape_ok']]}); PSNR outside >= {GOAL_PSNR:g} dB [min "
         f"{_f(res['psnr_min'], '.1f')}] {WORD[res['psnr_ok']]}; pause frames at rest "
         f"{_f(res['pause_at_rest'], '.0%')} (no numeric goal){tail}"
     )
@@ -251,7 +261,8 @@ def summary(res: dict, cases: list[dict], name: str) -> list[str]:
         f"than the warp's [{versus}] "
         f"{WORD[i20['r_ok']] if i20['r_ok'] is not None else why}; "
         f"sharpness {GOAL20_SHARP[0]}-{GOAL20_SHARP[1]} [{sharp}] "
-        f"{WORD[i20['sharpness_ok']]}; PSNR outside >= {GOAL_PSNR:g} dB [min "
+        f"{WORD[i20['sharpness_ok']]} (shape-matched [{shaped}] "
+        f"{WORD[i20['sharpness_shape_ok']]}); PSNR outside >= {GOAL_PSNR:g} dB [min "
         f"{_f(res['psnr_min'], '.1f')}] {WORD[i20['psnr_ok']]}; flicker <= {GOAL20_FLICKER}x "
         f"real [{flick}] {WORD[i20['flicker_ok']]}{tail}"
     )

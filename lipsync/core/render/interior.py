@@ -229,6 +229,12 @@ def close_band(
     shift = 4
     pts = np.round((px - np.array([x0, y0], np.float32)) * (1 << shift)).astype(np.int32)
     cv2.fillPoly(mask, [pts], 255, lineType=cv2.LINE_AA, shift=shift)
+    # and a stroke along the inner lips, so the band's ends are round, not pointed: pointed
+    # ends left the squeezed cavity's curled-up corners as dark ticks above the lips
+    contour = face_map.apply(np.vstack([upper, lower[::-1]])) - off - np.array([x0, y0])
+    stroke = np.round(contour * (1 << shift)).astype(np.int32)
+    thick = max(1, round(2 * margin * io))
+    cv2.polylines(mask, [stroke], True, 255, thick, lineType=cv2.LINE_AA, shift=shift)
     alpha = cv2.GaussianBlur(mask.astype(np.float32) / 255.0, (0, 0), max(0.3 * margin * io, 0.5))
     alpha *= weight
     if not np.any(alpha > P.MASK_MIN_ALPHA):

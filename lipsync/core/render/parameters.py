@@ -62,6 +62,7 @@ CLOSING_RAMP = 0.1  # IO; source gap beyond the target's at which LIP_MARGIN app
 MEND_CLEARANCE = 0.01  # IO; lip pixels this close to the target opening may show the interior
 MEND_RADIUS = 0.03  # IO; inpainting radius of lip pixels that came from the source's interior
 MEND_SOFTNESS = 0.01  # IO; soft edge of those repainted pixels
+MEND_RIM = 0.045  # IO; the source's dark cavity reaches this far beyond its inner-lip points
 MIN_INTER_OCULAR_PX = 12.0  # px; smaller faces are passed through untouched
 
 # --- Composite (lipsync.core.render.composite) ----------------------------------------------

@@ -67,6 +67,12 @@ DETAIL_MAX_GAIN = 1.4
 DETAIL_FLOOR = 0.05
 #: px; anti-aliasing sigmas below this are left out (a lightly squeezed lip stays crisp)
 SQUEEZE_MIN_SIGMA = 0.15
+#: px; blurs tried, in turn, on painted parts sharper than the footage's own lips and skin
+FOOTAGE_SIGMAS = (0.5, 0.8, 1.2, 1.7, 2.4, 3.2)
+#: percentile of the local detail energy compared (the strongest edges, not the flat skin)
+FOOTAGE_PERCENTILE = 98.0
+#: IO; the source's opening, widened by this, is left out of the footage's level (teeth)
+FOOTAGE_OPENING_MARGIN = 0.03
 
 
 def check_frame(image: np.ndarray) -> None:
@@ -290,6 +296,10 @@ def _mend_lips(
     cv2.fillPoly(inside, [pts], 255, lineType=cv2.LINE_8, shift=shift)
     if not inside.any():
         return
+    # the dark cavity's rim lies just outside the landmarks: carried into closing lips it made
+    # dark ticks above and below the seam
+    rim = max(1, round(P.MEND_RIM * io))
+    inside = cv2.dilate(inside, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rim + 1,) * 2))
     came_from = cv2.remap(
         inside, maps[0] - off[0], maps[1] - off[1], cv2.INTER_NEAREST, borderValue=0
     )
@@ -309,6 +319,65 @@ def _mend_lips(
     alpha = np.maximum(alpha, stray.astype(np.float32))[:, :, None]
     out = warped.astype(np.float32) * (1.0 - alpha) + mended.astype(np.float32) * alpha
     warped[...] = np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def footage_level(source: np.ndarray, outer: np.ndarray, inner: np.ndarray, io: float) -> float:
+    """The strongest fine detail of the footage's own lips in the ROI ``source`` (RGB
+    ``uint8 (h, w, 3)``): the ``FOOTAGE_PERCENTILE`` of :func:`_energy` over the source's
+    lips and their edge with the skin (``outer`` ``(12, 2)`` ROI px, widened by
+    ``FOOTAGE_OPENING_MARGIN``) but not its mouth opening (``inner`` ``(8, 2)`` ROI px,
+    widened as much: teeth are sharper than anything painted over lips). Infinite when the
+    lips are not in the ROI."""
+    grey = cv2.cvtColor(source, cv2.COLOR_RGB2GRAY)
+    had = _energy(grey)
+    shift = 4
+    grow = max(1, round(FOOTAGE_OPENING_MARGIN * io))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1,) * 2)
+    masks = []
+    for poly in (outer, inner):
+        mask = np.zeros(grey.shape, np.uint8)
+        cv2.fillPoly(mask, [np.round(poly * (1 << shift)).astype(np.int32)], 255, shift=shift)
+        masks.append(cv2.dilate(mask, kernel).astype(np.float32))
+    lips, opening = (cv2.resize(m, had.shape[::-1], interpolation=cv2.INTER_AREA) for m in masks)
+    keep = (lips > 127) & (opening == 0)
+    return float(np.percentile(had[keep], FOOTAGE_PERCENTILE)) if keep.any() else np.inf
+
+
+def match_footage_detail(warped: np.ndarray, painted: np.ndarray, level: float) -> None:
+    """Blur, in place in the warped ROI ``warped`` (RGB ``uint8 (h, w, 3)``), the ``painted``
+    pixels (``bool (h, w)``: the interior fill, the lip band, the seam) with the smallest of
+    ``FOOTAGE_SIGMAS`` that brings their strongest fine detail down to ``level``
+    (:func:`footage_level`). They are drawn crisp; on soft footage (upscaled faces,
+    compressed video) a crisp seam or tooth edge was 2-3x sharper than any mouth of the
+    footage (the Laplacian variance of the mouth box)."""
+    if not painted.any() or not np.isfinite(level):
+        return
+    reach = int(np.ceil(3 * FOOTAGE_SIGMAS[-1])) + DETAIL_STEP
+    rows, cols = np.nonzero(painted.any(axis=1))[0], np.nonzero(painted.any(axis=0))[0]
+    h, w = painted.shape
+    box = np.s_[
+        max(rows[0] - reach, 0) : min(rows[-1] + reach + 1, h),
+        max(cols[0] - reach, 0) : min(cols[-1] + reach + 1, w),
+    ]
+    patch, where = warped[box], painted[box]
+    if min(where.shape) < 2 * DETAIL_STEP:
+        return
+
+    def strongest(rgb: np.ndarray) -> float:
+        energy = _energy(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
+        at = cv2.resize(where.astype(np.float32), energy.shape[::-1], interpolation=cv2.INTER_AREA)
+        return float(np.percentile(energy[at > 0], FOOTAGE_PERCENTILE)) if at.any() else 0.0
+
+    if strongest(patch) <= level:
+        return
+    for sigma in FOOTAGE_SIGMAS:
+        soft = cv2.GaussianBlur(patch, (0, 0), sigma)
+        if strongest(soft) <= level:
+            break
+    alpha = cv2.GaussianBlur(where.astype(np.float32), (0, 0), 1.0)
+    alpha = np.maximum(alpha, where.astype(np.float32))[:, :, None]
+    out = patch.astype(np.float32) + alpha * (soft.astype(np.float32) - patch)
+    patch[...] = np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 
 def _soften_opening(
@@ -467,15 +536,20 @@ class WarpRenderer:
             appearance,
         )
         closing = seam_weight(target_gap, source_gap)
-        close_band(warped, (x0, y0), face_map, shape["inner_lip"], closing)
-        draw_seam(
-            warped,
-            (x0, y0),
-            face_map,
-            shape["inner_lip"],
-            shape["outer_lip"],
-            closing,
-        )
+        if closing > 0.0:  # nearly closed over a more open source: lips painted, a seam drawn
+            drawn = warped.copy()
+            close_band(warped, (x0, y0), face_map, shape["inner_lip"], closing)
+            draw_seam(warped, (x0, y0), face_map, shape["inner_lip"], shape["outer_lip"], closing)
+            painted = np.any(warped != drawn, axis=2)
+            if painted.any():
+                at = np.array([x0, y0], np.float32)
+                level = footage_level(
+                    image[y0:y1, x0:x1],
+                    np.asarray(lm["outer_lip"], np.float32) - at,
+                    np.asarray(lm["inner_lip"], np.float32) - at,
+                    io,
+                )
+                match_footage_detail(warped, painted, level)
 
         polygons = [
             lower_face_polygon(lm["jaw"], lm["nose"], down, io),

@@ -48,6 +48,7 @@ from lipsync.core.protocols import (
     Tracker,
 )
 from lipsync.core.selection import FramePlanner, handover_strength
+from lipsync.core.streaming import prefetch
 from lipsync.core.sync_options import SyncOptions
 from lipsync.core.types import FaceObservation
 
@@ -60,6 +61,7 @@ TRACKING_THREADS = 1  # onnxruntime threads for face tracking (decoding runs bes
 REGION_MARGIN = 0.8  # inter-ocular distances around jaw and nose that rendering may change
 STAGE = "Lip-syncing"
 LIVE_TARGET_FRAMES = 25  # mouth targets evaluated at once in live mode (a curve call's cost)
+PLAN_AHEAD = 1  # batches planned while one renders (memory: a batch of frames more)
 
 
 @dataclass(frozen=True, eq=False)
@@ -183,19 +185,35 @@ class SyncStream:
         return FaceTracker(tracker_opts)
 
     def run(self, frames: Iterable[InFrame]) -> Iterator[OutFrame]:
-        """Every frame of ``frames``, lip-synced, in order."""
+        """Every frame of ``frames``, lip-synced, in order.
+
+        Tracking, learning and planning (:meth:`_plan`) run in a thread up to
+        ``PLAN_AHEAD`` batches ahead of rendering: onnxruntime, OpenCV and numpy release the
+        GIL, so the face tracker and the renderer use two cores. Each frame gets what it got
+        with one after the other: its plan (mouth target, hand-over strength, the faces'
+        appearances) is fixed when it leaves the window, whatever the renderer is doing."""
+        total = self.info.frame_count or None
+        for ready in prefetch(self._plan(frames), depth=PLAN_AHEAD):
+            yield from self._flush(ready, total)
+
+    def _plan(self, frames: Iterable[InFrame]) -> Iterator[list[_Entry]]:
+        """The frames tracked, learnt from and planned, in the batches to render together."""
         tracker = self.tracker()
         window: deque[_Entry] = deque()
         ready: list[_Entry] = []
-        total = self.info.frame_count or None
         for item in frames:
             window.append(self._take(item, tracker))
             # a speech still arriving (a live pipe) holds frames back until it is known
             while len(window) > self.window and window[0].time <= self._known_until():
-                yield from self._leave(window, ready, total, final=False)
+                if self._leave(window, ready, final=False):
+                    yield ready
+                    ready = []
         while window:
-            yield from self._leave(window, ready, total, final=True)
-        yield from self._flush(ready, total)
+            if self._leave(window, ready, final=True):
+                yield ready
+                ready = []
+        if ready:
+            yield ready
 
     def _take(self, item: InFrame, tracker: Tracker) -> _Entry:
         """Track one new frame and learn from it."""
@@ -219,10 +237,9 @@ class SyncStream:
             item.index, item.frame, rel, item.pts, {f.track_id: f for f in faces}, picked, reason
         )
 
-    def _leave(
-        self, window: deque[_Entry], ready: list[_Entry], total: int | None, final: bool
-    ) -> Iterator[OutFrame]:
-        """The oldest frame leaves the window: plan it fully and queue it for rendering."""
+    def _leave(self, window: deque[_Entry], ready: list[_Entry], final: bool) -> bool:
+        """The oldest frame leaves the window: plan it fully and queue it in ``ready``; True
+        when ``ready`` is a batch to render now."""
         entry = window[0]
         if entry.index not in self._targets and entry.picked:
             self._evaluate_targets(window, final)
@@ -239,8 +256,7 @@ class SyncStream:
             entry.appearances = {tid: self._appearance(tid) for tid in entry.picked}
         ready.append(entry)
         jobs = sum(len(e.picked) for e in ready)
-        if jobs == 0 or jobs >= self.batch_size:
-            yield from self._flush(ready, total)
+        return jobs == 0 or jobs >= self.batch_size
 
     # --- live: one frame at a time, no look-ahead ------------------------------------------------
 

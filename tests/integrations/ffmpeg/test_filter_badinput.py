@@ -124,14 +124,15 @@ def raw_args(size: str = "320x240") -> tuple[str, ...]:
 
 
 def test_cut_raw_from_a_pipe_gives_every_whole_frame_then_exit_3(media, tmp_path):
-    """Once frames have gone out (a short lookahead, a longer stream: the clip three times),
-    a picture cut off at the end stops the filter after the whole ones."""
+    """Once frames have gone out (a short lookahead, a stream longer than the frames read
+    ahead: the clip five times), a picture cut off at the end stops the filter after the
+    whole ones."""
     long = tmp_path / "long.raw"
-    long.write_bytes(media["raw"].read_bytes() * 3)
-    cut = cut_copy(long, tmp_path, 30 * PICTURE + PICTURE // 2)
+    long.write_bytes(media["raw"].read_bytes() * 5)
+    cut = cut_copy(long, tmp_path, 50 * PICTURE + PICTURE // 2)
     proc = run_filter(cut, media["speech"], *raw_args(), "--lookahead", "0.08", stdin="pipe")
-    one_sentence(proc, 3, "ended in the middle of frame 30", "the 30 whole frames")
-    assert len(proc.stdout) == 30 * PICTURE
+    one_sentence(proc, 3, "ended in the middle of frame 50", "the 50 whole frames")
+    assert len(proc.stdout) == 50 * PICTURE
 
 
 def test_cut_raw_from_a_pipe_before_any_frame_went_out_writes_nothing(media, tmp_path):

@@ -85,6 +85,47 @@ def frame_from_bytes(data: bytes | memoryview, width: int, height: int, pix_fmt:
     return frame
 
 
+def read_frame(stream, width: int, height: int, pix_fmt: str) -> tuple[av.VideoFrame | None, int]:
+    """``(frame, bytes read)``: the next picture of ``stream`` read straight into the planes
+    of a new ``av.VideoFrame`` (no intermediate copy of the picture: 3 MB at 1080p), the same
+    frame :func:`frame_from_bytes` makes of those bytes (row padding zeroed); ``(None, n)``
+    when the stream ended after ``n`` < :func:`frame_size` bytes."""
+    frame = av.VideoFrame(width, height, pix_fmt)
+    got = 0
+    for plane, (rows, row) in zip(frame.planes, plane_shapes(width, height, pix_fmt), strict=True):
+        memory = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[:rows]
+        if plane.line_size == row:
+            n = _read_into(stream, memory.reshape(-1))
+        else:
+            part = np.empty((rows, row), np.uint8)
+            n = _read_into(stream, part.reshape(-1))
+            memory[:, :row] = part
+            memory[:, row:] = 0
+        got += n
+        if n < rows * row:
+            return None, got
+    return frame, got
+
+
+def _read_into(stream, target: np.ndarray) -> int:
+    """Fill ``target`` (``uint8``, contiguous) from ``stream``; the bytes read (fewer at the
+    stream's end)."""
+    view = memoryview(target).cast("B")
+    size, got = view.nbytes, 0
+    readinto = getattr(stream, "readinto", None)
+    while got < size:
+        if readinto is not None:
+            n = readinto(view[got:]) or 0
+        else:
+            chunk = stream.read(size - got)
+            n = len(chunk)
+            view[got : got + n] = chunk
+        if n == 0:
+            break
+        got += n
+    return got
+
+
 def frame_chunks(frame) -> list[memoryview]:
     """The picture of ``frame`` as pipe bytes (planes without padding), in pieces to write
     one after another: views of the frame's own memory where its rows are not padded."""

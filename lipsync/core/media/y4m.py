@@ -22,6 +22,7 @@ from lipsync.core.media.pipe_frames import (
     frame_chunks,
     frame_from_bytes,
     frame_size,
+    read_frame,
     whole_frames_before,
 )
 from lipsync.core.media.probe import VideoStreamInfo, new_video_info
@@ -222,13 +223,18 @@ class Y4MReader:
                     raise problem
                 self.error = problem
                 return
-            data = read_exact(self._stream, self.frame_bytes)
-            if index == 0:
+            if index == 0:  # the first picture's bytes are looked at (a cut row layout)
+                data = read_exact(self._stream, self.frame_bytes)
                 self._refuse_cut_rows(data)
-            if len(data) < self.frame_bytes:
-                self.error = self._truncated(index, len(data))
+                got = len(data)
+                whole = got == self.frame_bytes
+                frame = frame_from_bytes(data, h.width, h.height, h.pix_fmt) if whole else None
+            else:
+                frame, got = read_frame(self._stream, h.width, h.height, h.pix_fmt)
+            if got < self.frame_bytes:
+                self.error = self._truncated(index, got)
                 return
-            yield index, frame_from_bytes(data, h.width, h.height, h.pix_fmt)
+            yield index, frame
             index += 1
 
     def _refuse_cut_rows(self, data: bytes) -> None:

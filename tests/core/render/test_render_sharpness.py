@@ -19,48 +19,25 @@ import subprocess
 import sys
 from pathlib import Path
 
-import av
-import cv2
 import numpy as np
 import pytest
 from judge import DlibJudge
+from sharpness import frames_of, iod, laplacian_variance, mouth_box
 
 from lipsync.core.face import FaceTracker
 from lipsync.core.render import AppearanceBuilder, WarpRenderer
 from lipsync.core.types import MOUTH_PARAMS
 
 CLIP = Path(__file__).resolve().parents[2] / "data" / "retalking_face3_2s.mp4"
-MOUTH_PAD = 0.2  # IOD around dlib's lip points: the benchmark's mouth box
 SLIT = np.array([0.12, 0.0, 0.0, 0.0, 0.0, 0.0], np.float32)  # open a little: a slit
 OPEN = np.array([0.35, 0.0, 0.0, 0.0, 0.0, 0.0], np.float32)  # half open: the chin drops
 assert MOUTH_PARAMS[0] == "open"
 
 
-def _frames(path: Path) -> list[np.ndarray]:
-    with av.open(str(path)) as c:
-        return [np.ascontiguousarray(f.to_ndarray(format="rgb24")) for f in c.decode(video=0)]
-
-
-def _iod(pts: np.ndarray) -> float:
-    return float(np.linalg.norm(pts[36:42].mean(axis=0) - pts[42:48].mean(axis=0)))
-
-
-def _laplacian_variance(image: np.ndarray, box: tuple[slice, slice]) -> float:
-    grey = cv2.cvtColor(np.ascontiguousarray(image[box]), cv2.COLOR_RGB2GRAY)
-    return float(cv2.Laplacian(grey, cv2.CV_64F).var())
-
-
-def _mouth_box(pts: np.ndarray, shape: tuple[int, ...]) -> tuple[slice, slice]:
-    pad = MOUTH_PAD * _iod(pts)
-    (x0, y0), (x1, y1) = pts[48:68].min(axis=0) - pad, pts[48:68].max(axis=0) + pad
-    h, w = shape[:2]
-    return slice(max(0, int(y0)), min(h, int(y1) + 1)), slice(max(0, int(x0)), min(w, int(x1) + 1))
-
-
 def _chin_box(pts: np.ndarray, shape: tuple[int, ...]) -> tuple[slice, slice]:
     """Skin only: below the lower lip to above the chin's edge, between the mouth corners."""
-    iod = _iod(pts)
-    top, bottom = pts[57, 1] + 0.15 * iod, pts[8, 1] - 0.12 * iod
+    d = iod(pts)
+    top, bottom = pts[57, 1] + 0.15 * d, pts[8, 1] - 0.12 * d
     left, right = pts[48, 0], pts[54, 0]
     h, w = shape[:2]
     rows = slice(max(0, int(top)), min(h, int(bottom)))
@@ -75,7 +52,7 @@ def judge() -> DlibJudge:
 @pytest.fixture(scope="module")
 def tracked(judge):
     """(frames, our faces, dlib's points, appearance) of the real clip."""
-    frames = _frames(CLIP)
+    frames = frames_of(CLIP)
     tracker, builder = FaceTracker(), AppearanceBuilder()
     faces, points = [], []
     for image in frames:
@@ -98,7 +75,7 @@ def test_warp_keeps_the_skins_fine_detail(tracked):
             continue
         box = _chin_box(pts, image.shape)
         out = renderer.render(image, face, OPEN, appearance)
-        ratios.append(_laplacian_variance(out, box) / _laplacian_variance(image, box))
+        ratios.append(laplacian_variance(out, box) / laplacian_variance(image, box))
     assert len(ratios) >= 40
     assert 0.9 <= np.median(ratios) <= 1.1, np.percentile(ratios, [10, 50, 90])
 
@@ -113,9 +90,9 @@ def test_warp_squeezes_an_open_mouth_into_a_slit_no_sharper_than_the_footage(tra
     for image, face, pts in zip(frames, faces, points, strict=True):
         if face is None or pts is None or judge.aperture(pts) < 0.15:
             continue
-        box = _mouth_box(pts, image.shape)
+        box = mouth_box(pts, image.shape)
         out = renderer.render(image, face, SLIT, appearance)
-        ratios.append(_laplacian_variance(out, box) / _laplacian_variance(image, box))
+        ratios.append(laplacian_variance(out, box) / laplacian_variance(image, box))
     assert len(ratios) >= 5
     assert np.median(ratios) <= 1.15, ratios
 
@@ -149,11 +126,11 @@ def test_true_mouth_sync_keeps_the_mouths_sharpness(true_mouth, judge, renderer)
     )
     assert run.returncode == 0, run.stderr
     ratios = []
-    for given, got in zip(_frames(true_mouth["rev"]), _frames(out), strict=True):
+    for given, got in zip(frames_of(true_mouth["rev"]), frames_of(out), strict=True):
         pts = judge.points(given)
         if pts is None:
             continue
-        box = _mouth_box(pts, given.shape)
-        ratios.append(_laplacian_variance(got, box) / _laplacian_variance(given, box))
+        box = mouth_box(pts, given.shape)
+        ratios.append(laplacian_variance(got, box) / laplacian_variance(given, box))
     assert len(ratios) >= 40
     assert 0.9 <= np.median(ratios) <= 1.1, (np.percentile(ratios, [10, 50, 90]), np.mean(ratios))

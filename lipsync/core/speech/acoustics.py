@@ -19,7 +19,7 @@ import numpy as np
 
 from lipsync.core.speech import parameters as P
 
-BLOCK_FRAMES = 4096  # acoustic frames measured at a time (41 s of audio)
+BLOCK_FRAMES = 1024  # acoustic frames measured at a time (10 s of audio: about 12 MB of windows)
 
 
 @dataclass(frozen=True, eq=False)
@@ -158,7 +158,10 @@ def analyse(samples: np.ndarray, with_formants: bool = True) -> Acoustics:
                        0.0, 1.0)  # fmt: skip
     smooth = max(1, round(P.ENERGY_SMOOTH_SECONDS / P.HOP_SECONDS))
     if smooth > 1 and m:
-        loudness = np.convolve(loudness, np.ones(smooth) / smooth, mode="same")
+        # "full" cut to "same"'s place: "same" gives the kernel's length when the audio has
+        # fewer frames than the kernel
+        full = np.convolve(loudness, np.ones(smooth) / smooth, mode="full")
+        loudness = full[(smooth - 1) // 2 : (smooth - 1) // 2 + m]
     loudness = np.where(speech, loudness, 0.0)
     f1 = np.zeros(m)
     f2 = np.zeros(m)

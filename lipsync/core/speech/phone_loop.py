@@ -38,6 +38,7 @@ from lipsync.core.types import PhoneSegment
 
 SOURCE = "audio"
 _SEARCH = "phone_loop"
+_STEP_BLOCK = 1 << 20  # samples whose steps are counted at a time (65 s at 16 kHz)
 
 
 class _PhoneLoop:
@@ -152,10 +153,16 @@ def digital_quiet(samples: np.ndarray) -> bool:
     (n,) ``samples`` are exactly zero. Only there does a lip closure sound like one to the
     spectral bilabial cue; under a live noise floor the centroid of a closure is the noise's,
     and the cue turns real /v w/ and vowels into closed lips."""
-    if samples.shape[0] < 2:
+    n = samples.shape[0]
+    if n < 2:
         return False
-    flat = float(np.count_nonzero(np.diff(samples) == 0.0)) / (samples.shape[0] - 1)
-    return flat >= P.LABIAL_MIN_FLAT_SHARE
+    # a block at a time (with one sample of overlap): the steps of the whole audio would be a
+    # second copy of it
+    zeros = sum(
+        int(np.count_nonzero(np.diff(samples[i : i + _STEP_BLOCK + 1]) == 0.0))
+        for i in range(0, n - 1, _STEP_BLOCK)
+    )
+    return zeros / (n - 1) >= P.LABIAL_MIN_FLAT_SHARE
 
 
 def recognise_phones(samples: np.ndarray, acoustics: Acoustics) -> tuple[PhoneSegment, ...]:

@@ -74,18 +74,24 @@ class AudioMeasures:
         return float(self.voiced.sum()) * self.hop
 
 
-def measure_audio(samples: np.ndarray, sample_rate: int) -> AudioMeasures:
-    """Measure ``samples`` (``float (n,)`` or ``(n, channels)`` at ``sample_rate`` Hz)."""
+def measure_audio(samples: np.ndarray, sample_rate: int, in_place: bool = False) -> AudioMeasures:
+    """Measure ``samples`` (``float (n,)`` or ``(n, channels)`` at ``sample_rate`` Hz);
+    ``in_place``: mono float32 ``samples`` at :data:`RATE` may be overwritten, not copied."""
+    # at most one copy of the audio, worked in place (long audio: 38 MB per 10 minutes)
     x = resample(to_mono(samples), int(sample_rate))
-    x = np.nan_to_num(x - (np.float32(x.mean()) if x.size else 0.0)).astype(np.float32)
+    if not in_place and np.may_share_memory(x, np.asarray(samples)):
+        x = np.array(x, dtype=np.float32)
+    if x.size:
+        x -= np.float32(x.mean())
+    x = np.nan_to_num(x, copy=False)
     acoustics = analyse_acoustics(x, with_formants=False)
     m = len(acoustics)
     harmonicity, f0, flatness = (np.zeros(m, np.float32) for _ in range(3))
-    frames = _windows(x, m)
     for a in range(0, m, CHUNK_FRAMES):
         b = min(m, a + CHUNK_FRAMES)
-        harmonicity[a:b], f0[a:b] = _voicing(frames[a:b])
-        flatness[a:b] = _flatness(frames[a:b])
+        frames = _windows(x, m, a, b)
+        harmonicity[a:b], f0[a:b] = _voicing(frames)
+        flatness[a:b] = _flatness(frames)
     audible = acoustics.energy_db > SP.SILENCE_FLOOR_DB
     voiced = (harmonicity >= VOICED_HARMONICITY) & audible & acoustics.speech
     return AudioMeasures(
@@ -100,13 +106,16 @@ def measure_audio(samples: np.ndarray, sample_rate: int) -> AudioMeasures:
     )
 
 
-def _windows(x: np.ndarray, m: int) -> np.ndarray:
-    """``float32 (m, VOICING_WINDOW)`` windows centred on the acoustic frames (a view)."""
+def _windows(x: np.ndarray, m: int, a: int, b: int) -> np.ndarray:
+    """``float32 (b - a, VOICING_WINDOW)`` windows centred on acoustic frames ``a`` to ``b``
+    of ``m`` (a view of a zero-padded copy of just their samples)."""
     pad = VOICING_WINDOW // 2
-    padded = np.zeros(m * HOP + VOICING_WINDOW, np.float32)
-    n = min(x.shape[0], padded.shape[0] - pad)
-    padded[pad : pad + n] = x[:n]
-    return np.lib.stride_tricks.sliding_window_view(padded, VOICING_WINDOW)[::HOP][:m]
+    lo = a * HOP - pad  # x's index of the chunk's first sample
+    padded = np.zeros((b - a - 1) * HOP + VOICING_WINDOW, np.float32)
+    n = min(x.shape[0], m * HOP + VOICING_WINDOW - pad)  # x's samples the windows reach
+    src = x[max(lo, 0) : min(n, lo + padded.shape[0])]
+    padded[max(-lo, 0) : max(-lo, 0) + src.shape[0]] = src
+    return np.lib.stride_tricks.sliding_window_view(padded, VOICING_WINDOW)[::HOP]
 
 
 def _voicing(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -195,7 +195,7 @@ def run_preflight(
         else:
             pcm, rate, audio_name = load_audio(audio, SPEECH_SAMPLE_RATE), SPEECH_SAMPLE_RATE, audio
         report(STAGE_AUDIO, 1, 2)
-        measures = measure_audio(pcm, rate)
+        measures = measure_audio(pcm, rate, in_place=audio_name is not None)  # pcm is ours
         checks += audio_checks(measures, fps)
         if video_duration is not None:
             checks.append(check_lengths(video_duration, measures.duration, fps))

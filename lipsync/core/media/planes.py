@@ -103,12 +103,18 @@ def _round_trips(layout: PlaneLayout) -> bool:
 def read_planes(frame: av.VideoFrame, layout: PlaneLayout) -> list[np.ndarray]:
     """Copies of the planes of ``frame`` (in ``layout``), without row padding: each
     ``(rows, cols)`` (``(rows, cols, 3)`` for packed RGB) of ``layout.dtype``."""
+    return [view.copy() for view in plane_views(frame, layout)]
+
+
+def plane_views(frame: av.VideoFrame, layout: PlaneLayout) -> list[np.ndarray]:
+    """The planes of ``frame`` as :func:`read_planes` gives them, but views of the frame's
+    own memory (rows strided over its padding): writing into them changes the frame."""
     out = []
     itemsize = layout.dtype.itemsize
     for k, plane in enumerate(frame.planes):
         rows, cols = layout.plane_shape(k, frame.width, frame.height)
         raw = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[:rows]
-        data = raw[:, : cols * itemsize * layout.samples].copy().view(layout.dtype)
+        data = raw[:, : cols * itemsize * layout.samples].view(layout.dtype)
         out.append(data.reshape(rows, cols, 3) if layout.samples == 3 else data)
     return out
 

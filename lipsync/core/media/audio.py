@@ -19,7 +19,7 @@ from lipsync.core.media.container import PathLike, media_error, open_input
 
 MAX_SAMPLE_RATE = 768_000  # Hz; anything above is surely a mistake
 LOAD_CHUNK_SECONDS = 10  # s; blocks load_audio takes from the decoder
-MAX_LOAD_SECONDS = 48 * 3600  # s; a stated duration beyond this is not trusted for sizing
+MAX_LOAD_SECONDS = 4 * 3600  # s; a stated duration beyond this is not trusted for sizing
 
 
 def iter_audio(
@@ -73,7 +73,10 @@ def load_audio(
     # move by remapping, not copying). A list of PyAV's small blocks joined at the end held the
     # audio about three times over: 100 MB for 10 minutes at 16 kHz; growing from nothing by
     # half again each time, up to half as much again.
-    out = np.empty(_expected_samples(path, sample_rate, stream_index), dtype=np.float32)
+    try:
+        out = np.empty(_expected_samples(path, sample_rate, stream_index), dtype=np.float32)
+    except MemoryError:  # a stated duration far beyond the real one (estimated from bitrate)
+        out = np.empty(0, dtype=np.float32)
     n = 0
     chunk = int(sample_rate) * LOAD_CHUNK_SECONDS
     for block in iter_audio(path, sample_rate, channels=1, stream_index=stream_index, chunk=chunk):

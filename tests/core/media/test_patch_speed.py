@@ -4,6 +4,7 @@ the same, sample for sample, as making each change on the frame the previous one
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import numpy as np
@@ -57,9 +58,15 @@ def _paint(image: np.ndarray, seed: int) -> np.ndarray:
 REGIONS = [(10, 8, 60, 40), (30, 20, 90, 60), (0, 0, 40, 30)]  # overlapping, aligned
 
 
-@pytest.mark.parametrize("pix_fmt", sorted(LAYOUTS))
-def test_edits_equal_changes_made_one_frame_after_another(pix_fmt) -> None:
+@pytest.mark.parametrize(
+    ("pix_fmt", "rotation"),
+    [(p, 0) for p in sorted(LAYOUTS)] + [("yuv420p", 90), ("yuv422p10le", 270)],
+)
+def test_edits_equal_changes_made_one_frame_after_another(pix_fmt, rotation) -> None:
+    """Overlapping regions changed in turn (upright regions of a frame shown turned when
+    ``rotation`` is set)."""
     frames, info = _frames(pix_fmt, 1)
+    info = dataclasses.replace(info, rotation=rotation)
     original = frame_to_bytes(frames[0])
     patch = PatchFrame(frames[0], info)
     step_frame = _frames(pix_fmt, 1)[0][0]  # the same picture, changed one step at a time

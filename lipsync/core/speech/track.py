@@ -17,6 +17,7 @@ recogniser (``source`` is then ``"silence"``).
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import os
@@ -30,7 +31,7 @@ from lipsync.core.errors import InputError, ProcessingError
 from lipsync.core.progress import CountCallback
 from lipsync.core.speech import parameters as P
 from lipsync.core.speech.acoustics import analyse as analyse_acoustics
-from lipsync.core.speech.coarticulation import mouth_values
+from lipsync.core.speech.coarticulation import Parts, build_parts, parts_values
 from lipsync.core.speech.phone_events import PhoneEvents, events_to_segments, read_sidecar
 from lipsync.core.types import MOUTH_PARAMS, MouthTrack, PhoneSegment
 
@@ -183,7 +184,7 @@ class MouthCurve:
         times = np.asarray(times, dtype=np.float64).reshape(-1)
         if not self.phones:
             return np.zeros((times.shape[0], len(MOUTH_PARAMS)), dtype=np.float32)
-        values = mouth_values(self.phones, times, self.fps)
+        values = parts_values(self._parts, times, self.fps)
         if self.loudness is not None and times.shape[0]:
             loud = np.interp(times, *self.loudness) if self.loudness[0].size else 0 * times
             loud = loud.astype(np.float32)
@@ -192,6 +193,12 @@ class MouthCurve:
         if self.open_gain != 1.0:
             values[:, _OPEN] = np.minimum(values[:, _OPEN] * np.float32(self.open_gain), 1.0)
         return values
+
+    @functools.cached_property
+    def _parts(self) -> Parts:
+        """The phones' viseme parts, built once (a stream samples the curve a few frames at a
+        time)."""
+        return build_parts(self.phones)
 
     def track(self, times: np.ndarray) -> MouthTrack:
         """The :class:`MouthTrack` at ``times``."""

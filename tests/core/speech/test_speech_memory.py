@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from lipsync.core.speech import parameters as P
+from lipsync.core.speech.coarticulation import mouth_values
 from lipsync.core.speech.track import (
     MouthCurve,
     _prepare,
@@ -19,6 +20,7 @@ from lipsync.core.speech.track import (
     analyse_speech_curve,
     resample,
 )
+from lipsync.core.types import PhoneSegment
 
 RATE = P.ANALYSIS_RATE
 
@@ -122,3 +124,28 @@ def test_track_of_a_file_is_the_track_of_its_samples(truth, tmp_path):
     got = analyse_speech_file(path, truth.FPS, use_sidecar=False)
     assert np.array_equal(got.values, expected.values)
     assert np.array_equal(got.times, expected.times) and got.phones == expected.phones
+
+
+def phones_of(seconds: float) -> tuple[PhoneSegment, ...]:
+    """A long speech's phones: syllables of bilabials, labiodentals and vowels, with pauses."""
+    labels = ["M", "AA", "P", "IY", "F", "UW", "B", "AE", "V", "OW", "SIL", "W", "EH", "T"]
+    out, t, k = [], 0.0, 0
+    while t < seconds:
+        length = 0.05 + 0.04 * (k % 5)
+        out.append(PhoneSegment(labels[k % len(labels)], t, t + length, 0.8, "audio"))
+        t, k = t + length, k + 1
+    return tuple(out)
+
+
+def test_a_block_of_frames_costs_the_same_whatever_the_speech_length():
+    """The stream asks the curve for a few frames at a time: the same values as the whole
+    speech's, and (its parts built once) no more memory for 10 minutes of phones than for 1
+    (building the parts on every call allocated in proportion to the phones)."""
+    peaks = {}
+    for minutes in (1, 10):
+        phones = phones_of(60.0 * minutes)
+        curve = MouthCurve(phones, "audio", 30.0)
+        block = 40.0 + np.arange(-1, 14) / 30.0
+        assert np.array_equal(curve.values(block), mouth_values(phones, block, 30.0))
+        peaks[minutes] = peak_allocated(lambda curve=curve, block=block: curve.values(block))
+    assert peaks[10] < 1.5 * peaks[1] + 64 * 1024, peaks

@@ -26,7 +26,7 @@ VOICING_WINDOW = round(RATE * 0.040)  # samples; 40 ms holds two periods of a 50
 PITCH_RANGE = (70.0, 400.0)  # Hz; fundamental frequencies of speaking voices
 VOICED_HARMONICITY = 0.5  # normalised autocorrelation peak above which a frame is voiced
 FLATNESS_BAND = (100.0, 6000.0)  # Hz; band the spectral flatness is measured in
-CHUNK_FRAMES = 2048  # frames analysed at once (bounds memory on long audio)
+CHUNK_FRAMES = 512  # frames analysed at once (bounds memory on long audio: about 20 MB)
 
 MIN_SPEECH_SECONDS = 0.25  # s of voiced audio below which there is no speech
 TONE_PITCH_SPREAD = 0.03  # octaves; voiced audio whose pitch varies less is a steady tone

@@ -9,7 +9,10 @@ by then the hand-over ramps around it are known, the faces in it have been seen 
 mouth targets of its block are evaluated with a frame of margin on each side. Memory is the
 window's decoded frames, whatever the length of the video; frames leave in order, none dropped
 or added. Files (:class:`~lipsync.core.engine.LipSyncEngine`) and pipes (``lipsync-filter``)
-stream through this same code, so they give the same pixels.
+stream through this same code, so they give the same pixels. Tracking, learning and planning
+run in a thread of their own, a batch ahead of rendering (:meth:`SyncStream.run`): the frames
+held are the window's and those of up to three batches (one rendering, one waiting, one being
+gathered).
 
 Frames stay in their decoded planes: only the region a renderer may change is converted to
 RGB, and only the pixels it changed are converted back (:mod:`lipsync.core.media.patch`), at

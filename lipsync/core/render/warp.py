@@ -281,13 +281,15 @@ def _mend_lips(
     source_inner: np.ndarray,
     target_inner: np.ndarray,
     io: float,
+    closing: float,
 ) -> None:
     """Repaint from the lips around them, in place in the warped ROI ``warped`` (RGB
     ``uint8 (h, w, 3)``), the pixels outside the target's mouth opening whose source lies
     inside the source's opening: lips that close over an open source must not carry its teeth
     or dark cavity with them (the mouth corners of a wide-open source fold into the lower lip
     otherwise). ``maps``: the backward maps of the warp (image px); ``source_inner`` /
-    ``target_inner``: ``(8, 2)`` inner lips in image px; ``origin``: the ROI's (x0, y0)."""
+    ``target_inner``: ``(8, 2)`` inner lips in image px; ``origin``: the ROI's (x0, y0);
+    ``closing``: how much more open the source is than the target (IO)."""
     h, w = warped.shape[:2]
     off = np.array(origin, dtype=np.float32)
     shift = 4
@@ -296,10 +298,13 @@ def _mend_lips(
     cv2.fillPoly(inside, [pts], 255, lineType=cv2.LINE_8, shift=shift)
     if not inside.any():
         return
-    # the dark cavity's rim lies just outside the landmarks: carried into closing lips it made
-    # dark ticks above and below the seam
-    rim = max(1, round(P.MEND_RIM * io))
-    inside = cv2.dilate(inside, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rim + 1,) * 2))
+    # the dark cavity's rim lies just outside the landmarks: carried into lips that close it
+    # made dark ticks above and below the seam. Only as far as they close: a mouth kept about
+    # as open keeps its own lip edges (inpainted, they came out harder than the footage's)
+    rim = round(P.MEND_RIM * io * float(np.clip(closing / P.CLOSING_RAMP, 0.0, 1.0)))
+    if rim >= 1:
+        disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rim + 1,) * 2)
+        inside = cv2.dilate(inside, disc)
     came_from = cv2.remap(
         inside, maps[0] - off[0], maps[1] - off[1], cv2.INTER_NEAREST, borderValue=0
     )
@@ -519,6 +524,7 @@ class WarpRenderer:
                 lm["inner_lip"],
                 dst_moving[12:20],
                 io,
+                source_gap - target_gap,
             )
             if target_gap >= P.SEAM_MAX_GAP:  # nearly closed lips are repainted below
                 _soften_opening(warped, (x0, y0), dst_moving[12:20], source_gap / target_gap)

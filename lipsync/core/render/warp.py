@@ -319,11 +319,21 @@ def _mend_lips(
     # inpainted from the lips around them; the opening (and what came from the interior) is
     # masked too, so its dark pixels are not pulled into the lips
     hole = cv2.dilate(((came_from > 0) | (opening > 0)).astype(np.uint8) * 255, np.ones((3, 3)))
-    mended = cv2.inpaint(warped, hole, max(2.0, P.MEND_RADIUS * io), cv2.INPAINT_TELEA)
-    alpha = cv2.GaussianBlur(stray.astype(np.float32), (0, 0), max(P.MEND_SOFTNESS * io, 0.5))
-    alpha = np.maximum(alpha, stray.astype(np.float32))[:, :, None]
-    out = warped.astype(np.float32) * (1.0 - alpha) + mended.astype(np.float32) * alpha
-    warped[...] = np.clip(np.rint(out), 0, 255).astype(np.uint8)
+    radius, soft = max(2.0, P.MEND_RADIUS * io), max(P.MEND_SOFTNESS * io, 0.5)
+    # only around the hole: inpainting reads no further than its radius, the feather no
+    # further than its kernel (cv2.inpaint over the whole lower face cost 35 ms at 1080p)
+    pad = int(np.ceil(max(radius, 4 * soft))) + 3
+    rows, cols = np.nonzero(hole.any(axis=1))[0], np.nonzero(hole.any(axis=0))[0]
+    box = np.s_[
+        max(rows[0] - pad, 0) : min(rows[-1] + pad + 1, h),
+        max(cols[0] - pad, 0) : min(cols[-1] + pad + 1, w),
+    ]
+    patch = warped[box]
+    mended = cv2.inpaint(patch, hole[box], radius, cv2.INPAINT_TELEA)
+    stray_f = stray[box].astype(np.float32)
+    alpha = np.maximum(cv2.GaussianBlur(stray_f, (0, 0), soft), stray_f)[:, :, None]
+    out = patch.astype(np.float32) * (1.0 - alpha) + mended.astype(np.float32) * alpha
+    patch[...] = np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 
 def footage_level(source: np.ndarray, outer: np.ndarray, inner: np.ndarray, io: float) -> float:

@@ -110,7 +110,7 @@ def read_frame(stream, width: int, height: int, pix_fmt: str) -> tuple[av.VideoF
 def _read_into(stream, target: np.ndarray) -> int:
     """Fill ``target`` (``uint8``, contiguous) from ``stream``; the bytes read (fewer at the
     stream's end)."""
-    view = memoryview(target).cast("B")
+    view = target.data.cast("B")
     size, got = view.nbytes, 0
     readinto = getattr(stream, "readinto", None)
     while got < size:

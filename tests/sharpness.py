@@ -10,6 +10,9 @@ import av
 import cv2
 import numpy as np
 
+from lipsync.core.face import FaceTracker
+from lipsync.core.render import AppearanceBuilder
+
 MOUTH_PAD = 0.2  # IOD around dlib's lip points: the benchmark's mouth box
 
 
@@ -36,3 +39,17 @@ def mouth_box(pts: np.ndarray, shape: tuple[int, ...]) -> tuple[slice, slice]:
     (x0, y0), (x1, y1) = pts[48:68].min(axis=0) - pad, pts[48:68].max(axis=0) + pad
     h, w = shape[:2]
     return slice(max(0, int(y0)), min(h, int(y1) + 1)), slice(max(0, int(x0)), min(w, int(x1) + 1))
+
+
+def track_clip(frames: list[np.ndarray], judge) -> tuple[list, list, object]:
+    """Our faces (None where none), dlib's points (None where none) and the track's
+    appearance over ``frames``; ``judge``: a ``judge.DlibJudge``."""
+    tracker, builder = FaceTracker(), AppearanceBuilder()
+    faces, points = [], []
+    for image in frames:
+        found = tracker.update(image)
+        faces.append(found[0] if found else None)
+        points.append(judge.points(image))
+        if found:
+            builder.add(image, found[0])
+    return faces, points, builder.build()

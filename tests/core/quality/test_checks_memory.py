@@ -6,26 +6,12 @@ tracemalloc, which counts numpy's buffers."""
 from __future__ import annotations
 
 import dataclasses
-import tracemalloc
-from collections.abc import Callable
 
 import numpy as np
 import pytest
+from allocations import peak_allocated
 
 from lipsync.core.quality.checks_audio import RATE, AudioMeasures, measure_audio
-
-
-def peak_allocated(work: Callable[[], object]) -> int:
-    """Bytes ``work()`` allocated at its peak beyond what was allocated when it started."""
-    tracemalloc.start()
-    try:
-        before, _ = tracemalloc.get_traced_memory()
-        tracemalloc.reset_peak()
-        work()
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    return peak - before
 
 
 def babble(seconds: float, seed: int = 5) -> np.ndarray:

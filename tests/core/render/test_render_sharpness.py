@@ -22,10 +22,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from judge import DlibJudge
-from sharpness import frames_of, iod, laplacian_variance, mouth_box
+from sharpness import frames_of, iod, laplacian_variance, mouth_box, track_clip
 
-from lipsync.core.face import FaceTracker
-from lipsync.core.render import AppearanceBuilder, WarpRenderer
+from lipsync.core.render import WarpRenderer
 from lipsync.core.types import MOUTH_PARAMS
 
 CLIP = Path(__file__).resolve().parents[2] / "data" / "retalking_face3_2s.mp4"
@@ -53,15 +52,8 @@ def judge() -> DlibJudge:
 def tracked(judge):
     """(frames, our faces, dlib's points, appearance) of the real clip."""
     frames = frames_of(CLIP)
-    tracker, builder = FaceTracker(), AppearanceBuilder()
-    faces, points = [], []
-    for image in frames:
-        found = tracker.update(image)
-        faces.append(found[0] if found else None)
-        points.append(judge.points(image))
-        if found:
-            builder.add(image, found[0])
-    return frames, faces, points, builder.build()
+    faces, points, appearance = track_clip(frames, judge)
+    return frames, faces, points, appearance
 
 
 def test_warp_keeps_the_skins_fine_detail(tracked):

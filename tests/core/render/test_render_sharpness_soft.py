@@ -26,10 +26,9 @@ import numpy as np
 import pytest
 from judge import DlibJudge
 from render_media import target
-from sharpness import frames_of, laplacian_variance, mouth_box
+from sharpness import frames_of, laplacian_variance, mouth_box, track_clip
 
-from lipsync.core.face import FaceTracker
-from lipsync.core.render import AppearanceBuilder, WarpRenderer
+from lipsync.core.render import WarpRenderer
 
 CLIP = Path(__file__).resolve().parents[2] / "data" / "retalking_face3_2s.mp4"
 SOFTEN = 3  # down to a third and back up
@@ -46,15 +45,8 @@ def soft_tracked():
     """(frames, our faces, dlib's points, appearance) of the clip made soft."""
     judge = DlibJudge()
     frames = [_soft(f) for f in frames_of(CLIP)]
-    tracker, builder = FaceTracker(), AppearanceBuilder()
-    faces, points = [], []
-    for image in frames:
-        found = tracker.update(image)
-        faces.append(found[0] if found else None)
-        points.append(judge.points(image))
-        if found:
-            builder.add(image, found[0])
-    return frames, faces, points, builder.build(), judge
+    faces, points, appearance = track_clip(frames, judge)
+    return frames, faces, points, appearance, judge
 
 
 def test_closing_an_open_mouth_on_soft_footage_is_no_sharper_than_her_closed_mouths(

@@ -4,11 +4,9 @@ does not grow with the audio's length (the acceptance: lipsync sync's peak memor
 
 from __future__ import annotations
 
-import tracemalloc
-from collections.abc import Callable
-
 import numpy as np
 import pytest
+from allocations import peak_allocated
 
 from lipsync.core.speech import parameters as P
 from lipsync.core.speech.coarticulation import mouth_values
@@ -23,19 +21,6 @@ from lipsync.core.speech.track import (
 from lipsync.core.types import PhoneSegment
 
 RATE = P.ANALYSIS_RATE
-
-
-def peak_allocated(work: Callable[[], object]) -> int:
-    """Bytes ``work()`` allocated at its peak beyond what was allocated when it started."""
-    tracemalloc.start()
-    try:
-        before, _ = tracemalloc.get_traced_memory()
-        tracemalloc.reset_peak()
-        work()
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    return peak - before
 
 
 def speech_of(truth, seconds: float) -> np.ndarray:

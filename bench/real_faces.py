@@ -192,19 +192,22 @@ def run_lipsync(cmd: list[str], video: Path, audio: Path, out: Path, extra: list
 class Scan:
     """One decoding pass over the videos of a case (in lockstep): frame times ``float64 (N,)``,
     per video dlib's points per frame, the mouth crop of every frame and the flicker change of
-    every frame (``float64 (N,)``, NaN for frame 0 and where a face is missing), and per output
-    (renderer) the mouth's sharpness ratio per frame with a known face and the mean squared
-    error outside the lower face (output vs input) per frame; ``sharp``: per video but the
-    truth, the mouth box's sharpness in every frame (``float64 (N,)``, NaN before the first
-    face; the input's box, as for the ratio)."""
+    every frame (``float64 (N,)``, NaN for frame 0 and where a face is missing), per output
+    (renderer) the mean squared error outside the lower face (output vs input) per frame, and
+    ``sharp``: per video but the truth, the sharpness of the input's mouth box in every frame
+    (``float64 (N,)``, NaN before the first face)."""
 
     times: np.ndarray
     points: dict[str, list]
     crops: dict[str, list]
     changes: dict[str, np.ndarray]
-    sharpness: dict[str, np.ndarray]
     mse: dict[str, np.ndarray]
     sharp: dict[str, np.ndarray]
+
+    def sharpness_ratio(self, name: str) -> np.ndarray:
+        """Output ``name``'s mouth sharpness over the input's, per frame with a known face."""
+        known = np.isfinite(self.sharp["input"])
+        return self.sharp[name][known] / np.maximum(self.sharp["input"][known], 1e-9)
 
 
 def scan(paths: dict[str, Path], outputs: list[str], what: str) -> Scan:
@@ -217,7 +220,6 @@ def scan(paths: dict[str, Path], outputs: list[str], what: str) -> Scan:
     crops: dict[str, list] = {name: [] for name in paths}
     changes: dict[str, list] = {name: [] for name in paths}
     boxes: dict[str, np.ndarray | None] = {name: None for name in paths}
-    ratios: dict[str, list] = {name: [] for name in outputs}
     mses: dict[str, list] = {name: [] for name in outputs}
     sharp: dict[str, list] = {name: [] for name in ("input", *outputs)}
     times, known = [], None
@@ -242,9 +244,6 @@ def scan(paths: dict[str, Path], outputs: list[str], what: str) -> Scan:
             mouth = tm.mouth_box(known, by["input"].shape)
             for name in sharp:
                 sharp[name][-1] = tm.sharpness(by[name], mouth)
-            sharp_in = max(sharp["input"][-1], 1e-9)
-            for name in outputs:
-                ratios[name].append(sharp[name][-1] / sharp_in)
             face = tm.lower_face_box(known, by["input"].shape)
         for name in outputs:
             mses[name].append(tm.mse_outside(by["input"], by[name], face))
@@ -253,7 +252,6 @@ def scan(paths: dict[str, Path], outputs: list[str], what: str) -> Scan:
         points,
         crops,
         {name: np.array(c, np.float64) for name, c in changes.items()},
-        {name: np.array(r) for name, r in ratios.items()},
         {name: np.array(m) for name, m in mses.items()},
         {name: np.array(v, np.float64) for name, v in sharp.items()},
     )
@@ -418,7 +416,7 @@ def renderer_figures(case_fig, seen, ap, name, reference, envelope, pause, real_
         "face": float(np.isfinite(out).mean()),
         "aperture": spread(out),
         "pauses": pause_figures(ap, name, pause),
-        "sharpness": float(np.mean(seen.sharpness[name])) if seen.sharpness[name].size else None,
+        "sharpness": float(np.mean(ratio)) if (ratio := seen.sharpness_ratio(name)).size else None,
         "sharpness_shape": shape_matched_sharpness(
             seen.sharp[name], out, seen.sharp["input"], ap["input"]
         ),

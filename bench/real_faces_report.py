@@ -166,6 +166,11 @@ def markdown_table(cases: list[dict], renderers: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _within(values: list[float], band: tuple[float, float]) -> bool:
+    """Whether there are ``values`` and every one lies in ``band`` (inclusive)."""
+    return bool(values) and all(band[0] <= v <= band[1] for v in values)
+
+
 def _runs(cases: list[dict], name: str) -> tuple[list[dict], list[dict], list[str]]:
     """The cases with a measured run of renderer ``name``: all, the true-mouth ones, and the
     names of the failed ones."""
@@ -192,10 +197,9 @@ def acceptance(cases: list[dict], name: str) -> dict:
         "r_ok": bool(rs) and np.mean(rs) >= GOAL_R_MEAN and min(rs) >= GOAL_R_EACH,
         "lmd_ok": bool(true) and all(f["lmd_ratio"] <= GOAL_LMD for f in true),
         "sharpness_range": [min(sharp), max(sharp)] if sharp else None,
-        "sharpness_ok": bool(ok) and all(GOAL_SHARP[0] <= s <= GOAL_SHARP[1] for s in sharp),
+        "sharpness_ok": _within(sharp, GOAL_SHARP),
         "sharpness_shape_range": [min(shaped), max(shaped)] if shaped else None,
-        "sharpness_shape_ok": bool(shaped)
-        and all(GOAL_SHARP[0] <= s <= GOAL_SHARP[1] for s in shaped),
+        "sharpness_shape_ok": _within(shaped, GOAL_SHARP),
         "psnr_min": min(f["psnr_outside"] for f in ok) if ok else None,
         "psnr_ok": bool(ok) and all(f["psnr_outside"] >= GOAL_PSNR for f in ok),
         "failed_runs": failed,
@@ -218,9 +222,8 @@ def acceptance(cases: list[dict], name: str) -> dict:
         "r_ok": None
         if not versus or any(w is None for _, _, w in versus)
         else all(np.isfinite(r) and r >= w for _, r, w in versus),
-        "sharpness_ok": bool(ok) and all(GOAL20_SHARP[0] <= s <= GOAL20_SHARP[1] for s in sharp),
-        "sharpness_shape_ok": bool(shaped)
-        and all(GOAL20_SHARP[0] <= s <= GOAL20_SHARP[1] for s in shaped),
+        "sharpness_ok": _within(sharp, GOAL20_SHARP),
+        "sharpness_shape_ok": _within(shaped, GOAL20_SHARP),
         "psnr_ok": res["psnr_ok"],
         "flicker_max": max(flick) if flick else None,
         "flicker_ok": bool(ok) and all(np.isfinite(x) and x <= GOAL20_FLICKER for x in flick),

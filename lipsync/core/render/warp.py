@@ -322,18 +322,24 @@ def _mend_lips(
     radius, soft = max(2.0, P.MEND_RADIUS * io), max(P.MEND_SOFTNESS * io, 0.5)
     # only around the hole: inpainting reads no further than its radius, the feather no
     # further than its kernel (cv2.inpaint over the whole lower face cost 35 ms at 1080p)
-    pad = int(np.ceil(max(radius, 4 * soft))) + 3
-    rows, cols = np.nonzero(hole.any(axis=1))[0], np.nonzero(hole.any(axis=0))[0]
-    box = np.s_[
-        max(rows[0] - pad, 0) : min(rows[-1] + pad + 1, h),
-        max(cols[0] - pad, 0) : min(cols[-1] + pad + 1, w),
-    ]
+    box = _padded_box(hole, int(np.ceil(max(radius, 4 * soft))) + 3)
     patch = warped[box]
     mended = cv2.inpaint(patch, hole[box], radius, cv2.INPAINT_TELEA)
     stray_f = stray[box].astype(np.float32)
     alpha = np.maximum(cv2.GaussianBlur(stray_f, (0, 0), soft), stray_f)[:, :, None]
     out = patch.astype(np.float32) * (1.0 - alpha) + mended.astype(np.float32) * alpha
     patch[...] = np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def _padded_box(mask: np.ndarray, pad: int) -> tuple[slice, slice]:
+    """Rows and columns of the bounding box of ``mask`` (non-empty, ``(h, w)``) grown by
+    ``pad`` px each way, within the array."""
+    h, w = mask.shape[:2]
+    rows, cols = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
+    return (
+        slice(max(rows[0] - pad, 0), min(rows[-1] + pad + 1, h)),
+        slice(max(cols[0] - pad, 0), min(cols[-1] + pad + 1, w)),
+    )
 
 
 def footage_level(source: np.ndarray, outer: np.ndarray, inner: np.ndarray, io: float) -> float:
@@ -360,20 +366,14 @@ def footage_level(source: np.ndarray, outer: np.ndarray, inner: np.ndarray, io: 
 
 def match_footage_detail(warped: np.ndarray, painted: np.ndarray, level: float) -> None:
     """Blur, in place in the warped ROI ``warped`` (RGB ``uint8 (h, w, 3)``), the ``painted``
-    pixels (``bool (h, w)``: the interior fill, the lip band, the seam) with the smallest of
+    pixels (``bool (h, w)``: the lip band and the seam of nearly closed lips) with the smallest of
     ``FOOTAGE_SIGMAS`` that brings their strongest fine detail down to ``level``
     (:func:`footage_level`). They are drawn crisp; on soft footage (upscaled faces,
     compressed video) a crisp seam or tooth edge was 2-3x sharper than any mouth of the
     footage (the Laplacian variance of the mouth box)."""
     if not painted.any() or not np.isfinite(level):
         return
-    reach = int(np.ceil(3 * FOOTAGE_SIGMAS[-1])) + DETAIL_STEP
-    rows, cols = np.nonzero(painted.any(axis=1))[0], np.nonzero(painted.any(axis=0))[0]
-    h, w = painted.shape
-    box = np.s_[
-        max(rows[0] - reach, 0) : min(rows[-1] + reach + 1, h),
-        max(cols[0] - reach, 0) : min(cols[-1] + reach + 1, w),
-    ]
+    box = _padded_box(painted, int(np.ceil(3 * FOOTAGE_SIGMAS[-1])) + DETAIL_STEP)
     patch, where = warped[box], painted[box]
     if min(where.shape) < 2 * DETAIL_STEP:
         return

@@ -33,6 +33,7 @@ from lipsync.core.live import LATE, LiveStream
 from lipsync.core.media import VideoStreamInfo
 from lipsync.core.media.colour import CS_BT709, CS_BT2020_NCL, CS_SMPTE170M, CS_UNSPECIFIED
 from lipsync.core.media.rawpipe import RawFormat, RawReader, RawWriter
+from lipsync.core.media.whole_writes import whole_writes
 from lipsync.core.media.y4m import Y4MReader, Y4MWriter
 from lipsync.core.streaming import prefetch
 
@@ -89,6 +90,7 @@ def run_filter(
     if live is not None and not live > 0:
         raise InputError(f"--live needs a delay above 0 seconds, not {live:g}.")
     engine = LipSyncEngine(options)
+    sink = whole_writes(sink)
     if live is not None:
         source = _unbuffered(source)
     if fmt == "nut":

@@ -80,13 +80,17 @@ def blend(
     in at ``origin`` (x, y) by ``mask`` (``float32 (h, w)``, 0..1). Where the mask is 0 the
     output equals the frame exactly."""
     out = frame.copy()
+    rows, cols = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
+    if not len(rows):
+        return out
+    # only the box where the mask is not 0 (outside it the frame stays as it is); the same
+    # float32 steps as base + a (top - base), rounded half to even, in OpenCV's loops
+    r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     x, y = origin
-    h, w = mask.shape
-    region = out[y : y + h, x : x + w]
-    base = region.astype(np.float32)
-    a = mask[:, :, None]
-    mixed = base + a * (rendered.astype(np.float32) - base)
-    region[...] = np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
+    region = out[y + r0 : y + r1, x + c0 : x + c1]
+    a = mask[r0:r1, c0:c1]
+    diff = cv2.subtract(rendered[r0:r1, c0:c1], region, dtype=cv2.CV_32F)
+    region[...] = cv2.add(cv2.multiply(diff, cv2.merge([a, a, a])), region, dtype=cv2.CV_8U)
     return out
 
 

@@ -97,13 +97,34 @@ def _helpers(
     grid = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2).astype(np.float32)
     if not len(grid):
         return grid
-    contour = lips.reshape(-1, 1, 2).astype(np.float32)
-    lip_dist = np.array(
-        [cv2.pointPolygonTest(contour, (float(x), float(y)), True) for x, y in grid]
+    outside, lip_d2 = _outside_distance(grid, lips)
+    # x and y apart: numpy's loops over a last axis of 2 were 7x slower
+    dx, dy = grid[:, :1] - controls[:, 0], grid[:, 1:] - controls[:, 1]
+    d2 = (dx * dx + dy * dy).min(axis=1)
+    keep = (
+        outside
+        & (lip_d2 > (P.HELPER_LIP_CLEARANCE * io) ** 2)
+        & (d2 > (P.HELPER_POINT_CLEARANCE * io) ** 2)
     )
-    d2 = ((grid[:, None, :] - controls[None, :, :]) ** 2).sum(axis=2).min(axis=1)
-    keep = (lip_dist < -P.HELPER_LIP_CLEARANCE * io) & (d2 > (P.HELPER_POINT_CLEARANCE * io) ** 2)
     return grid[keep]
+
+
+def _outside_distance(points: np.ndarray, polygon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each of ``points`` ``(M, 2)``: whether it lies outside the closed ``polygon``
+    ``(K, 2)`` (``bool (M,)``, crossing rule) and its squared distance to the polygon's edges
+    (``float64 (M,)``, px squared); what ``cv2.pointPolygonTest`` gives one point at a time."""
+    px, py = (np.asarray(points, np.float64)[:, i : i + 1] for i in (0, 1))
+    a = np.asarray(polygon, np.float32).astype(np.float64)
+    ax, ay = a[:, 0], a[:, 1]
+    ex, ey = np.roll(ax, -1) - ax, np.roll(ay, -1) - ay
+    t = np.clip(((px - ax) * ex + (py - ay) * ey) / np.maximum(ex * ex + ey * ey, 1e-12), 0, 1)
+    rx, ry = px - ax - t * ex, py - ay - t * ey
+    d2 = (rx * rx + ry * ry).min(axis=1)
+    spans = (ay > py) != (ay + ey > py)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cross = px < ax + ex * (py - ay) / ey
+    inside = np.logical_xor.reduce(spans & cross, axis=1)
+    return ~inside, d2
 
 
 def _backward_maps(

@@ -169,8 +169,24 @@ def lip_contrast(crop: np.ndarray, lips_px: np.ndarray, scale: float) -> float:
     skin = (cv2.dilate(outer, np.ones((2 * r + 1, 2 * r + 1), np.uint8)) > 0) & (outer == 0)
     if lips.sum() < 4 or skin.sum() < 4:
         return 0.0
-    pixels = crop.astype(np.float32)
-    return float(np.linalg.norm(pixels[lips].mean(axis=0) - pixels[skin].mean(axis=0)))
+    return float(np.linalg.norm(masked_mean(crop, lips) - masked_mean(crop, skin)))
+
+
+def masked_mean(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``float32 (3,)``: the mean colour of ``image`` ``uint8 (h, w, 3)`` where ``mask``
+    ``bool (h, w)`` is set, as ``image[mask].astype(np.float32).mean(axis=0)`` gives it.
+
+    That float32 sum is exact while it stays below 2**24 (integers), so numpy gives the exact
+    quotient rounded to float32. OpenCV's sum is exact too and its float64 quotient (times the
+    reciprocal) is within 2**-51 of the exact one, while a quotient of such integers that is not
+    a float32 (or a midpoint between two) lies at least 2**-40 from any rounding boundary: the
+    same float32, about ten times faster (the numpy reduction runs three values at a time).
+    Larger areas go through numpy."""
+    count = int(np.count_nonzero(mask))
+    if count * 255 >= 1 << 24:
+        return image[mask].astype(np.float32).mean(axis=0)
+    mean = cv2.mean(image, mask.view(np.uint8))
+    return np.array(mean[:3], np.float32)
 
 
 def sharpness(crop: np.ndarray, lips_px: np.ndarray) -> float:

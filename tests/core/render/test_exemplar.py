@@ -18,7 +18,7 @@ from lipsync.core.render import AppearanceBuilder, get_renderer
 from lipsync.core.render import parameters as P
 from lipsync.core.render.composite import lower_face_polygon
 from lipsync.core.render.exemplar import ExemplarRenderer
-from lipsync.core.render.exemplar_bank import crop_size
+from lipsync.core.render.exemplar_bank import crop_size, masked_mean
 from lipsync.core.render.exemplar_choice import SWITCH_COST, best_path
 from lipsync.core.render.normalise import face_transform
 from lipsync.core.types import MOUTH_PARAMS
@@ -66,6 +66,32 @@ def test_bank_covers_the_speakers_shapes_in_bounded_memory(tracked):
             builder.add(image, face)
     again = builder.build().exemplars
     assert len(again.samples) == before <= P.EXEMPLAR_MAX
+
+
+def test_masked_mean_is_numpys_float32_mean_to_the_bit(tracked):
+    """The lip and skin colours (sample quality) come out as numpy's own float32 mean gave
+    them, on the clip's mouths and on random pictures and masks of every density."""
+    frames, faces, _ = tracked
+    rng = np.random.default_rng(7)
+    cases = []
+    for image, face in zip(frames[::5], faces[::5], strict=True):
+        if face is None:
+            continue
+        mask = np.zeros(image.shape[:2], np.uint8)
+        cv2.fillPoly(mask, [np.round(face.landmarks["outer_lip"]).astype(np.int32)], 1)
+        cases += [(image, mask > 0), (image, mask == 0)]  # the mouth, and nearly all the frame
+    for _ in range(300):
+        h, w = rng.integers(2, 120, 2)
+        image = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+        cases.append((image, rng.random((h, w)) < rng.random()))
+    big = np.full((300, 300, 3), 255, np.uint8)  # 255 * 90000 >= 2**24: numpy's own sum
+    cases.append((big, np.ones((300, 300), bool)))
+    for image, mask in cases:
+        if not mask.any():
+            continue
+        want = image[mask].astype(np.float32).mean(axis=0)
+        got = masked_mean(image, mask)
+        assert got.dtype == np.float32 and np.array_equal(got, want), (got, want)
 
 
 def test_path_holds_a_sample_through_small_differences_and_follows_large_ones():

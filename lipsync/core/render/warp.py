@@ -71,6 +71,8 @@ SQUEEZE_MIN_SIGMA = 0.15
 FOOTAGE_SIGMAS = (0.5, 0.8, 1.2, 1.7, 2.4, 3.2)
 #: percentile of the local detail energy compared (the strongest edges, not the flat skin)
 FOOTAGE_PERCENTILE = 98.0
+#: px; the rendered part of the ROI reaches this far beyond the mask (blurs near its edge)
+WORK_PAD = 8
 #: IO; the source's opening, widened by this, is left out of the footage's level (teeth)
 FOOTAGE_OPENING_MARGIN = 0.03
 
@@ -352,6 +354,17 @@ def _mend_lips(
     patch[...] = np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 
+def _work_box(mask: np.ndarray) -> tuple[slice, slice] | None:
+    """Rows and columns of the ROI to render: the box where ``mask`` (``float32 (h, w)``) is
+    not 0, grown by ``WORK_PAD`` px and started on even rows and columns of the ROI (the
+    coarse grids of :func:`_footprint_sigma` and :func:`_energy` stay where they were);
+    None when the mask is 0 everywhere."""
+    if not mask.any():
+        return None
+    rows, cols = _padded_box(mask > 0, WORK_PAD)
+    return slice(rows.start & ~1, rows.stop), slice(cols.start & ~1, cols.stop)
+
+
 def _padded_box(mask: np.ndarray, pad: int) -> tuple[slice, slice]:
     """Rows and columns of the bounding box of ``mask`` (non-empty, ``(h, w)``) grown by
     ``pad`` px each way, within the array."""
@@ -534,16 +547,31 @@ class WarpRenderer:
             ]
         ).astype(np.float32)
         anchors = np.vstack([fixed, ring])
+        polygons = [
+            lower_face_polygon(lm["jaw"], lm["nose"], down, io),
+            lower_face_polygon(face_map.apply(shape["jaw"]), lm["nose"], down, io),
+        ]
+        mask = feathered_mask((x1 - x0, y1 - y0), (x0, y0), polygons, io)
+        if strength < 1.0:
+            mask *= strength
+            mask[mask < P.MASK_MIN_ALPHA] = 0.0
+        # only the part of the ROI the mask lets through is rendered (the warp's geometry is
+        # the whole ROI's)
+        work = _work_box(mask)
+        if work is None:
+            return image.copy()
+        mask = mask[work]
+        ox, oy = x0 + work[1].start, y0 + work[0].start
+        h, w = mask.shape
 
         # backward map: output (target) position -> source position
-        w, h = x1 - x0, y1 - y0
         map_x, map_y = _backward_maps(
             dst_moving,
             src_moving,
             anchors,
             face_map.apply(shape["outer_lip"]),
             (rx0, ry0, rx1, ry1),
-            (x0, y0, w, h),
+            (ox, oy, w, h),
             io,
         )
         warped = _resample(image, map_x, map_y)
@@ -551,20 +579,20 @@ class WarpRenderer:
             _mend_lips(
                 warped,
                 (map_x, map_y),
-                (x0, y0),
+                (ox, oy),
                 lm["inner_lip"],
                 dst_moving[12:20],
                 io,
                 source_gap - target_gap,
             )
             if target_gap >= P.SEAM_MAX_GAP:  # nearly closed lips are repainted below
-                _soften_opening(warped, (x0, y0), dst_moving[12:20], source_gap / target_gap)
+                _soften_opening(warped, (ox, oy), dst_moving[12:20], source_gap / target_gap)
 
         # interior where the target opens beyond the source
         weight = fill_weight(target_gap, source_gap)
         fill_interior(
             warped,
-            (x0, y0),
+            (ox, oy),
             face_map,
             shape["inner_lip"],
             shape["outer_lip"],
@@ -575,8 +603,8 @@ class WarpRenderer:
         closing = seam_weight(target_gap, source_gap)
         if closing > 0.0:  # nearly closed over a more open source: lips painted, a seam drawn
             drawn = warped.copy()
-            close_band(warped, (x0, y0), face_map, shape["inner_lip"], closing)
-            draw_seam(warped, (x0, y0), face_map, shape["inner_lip"], shape["outer_lip"], closing)
+            close_band(warped, (ox, oy), face_map, shape["inner_lip"], closing)
+            draw_seam(warped, (ox, oy), face_map, shape["inner_lip"], shape["outer_lip"], closing)
             painted = np.any(warped != drawn, axis=2)
             if painted.any():
                 at = np.array([x0, y0], np.float32)
@@ -587,13 +615,4 @@ class WarpRenderer:
                     io,
                 )
                 match_footage_detail(warped, painted, level)
-
-        polygons = [
-            lower_face_polygon(lm["jaw"], lm["nose"], down, io),
-            lower_face_polygon(face_map.apply(shape["jaw"]), lm["nose"], down, io),
-        ]
-        mask = feathered_mask((w, h), (x0, y0), polygons, io)
-        if strength < 1.0:
-            mask *= strength
-            mask[mask < P.MASK_MIN_ALPHA] = 0.0
-        return blend(image, warped, mask, (x0, y0))
+        return blend(image, warped, mask, (ox, oy))

@@ -152,8 +152,18 @@ def teeth_share(crop: np.ndarray, inner_px: np.ndarray) -> float:
     rgb = crop[inside].astype(np.float32)
     luma = rgb.mean(axis=1)
     sat = rgb.max(axis=1) - rgb.min(axis=1)
-    bright = luma > 0.8 * float(np.percentile(crop.astype(np.float32).mean(axis=2), 90))
+    bright = luma > 0.8 * float(np.percentile(channel_mean(crop), 90))
     return float(np.mean(bright & (sat < 0.35 * np.maximum(luma, 1.0))))
+
+
+def channel_mean(image: np.ndarray) -> np.ndarray:
+    """``float32 (h, w)``: the mean of each pixel's three values of ``image`` ``uint8 (h, w,
+    3)``, as ``image.astype(np.float32).mean(axis=2)`` gives it (the sum of three uint8 is
+    exact in float32 in any order, and so is its division by three): one product with a
+    vector instead of numpy's reduction three values at a time (~6x faster)."""
+    h, w = image.shape[:2]
+    total = image.reshape(-1, 3).astype(np.float32) @ np.ones(3, np.float32)
+    return total.reshape(h, w) / np.float32(3.0)
 
 
 def lip_contrast(crop: np.ndarray, lips_px: np.ndarray, scale: float) -> float:
@@ -213,12 +223,13 @@ class ExemplarCollector:
     def add(self, image: np.ndarray, face: FaceObservation, index: int) -> None:
         """Offer one frame (RGB ``uint8 (H, W, 3)``) and the track's face in it."""
         self.frames += 1
-        if face.inter_ocular < P.EXEMPLAR_MIN_IO_PX or abs(face.pose.yaw) > P.BANK_MAX_YAW:
+        io = face.inter_ocular  # px (a property: computed on each use)
+        if io < P.EXEMPLAR_MIN_IO_PX or abs(face.pose.yaw) > P.BANK_MAX_YAW:
             return
         frame = rigid_frame(face.landmarks)
         lips = rigid_lips(face.landmarks, frame)
         gap, width = lip_measures(lips)
-        scale = float(min(P.EXEMPLAR_OVERSAMPLE * face.inter_ocular, P.EXEMPLAR_MAX_SCALE))
+        scale = float(min(P.EXEMPLAR_OVERSAMPLE * io, P.EXEMPLAR_MAX_SCALE))
         w, h = crop_size(scale)
         m = crop_matrix(frame, scale)
         corners = m @ np.array([[0, 0, 1], [w, 0, 1], [0, h, 1], [w, h, 1]], np.float64).T
@@ -227,7 +238,7 @@ class ExemplarCollector:
             return  # cut by the frame's edge
         # quality first, on the frame itself (cheap): most frames lose to their cell's sample
         frontal = 1.0 - 0.5 * abs(face.pose.yaw) / P.BANK_MAX_YAW
-        contrast, sharp = _lip_quality(image, face)
+        contrast, sharp = _lip_quality(image, face, io)
         quality = contrast * np.sqrt(sharp) * frontal
         held = self._cells.get(cell_of(gap, width))
         if held is not None and _rank(held) >= (True, quality):
@@ -268,10 +279,11 @@ class ExemplarCollector:
         return ExemplarBank(samples, self.frames)
 
 
-def _lip_quality(image: np.ndarray, face: FaceObservation) -> tuple[float, float]:
-    """(lip contrast, sharpness) of the face's mouth, measured on the frame's own pixels."""
+def _lip_quality(image: np.ndarray, face: FaceObservation, io: float) -> tuple[float, float]:
+    """(lip contrast, sharpness) of the face's mouth, measured on the frame's own pixels;
+    ``io``: the face's inter-ocular distance, px."""
     lips_px = np.vstack([face.landmarks["outer_lip"], face.landmarks["inner_lip"]])
-    reach = P.EXEMPLAR_SKIN_RING * face.inter_ocular + 2.0
+    reach = P.EXEMPLAR_SKIN_RING * io + 2.0
     x0, y0 = np.floor(lips_px.min(axis=0) - reach).astype(int)
     x1, y1 = np.ceil(lips_px.max(axis=0) + reach).astype(int) + 1
     h, w = image.shape[:2]
@@ -280,7 +292,7 @@ def _lip_quality(image: np.ndarray, face: FaceObservation) -> tuple[float, float
         return 0.0, 0.0
     region = image[y0:y1, x0:x1]
     local = (lips_px - np.array([x0, y0], np.float32)).astype(np.float32)
-    return lip_contrast(region, local, face.inter_ocular), sharpness(region, local[:12])
+    return lip_contrast(region, local, io), sharpness(region, local[:12])
 
 
 def _rank(sample: Exemplar) -> tuple[bool, float]:

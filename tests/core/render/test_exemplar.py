@@ -18,7 +18,7 @@ from lipsync.core.render import AppearanceBuilder, get_renderer
 from lipsync.core.render import parameters as P
 from lipsync.core.render.composite import lower_face_polygon
 from lipsync.core.render.exemplar import ExemplarRenderer
-from lipsync.core.render.exemplar_bank import crop_size, masked_mean
+from lipsync.core.render.exemplar_bank import channel_mean, crop_size, masked_mean
 from lipsync.core.render.exemplar_choice import SWITCH_COST, best_path
 from lipsync.core.render.normalise import face_transform
 from lipsync.core.types import MOUTH_PARAMS
@@ -92,6 +92,19 @@ def test_masked_mean_is_numpys_float32_mean_to_the_bit(tracked):
         want = image[mask].astype(np.float32).mean(axis=0)
         got = masked_mean(image, mask)
         assert got.dtype == np.float32 and np.array_equal(got, want), (got, want)
+
+
+def test_channel_mean_is_numpys_float32_mean_to_the_bit(tracked):
+    """The brightness the teeth share is measured against: numpy's float32 mean of each
+    pixel's three values, on the clip's frames and on every sum of three uint8."""
+    frames, _, _ = tracked
+    every = np.arange(766)
+    sums = np.stack([np.minimum(every, 255), np.clip(every - 255, 0, 255), every - 510], 1)
+    pictures = [*frames[::10], np.clip(sums, 0, 255).astype(np.uint8)[None]]
+    for image in pictures:
+        want = image.astype(np.float32).mean(axis=2)
+        got = channel_mean(image)
+        assert got.dtype == np.float32 and np.array_equal(got, want)
 
 
 def test_path_holds_a_sample_through_small_differences_and_follows_large_ones():

@@ -47,7 +47,8 @@ class WholeWrites(io.RawIOBase):
         return total
 
     def flush(self) -> None:
-        self._out.flush()
+        if not getattr(self._out, "closed", False):  # the caller may have closed theirs
+            self._out.flush()
 
     def seekable(self) -> bool:
         return self._out.seekable()
@@ -63,11 +64,6 @@ class WholeWrites(io.RawIOBase):
 
     def isatty(self) -> bool:
         return self._outer.isatty()
-
-    def close(self) -> None:  # the caller's stream stays theirs to close
-        if not self.closed:
-            self.flush()
-        super().close()
 
 
 def whole_writes(stream: BinaryIO) -> BinaryIO:

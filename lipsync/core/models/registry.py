@@ -161,7 +161,7 @@ FACE_MESH = register(
     ModelSpec(
         name="face_mesh",
         filename="face_landmark.onnx",
-        sha256="15897e40e57e5c0476be3dd9f6558ae599ee28d1265cdb8f9923ca86290e0315",
+        sha256="aab7e68573f3540fc83d477b3f986ba18377b6a711f14b0277890d601969fcd9",
         inputs=(TensorSpec("input_1", (1, 192, 192, 3)),),
         outputs=(
             TensorSpec("conv2d_21", (1, 1, 1, 1404)),

@@ -248,12 +248,11 @@ def scan(paths: dict[str, Path], outputs: list[str], what: str) -> Scan:
             for name in sharp:
                 sharp[name][-1] = tm.sharpness(by[name], mouth)
             face = tm.lower_face_box(known, by["input"].shape)
-        for name in outputs:  # in the box of the output's own mouth, as the input's is
-            pts = points[name][-1]
-            mine = tm.mouth_box(pts, by[name].shape) if pts is not None else None
-            own[name].append(tm.sharpness(by[name], mine) if mine is not None else float("nan"))
         for name in outputs:
             mses[name].append(tm.mse_outside(by["input"], by[name], face))
+            pts = points[name][-1]  # its own mouth's box, as the input's is its own
+            mine = tm.mouth_box(pts, by[name].shape) if pts is not None else None
+            own[name].append(tm.sharpness(by[name], mine) if mine is not None else float("nan"))
     return Scan(
         np.array(times),
         points,

@@ -24,7 +24,6 @@ class WholeWrites(io.RawIOBase):
 
     def __init__(self, stream: BinaryIO) -> None:
         super().__init__()
-        self._outer = stream
         raw = getattr(stream, "raw", None)
         if isinstance(stream, io.BufferedWriter) and raw is not None:
             stream.flush()  # what the buffer held goes first
@@ -60,10 +59,10 @@ class WholeWrites(io.RawIOBase):
         return self._out.tell()
 
     def fileno(self) -> int:
-        return self._outer.fileno()
+        return self._out.fileno()
 
     def isatty(self) -> bool:
-        return self._outer.isatty()
+        return self._out.isatty()
 
 
 def whole_writes(stream: BinaryIO) -> BinaryIO:

@@ -149,10 +149,11 @@ def teeth_share(crop: np.ndarray, inner_px: np.ndarray) -> float:
     inside = mask.astype(bool)
     if inside.sum() < 4:
         return 0.0
+    means = channel_mean(crop)
+    luma = means[inside]  # the same float32 as the pixels' own mean (see channel_mean)
     rgb = crop[inside].astype(np.float32)
-    luma = rgb.mean(axis=1)
     sat = rgb.max(axis=1) - rgb.min(axis=1)
-    bright = luma > 0.8 * float(np.percentile(channel_mean(crop), 90))
+    bright = luma > 0.8 * float(np.percentile(means, 90))
     return float(np.mean(bright & (sat < 0.35 * np.maximum(luma, 1.0))))
 
 

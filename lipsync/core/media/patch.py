@@ -10,13 +10,16 @@ value, and the cost of a full-frame RGB round trip is avoided.
 
 from __future__ import annotations
 
-import threading
-
 import av
 import cv2
 import numpy as np
 
-from lipsync.core.media.convert import EXACT_THREADS, from_rgb_options, to_rgb_options
+from lipsync.core.media.convert import (
+    EXACT_THREADS,
+    from_rgb_options,
+    reformatter,
+    to_rgb_options,
+)
 from lipsync.core.media.orientation import quarter_turns, to_coded, to_display
 from lipsync.core.media.planes import (
     PlaneLayout,
@@ -30,20 +33,6 @@ from lipsync.core.media.probe import VideoStreamInfo
 Region = tuple[int, int, int, int]  # x0, y0, x1, y1 px, upright (display) coordinates
 Edit = tuple[int, Region, np.ndarray, np.ndarray]  # plane, (r0, c0, r1, c1), samples, where
 REGION_STEP = 32  # px; region sizes are rounded up to this, so converters are reused
-
-
-# swscale contexts, reused while the region size and colour settings stay the same
-_LOCAL = threading.local()  # a reformatter holds one swscale context: one per thread (live
-# mode cuts regions out in one thread while another puts renders back)
-
-
-def _reformatter(name: str) -> av.video.reformatter.VideoReformatter:
-    """This thread's reformatter ``name`` ("to_rgb" or "to_native")."""
-    found = getattr(_LOCAL, name, None)
-    if found is None:
-        found = av.video.reformatter.VideoReformatter()
-        setattr(_LOCAL, name, found)
-    return found
 
 
 def patchable(info: VideoStreamInfo) -> bool:
@@ -140,7 +129,7 @@ class PatchFrame:
             return to_display(np.ascontiguousarray(image), self.info.rotation)
         small = frame_from_planes(self._read(box), *_box_size(box), self.layout)
         image = (
-            _reformatter("to_rgb")
+            reformatter("region_to_rgb")
             .reformat(small, **to_rgb_options(self.info), threads=EXACT_THREADS)
             .to_ndarray()
         )
@@ -162,7 +151,7 @@ class PatchFrame:
         else:
             small = av.VideoFrame.from_ndarray(after, format="rgb24")
             fmt = self.layout.pix_fmt
-            converted = _reformatter("to_native").reformat(
+            converted = reformatter("region_to_native").reformat(
                 small, **from_rgb_options(self.info, fmt), threads=EXACT_THREADS
             )
             new = read_planes(converted, self.layout)

@@ -34,7 +34,7 @@ from lipsync.core.media.atomic import atomic_output
 from lipsync.core.media.audio import iter_audio
 from lipsync.core.media.colour import colour_spec, encoder_pix_fmt
 from lipsync.core.media.container import PathLike, open_input
-from lipsync.core.media.convert import EXACT_THREADS, rgb_to_frame
+from lipsync.core.media.convert import EXACT_THREADS, reformatter, rgb_to_frame
 from lipsync.core.media.probe import VideoStreamInfo
 from lipsync.core.media.video_reader import VideoFrame
 
@@ -473,7 +473,9 @@ def transcode_frame(frame: av.VideoFrame, info: VideoStreamInfo, pix_fmt: str) -
         options = {"dst_colorspace": spec.matrix, "dst_color_range": spec.range}
     elif target_rgb and not source_rgb:
         options = {"src_colorspace": spec.matrix, "src_color_range": spec.range}
-    return frame.reformat(format=pix_fmt, interpolation="BICUBIC", threads=EXACT_THREADS, **options)
+    return reformatter("for_encoder").reformat(
+        frame, format=pix_fmt, interpolation="BICUBIC", threads=EXACT_THREADS, **options
+    )
 
 
 def _aac_rate(rate: int) -> int:

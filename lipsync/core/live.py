@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from lipsync.core.opencv_threads import opencv_in_callers
+
 if TYPE_CHECKING:  # kept out of the import: the CLI reads the default delay from here
     from lipsync.core.sync_stream import InFrame, OutFrame, SyncStream
     from lipsync.core.types import FaceObservation
@@ -120,6 +122,10 @@ class LiveStream:
 
     def run(self, frames: Iterable[InFrame]) -> Iterator[OutFrame]:
         """Every frame of ``frames`` in order, each ``delay`` s after it arrived."""
+        with opencv_in_callers():
+            yield from self._run(frames)
+
+    def _run(self, frames: Iterable[InFrame]) -> Iterator[OutFrame]:
         tracker = self.stream.tracker(LIVE_THOROUGH_EVERY)
         info = self.stream.info
         tracker.update(np.zeros((info.height, info.width, 3), np.uint8))  # load its models now

@@ -38,6 +38,7 @@ from lipsync.core.media import VideoStreamInfo
 from lipsync.core.media.convert import frame_to_rgb, rgb_to_frame
 from lipsync.core.media.patch import PatchFrame, patchable, stable_region
 from lipsync.core.media.planes import plane_layout
+from lipsync.core.opencv_threads import opencv_in_callers
 from lipsync.core.progress import ProgressCallback
 from lipsync.core.protocols import (
     Appearance,
@@ -196,8 +197,9 @@ class SyncStream:
         with one after the other: its plan (mouth target, hand-over strength, the faces'
         appearances) is fixed when it leaves the window, whatever the renderer is doing."""
         total = self.info.frame_count or None
-        for ready in prefetch(self._plan(frames), depth=PLAN_AHEAD):
-            yield from self._flush(ready, total)
+        with opencv_in_callers():
+            for ready in prefetch(self._plan(frames), depth=PLAN_AHEAD):
+                yield from self._flush(ready, total)
 
     def _plan(self, frames: Iterable[InFrame]) -> Iterator[list[_Entry]]:
         """The frames tracked, learnt from and planned, in the batches to render together."""

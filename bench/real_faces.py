@@ -381,6 +381,7 @@ def measure(case: Case, paths: dict[str, Path], outputs: list[str], speech: Path
     }
     if case.kind == "true":
         fig["lmd_chance"] = tm.lmd(points["input"], points["truth"])
+        fig["lmd_still"] = tm.lmd_still(points["input"], points["truth"])
     fig["renderers"] = {
         name: renderer_figures(fig, seen, ap, name, reference, envelope, pause, flicker[real])
         for name in outputs

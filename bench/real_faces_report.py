@@ -32,6 +32,7 @@ COLUMNS = (
     ("r chance", True),
     ("LMD%", True),
     ("chance", True),
+    ("still", True),
     ("ratio", True),
     ("aperture real/in", True),
     ("aperture out", True),
@@ -55,12 +56,16 @@ def _once(case: dict) -> list[str]:
     a = case["aperture"]
     real = a["truth"]["mean"] if "truth" in a else None
     lmd = _f(100 * case["lmd_chance"], ".1f") if "lmd_chance" in case else "-"
+    still = (
+        _f(case["lmd_still"] / case["lmd_chance"]) if "lmd_still" in case else "-"
+    )  # as a ratio to chance, like each render's
     return [
         case["kind"],
         str(case["frames"]),
         case["reference"],
         _f(case["r_chance"]),
         lmd,
+        still,
         f"{_f(real, '.3f')}/{_f(a['input']['mean'], '.3f')}",
         _f(case["flicker_real"], ".1f"),
     ]
@@ -104,7 +109,7 @@ def rows(cases: list[dict], renderers: list[str]) -> list[list[str] | tuple[str,
             if "error" in fig:
                 out.append((case["case"], case["kind"], f"{name} failed: {fig['error']}"))
                 continue
-            once = _once(case) if first else [""] * 7
+            once = _once(case) if first else [""] * 8
             first = False
             mine = _per_renderer(fig)
             out.append(
@@ -116,10 +121,11 @@ def rows(cases: list[dict], renderers: list[str]) -> list[list[str] | tuple[str,
                     once[3],
                     mine[2],
                     once[4],
-                    mine[3],
                     once[5],
-                    *mine[4:8],
+                    mine[3],
                     once[6],
+                    *mine[4:8],
+                    once[7],
                     *mine[8:],
                 ]
             )
@@ -250,6 +256,7 @@ def summary(res: dict, cases: list[dict], name: str) -> list[str]:
     ok, true, failed = _runs(cases, name)
     rs = ", ".join(f"{f['case']} {f['r_within_1']:.2f}" for f in true)
     lmds = ", ".join(f"{f['lmd_ratio']:.2f}" for f in true)
+    stills = ", ".join(_f(c["lmd_still"] / c["lmd_chance"]) for c in cases if "lmd_still" in c)
     sharp = "-".join(_f(s) for s in res["sharpness_range"] or ())
     shaped = "-".join(_f(s) for s in res["sharpness_shape_range"] or ())
     on_true = "-".join(_f(s) for s in res["sharpness_true_range"] or ())
@@ -271,7 +278,8 @@ def summary(res: dict, cases: list[dict], name: str) -> list[str]:
     flick = ", ".join(f"{f['case']} {_f(f['flicker_ratio'])}" for f in ok)
     issue20 = (
         f"acceptance (issue 20), {name}: {'MET' if i20['all_ok'] else 'NOT MET'}: true-mouth "
-        f"LMD <= {GOAL20_LMD}x chance [{lmds}] {WORD[i20['lmd_ok']]}; r (lag 0+-1) no lower "
+        f"LMD <= {GOAL20_LMD}x chance [{lmds}] {WORD[i20['lmd_ok']]} (a still mouth: "
+        f"[{stills or '-'}]); r (lag 0+-1) no lower "
         f"than the warp's [{versus}] "
         f"{WORD[i20['r_ok']] if i20['r_ok'] is not None else why}; "
         f"sharpness {GOAL20_SHARP[0]}-{GOAL20_SHARP[1]} [{sharp}] "

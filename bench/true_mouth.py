@@ -120,6 +120,20 @@ def lmd(a: list[np.ndarray | None], b: list[np.ndarray | None]) -> float:
     return float(np.mean(per_frame)) if per_frame else float("nan")
 
 
+def lmd_still(a: list[np.ndarray | None], b: list[np.ndarray | None]) -> float:
+    """The LMD of a mouth that never moves: ``a``'s mean normalised lips shown in every frame,
+    against ``b`` (NaN when either has no face). A render's LMD below this one means its
+    movement follows the truth; LMD alone rewards a mouth that moves less."""
+    seen = [lips_normalised(p) for p in a if p is not None]
+    if not seen:
+        return float("nan")
+    still = np.mean(seen, axis=0)
+    per_frame = [
+        float(np.linalg.norm(still - lips_normalised(q), axis=1).mean()) for q in b if q is not None
+    ]
+    return float(np.mean(per_frame)) if per_frame else float("nan")
+
+
 def mouth_box(pts: np.ndarray, shape: tuple[int, ...]) -> tuple[slice, slice]:
     """Rows and columns of the lip points' bounding box widened by :data:`MOUTH_PAD` IOD."""
     pad = MOUTH_PAD * iod(pts)

@@ -76,9 +76,12 @@ def region_matrix(region: Region, out_size: int) -> np.ndarray:
     return np.hstack([a, t[:, None]])
 
 
-def crop_region(image: np.ndarray, region: Region, out_size: int) -> tuple[np.ndarray, np.ndarray]:
+def crop_region(
+    image: np.ndarray, region: Region, out_size: int, out: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The upright ``uint8 (out_size, out_size, 3)`` crop of ``region`` (outside the frame:
-    black) and the ``(2, 3)`` image-to-crop matrix."""
+    black) and the ``(2, 3)`` image-to-crop matrix; ``out``: an array of that shape to write
+    the crop into (it is returned), instead of a new one."""
     matrix = region_matrix(region, out_size)
     scale = out_size / region.size
     interpolation = cv2.INTER_AREA if scale < 0.5 else cv2.INTER_LINEAR
@@ -86,6 +89,7 @@ def crop_region(image: np.ndarray, region: Region, out_size: int) -> tuple[np.nd
         image,
         matrix,
         (out_size, out_size),
+        dst=out,
         flags=interpolation,
         borderMode=cv2.BORDER_CONSTANT,
         borderValue=(0, 0, 0),

@@ -22,6 +22,8 @@ MESH_POINTS = 468
 ROI_SCALE = 1.5  # the crop is this many times the face box (MediaPipe's RectTransformation)
 MESH_RIGHT_EYE_OUTER = 33  # subject's right eye, outer corner (image left on a frontal face)
 MESH_LEFT_EYE_OUTER = 263
+INPUT_SCALE = np.float32(1.0 / 255.0)  # uint8 -> the model's 0..1 input
+LOGIT_CLIP = 80.0  # the presence logit is clipped to +-this before the sigmoid
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,15 +74,21 @@ class FaceMesh:
 
         self._session = load_session("face_mesh", session_options)
         self._input_name = self._session.get_inputs()[0].name
+        # the model's input, refilled by each run (onnxruntime reads it during the run only;
+        # one FaceMesh serves one tracker, which runs in one thread at a time)
+        self._crop = np.empty((MESH_INPUT, MESH_INPUT, 3), dtype=np.uint8)
+        self._tensor = np.empty((1, MESH_INPUT, MESH_INPUT, 3), dtype=np.float32)
 
     def run(self, image: np.ndarray, region: Region) -> MeshResult:
         """The mesh of the face in ``region`` of ``image``."""
-        crop, matrix = crop_region(image, region, MESH_INPUT)
-        tensor = crop.astype(np.float32)[None] * (1.0 / 255.0)
-        raw, logit = self._session.run(None, {self._input_name: tensor})
+        crop, matrix = crop_region(image, region, MESH_INPUT, self._crop)
+        # crop / 255 in float32, as crop.astype(np.float32) * (1.0 / 255.0) gives it
+        np.multiply(crop, INPUT_SCALE, out=self._tensor[0])
+        raw, logit = self._session.run(None, {self._input_name: self._tensor})
         mesh = raw.reshape(MESH_POINTS, 3)
         points = np.empty((MESH_POINTS, 3), dtype=np.float32)
         points[:, :2] = to_image(matrix, mesh[:, :2])
         points[:, 2] = mesh[:, 2] * (region.size / MESH_INPUT)
-        presence = float(1.0 / (1.0 + math.exp(-float(np.clip(logit.reshape(-1)[0], -80, 80)))))
+        logit_value = min(max(float(logit.reshape(-1)[0]), -LOGIT_CLIP), LOGIT_CLIP)
+        presence = 1.0 / (1.0 + math.exp(-logit_value))
         return MeshResult(points, presence, region)

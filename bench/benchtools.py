@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import compileall
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,16 @@ LINE = (
     "Hola a todos. Me llamo Eileen, y hoy vamos a hablar del espacio y de las estrellas. "
     "Bienvenidos a bordo: preparamos el despegue, miramos la Tierra desde muy lejos. "
 )
+
+
+def as_installed() -> None:
+    """Byte-compile the lipsync package, as installing its wheel does, so that start-up is timed
+    as users get it: where ``PYTHONDONTWRITEBYTECODE`` is set (this machine, CI) an editable
+    checkout is otherwise compiled from source on every start (0.17 s of the filter's 0.4 s of
+    imports, measured 2026-12-02 15:20). The bytecode goes to ``__pycache__`` (ignored by git)."""
+    import lipsync
+
+    compileall.compile_dir(Path(lipsync.__file__).parent, quiet=1)
 
 
 def exe(name: str) -> str:

@@ -24,7 +24,7 @@ import threading
 import time
 from pathlib import Path
 
-from benchtools import exe, speech_of
+from benchtools import as_installed, exe, speech_of
 
 from lipsync.core.demo import write_portrait_clip
 
@@ -96,6 +96,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--size", default="1920x1080")
     args = parser.parse_args()
+    as_installed()
     w, h = (int(v) for v in args.size.split("x"))
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)

@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from benchtools import exe, ffmpeg
+from benchtools import as_installed, exe, ffmpeg
 
 CLIPS = Path(__file__).resolve().parents[2] / "shared" / "real-clips"
 CLIP = "retalking_face3.mp4"
@@ -256,6 +256,7 @@ def main() -> None:
         "--timeline", type=Path, help="keep the filter's per-frame timeline (-v) in this folder"
     )
     args = parser.parse_args()
+    as_installed()
     clip = CLIPS / args.clip
     if not clip.exists():
         sys.exit(f"{clip} is missing: this bench needs ../shared/real-clips")

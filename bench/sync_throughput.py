@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchtools import exe, ffmpeg, speech_of
+from benchtools import as_installed, exe, ffmpeg, speech_of
 
 from lipsync.core.demo import write_portrait_clip
 
@@ -154,6 +154,7 @@ def main() -> None:
     parser.add_argument("--real-speed", type=Path, help="real footage (25 fps) to time")
     parser.add_argument("--renderer", default="exemplar", help="renderer for the real footage")
     args = parser.parse_args()
+    as_installed()
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         if not args.skip_speed:

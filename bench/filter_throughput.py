@@ -5,7 +5,8 @@
    espeak-ng speech, in the same run, default renderer (``auto``). Goals (issue 21): ratio
    <= 3 at 480x270 (fixed per-frame costs dominate), <= 1.5 at 1080p. The UTC time and the
    load average (1 min) are printed before each chain: the machine is shared, and wall
-   times mean little without them.
+   times mean little without them. The package is byte-compiled first, as a wheel install
+   is (:func:`benchtools.as_installed`).
 2. Latency: seconds from the first frame written into the filter to the first frame out of it
    (the engine holds back its lookahead, 1 s of video by default), and the model start-up.
 

@@ -15,6 +15,7 @@ import numpy as np
 DEFAULT_MIN_CUTOFF = 1.0  # Hz at rest; lower = steadier
 DEFAULT_BETA = 0.05  # cut-off increase per (unit/s) of speed; higher = less lag
 DEFAULT_D_CUTOFF = 1.0  # Hz, for the speed estimate
+TWO_PI = 2 * math.pi  # rad per cycle (cut-off frequency -> time constant)
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class SmoothingOptions:
 
 
 def _alpha(cutoff: float, dt: float) -> float:
-    tau = 1.0 / (2 * math.pi * cutoff)
+    tau = 1.0 / (TWO_PI * cutoff)
     return 1.0 / (1.0 + tau / dt)
 
 
@@ -37,23 +38,33 @@ class OneEuro:
 
     def __init__(self, options: SmoothingOptions | None = None) -> None:
         self.options = options or SmoothingOptions()
-        self._value: np.ndarray | None = None
-        self._speed: np.ndarray | None = None
+        # the filter's state as Python floats (a handful of values: numpy's per-call cost
+        # would be most of the time), flattened; the shape of the first value
+        self._value: list[float] | None = None
+        self._speed: list[float] = []
+        self._shape: tuple[int, ...] = ()
 
     def __call__(self, value: np.ndarray, dt: float) -> np.ndarray:
         """Filter ``value`` (any shape, float) observed ``dt`` s after the previous one."""
         x = np.asarray(value, dtype=np.float64)
         opts = self.options
         if not opts.enabled or self._value is None or dt <= 0:
-            self._value = x.copy()
-            self._speed = np.zeros_like(x)
+            self._value = x.ravel().tolist()
+            self._speed = [0.0] * x.size
+            self._shape = x.shape
             return x
-        speed = (x - self._value) / dt
         a_d = _alpha(opts.d_cutoff, dt)
-        assert self._speed is not None
-        self._speed = a_d * speed + (1 - a_d) * self._speed
-        cutoff = opts.min_cutoff + opts.beta * np.abs(self._speed)
-        tau = 1.0 / (2 * np.pi * cutoff)
-        a = 1.0 / (1.0 + tau / dt)
-        self._value = a * x + (1 - a) * self._value
-        return self._value.copy()
+        keep_d = 1 - a_d
+        value_out: list[float] = []
+        speed_out: list[float] = []
+        # elementwise, the float64 operations of the vector form in its order:
+        # speed' = a_d (x - v) / dt + (1 - a_d) speed; a = alpha(min_cutoff + beta |speed'|)
+        for xi, vi, si in zip(x.ravel().tolist(), self._value, self._speed, strict=True):
+            speed = a_d * ((xi - vi) / dt) + keep_d * si
+            cutoff = opts.min_cutoff + opts.beta * abs(speed)
+            tau = 1.0 / (TWO_PI * cutoff)
+            a = 1.0 / (1.0 + tau / dt)
+            value_out.append(a * xi + (1 - a) * vi)
+            speed_out.append(speed)
+        self._value, self._speed = value_out, speed_out
+        return np.array(value_out).reshape(self._shape)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -127,20 +127,22 @@ class FaceTracker:
             survivors.append(track)
         self._tracks = survivors
 
+        boxes = {fit: box_of(fit.landmarks) for _, fit in fits}  # each fit's box, once
         self._since_detect += 1
         if self._lost or not self._tracks or self._since_detect >= self.options.detect_every:
             thorough = self._lost or not self._tracks or self._passes == 0
-            boxes = [box_of(f.landmarks) for _, f in fits]
-            fits.extend(self._detect(image, boxes, thorough))
+            found = self._detect(image, list(boxes.values()), thorough)
+            fits.extend(found)
+            boxes.update((fit, box_of(fit.landmarks)) for _, fit in found)
             self._passes = (1 if thorough else self._passes + 1) % self.options.thorough_every
             self._since_detect = 0
             self._lost = False
 
-        fits = self._drop_duplicates(fits)
+        fits = self._drop_duplicates(fits, boxes)
         self._tracks = [t for t, _ in fits]
         height, width = image.shape[:2]
         return sorted(
-            (self._observe(track, fit, width, height) for track, fit in fits),
+            (self._observe(track, fit, boxes[fit], width, height) for track, fit in fits),
             key=lambda o: o.track_id,
         )
 
@@ -171,23 +173,36 @@ class FaceTracker:
         return new
 
     @staticmethod
-    def _drop_duplicates(fits: list[tuple[_Track, Fit]]) -> list[tuple[_Track, Fit]]:
+    def _drop_duplicates(
+        fits: list[tuple[_Track, Fit]], boxes: Mapping[Fit, tuple[float, float, float, float]]
+    ) -> list[tuple[_Track, Fit]]:
+        """``fits`` by track id, less those overlapping an older one (``boxes``: each fit's
+        landmark box)."""
+        if len(fits) < 2:
+            return list(fits)
         kept: list[tuple[_Track, Fit]] = []
         for track, fit in sorted(fits, key=lambda tf: tf[0].track_id):
-            box = np.asarray(box_of(fit.landmarks), dtype=np.float32)
-            others = np.asarray([box_of(f.landmarks) for _, f in kept], dtype=np.float32)
+            box = np.asarray(boxes[fit], dtype=np.float32)
+            others = np.asarray([boxes[f] for _, f in kept], dtype=np.float32)
             if len(others) and float(box_iou(box, others.reshape(-1, 4)).max()) > DUPLICATE_IOU:
                 logger.debug("face %d duplicates an older face, dropped", track.track_id)
                 continue
             kept.append((track, fit))
         return kept
 
-    def _observe(self, track: _Track, fit: Fit, width: int, height: int) -> FaceObservation:
+    def _observe(
+        self,
+        track: _Track,
+        fit: Fit,
+        landmark_box: tuple[float, float, float, float],
+        width: int,
+        height: int,
+    ) -> FaceObservation:
         dt = 1.0 / self.options.fps
         first = track.age == 0
         track.region = fit.region if first else _settle(track.region, fit.region)
         track.age += 1
-        box = track.box_filter(np.asarray(box_of(fit.landmarks)), dt)
+        box = track.box_filter(np.asarray(landmark_box), dt)
         pose = estimate_pose(fit.landmarks, width, height)
         smooth = track.pose_filter(np.array([pose.yaw, pose.pitch, pose.roll]), dt)
         track.box = (float(box[0]), float(box[1]), float(box[2]), float(box[3]))

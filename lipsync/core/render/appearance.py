@@ -145,10 +145,16 @@ class AppearanceBuilder:
         self._count = itertools.count()
         self._frames = 0
         # max-heap (by -openness) of the least-open shapes
-        self._neutral: list[tuple[float, int, dict[str, np.ndarray]]] = []
+        # (each shape's groups one after the other, ``float32 (N, 2)``)
+        self._neutral: list[tuple[float, int, np.ndarray]] = []
+        self._groups: tuple[tuple[str, int], ...] = ()  # (name, points) of those groups
         self._bank: list[InteriorSample] = []
         self._range = RangeCollector()
         self._changes = 0
+        self._neutral_changes = 0  # counts the changes to the pool of least-open shapes
+        # ((pool shapes used, pool changes), the neutral built from them): most builds follow
+        # a change of the exemplars or the range only, and the medians are most of a build
+        self._neutral_built: tuple[tuple[int, int], dict[str, np.ndarray]] | None = None
 
     @property
     def version(self) -> int:
@@ -186,13 +192,14 @@ class AppearanceBuilder:
         self._range.add(gap, float(np.linalg.norm(outer[6] - outer[0])))
         if self._range.frames <= P.RANGE_FULL_FRAMES:
             self._changes += 1  # the range is still being learnt
-        entry = (-gap, index, shape)
         if len(self._neutral) < P.NEUTRAL_POOL:
-            heapq.heappush(self._neutral, entry)
+            heapq.heappush(self._neutral, (-gap, index, self._pack(shape)))
             self._changes += 1
+            self._neutral_changes += 1
         elif -gap > self._neutral[0][0]:
-            heapq.heapreplace(self._neutral, entry)
+            heapq.heapreplace(self._neutral, (-gap, index, self._pack(shape)))
             self._changes += 1
+            self._neutral_changes += 1
         if gap >= P.BANK_MIN_OPEN and abs(face.pose.yaw) <= P.BANK_MAX_YAW:
             self._offer(image, face, shape, gap, index)
         if self._exemplars is not None:
@@ -254,20 +261,15 @@ class AppearanceBuilder:
                 "frames whose face is at least "
                 f"{P.MIN_INTER_OCULAR_PX:.0f} px between the eyes."
             )
-        # the least-open share of the frames seen: early in a shot the pool holds speaking
-        # mouths too, and their median would hang half open in every pause
-        k = int(np.clip(round(P.NEUTRAL_SHARE * self._range.frames), P.NEUTRAL_MIN, P.NEUTRAL_POOL))
-        shapes = [s for _, _, s in sorted(self._neutral, reverse=True)[:k]]
-        neutral = {g: np.median(np.stack([s[g] for s in shapes]), axis=0) for g in shapes[0]}
-        centre = mouth_centre(neutral["outer_lip"])
-        neutral = {g: (p - centre).astype(np.float32) for g, p in neutral.items()}
+        neutral = {g: p.copy() for g, p in self._neutral_shape().items()}
         bank = tuple(sorted(self._bank, key=lambda s: -s.openness))
-        logger.debug(
-            "track appearance: %d frames, neutral gap %.3f IO, %d interior samples",
-            self._frames,
-            float(inner_gaps(neutral["inner_lip"]).mean()),
-            len(bank),
-        )
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "track appearance: %d frames, neutral gap %.3f IO, %d interior samples",
+                self._frames,
+                float(inner_gaps(neutral["inner_lip"]).mean()),
+                len(bank),
+            )
         return TrackAppearance(
             neutral=neutral,
             bank=bank,
@@ -275,3 +277,30 @@ class AppearanceBuilder:
             mouth_range=self._range.range(),
             exemplars=self._exemplars.bank() if self._exemplars is not None else None,
         )
+
+    def _pack(self, shape: dict[str, np.ndarray]) -> np.ndarray:
+        """``shape``'s groups one after the other (their names and sizes kept once)."""
+        if not self._groups:
+            self._groups = tuple((name, len(points)) for name, points in shape.items())
+        return np.concatenate(list(shape.values()))
+
+    def _neutral_shape(self) -> dict[str, np.ndarray]:
+        """The median of the least-open shapes, mouth-centred (built again only when the pool
+        or the number of shapes it uses has changed)."""
+        # the least-open share of the frames seen: early in a shot the pool holds speaking
+        # mouths too, and their median would hang half open in every pause
+        k = int(np.clip(round(P.NEUTRAL_SHARE * self._range.frames), P.NEUTRAL_MIN, P.NEUTRAL_POOL))
+        key = (k, self._neutral_changes)
+        if self._neutral_built is None or self._neutral_built[0] != key:
+            shapes = [s for _, _, s in sorted(self._neutral, reverse=True)[:k]]
+            # one median for all groups: each point's is its own (the same values as a
+            # median per group), without numpy's per-call cost six times over
+            median = np.median(np.stack(shapes), axis=0)
+            neutral, start = {}, 0
+            for name, count in self._groups:
+                neutral[name] = median[start : start + count]
+                start += count
+            centre = mouth_centre(neutral["outer_lip"])
+            neutral = {g: (p - centre).astype(np.float32) for g, p in neutral.items()}
+            self._neutral_built = (key, neutral)
+        return self._neutral_built[1]

@@ -11,7 +11,7 @@ from render_media import target, with_landmarks
 from lipsync.core.errors import InputError
 from lipsync.core.render import AppearanceBuilder, get_renderer, target_shape
 from lipsync.core.render import parameters as P
-from lipsync.core.render.normalise import face_transform
+from lipsync.core.render.normalise import face_transform, inner_gaps, mouth_centre, normalised_shape
 
 
 def test_streaming_builder_keeps_the_neutral_and_the_most_open_frames(frame, face, appearance):
@@ -41,3 +41,30 @@ def test_streaming_builder_keeps_the_neutral_and_the_most_open_frames(frame, fac
 def test_building_without_frames_is_an_input_error():
     with pytest.raises(InputError):
         AppearanceBuilder().build()
+
+
+def test_every_build_has_the_median_of_the_least_open_shapes_seen(frame, face, appearance):
+    """Built after every frame, as the stream does: the neutral is the per-group median of the
+    least-open share of the shapes seen so far (however the builder keeps its pool), and a
+    build's arrays are its own."""
+    face_map = face_transform(appearance.neutral, face.landmarks)
+    rng = np.random.default_rng(4)
+    builder = AppearanceBuilder()
+    seen: list[tuple[float, dict[str, np.ndarray]]] = []
+    for o in rng.permutation(np.linspace(0.0, 0.9, 200)):  # distinct openings, no ties
+        shape = target_shape(appearance.neutral, target(open=o, width=rng.uniform(-0.5, 0.5)))
+        jitter = {g: p + rng.normal(0, 0.01, p.shape) for g, p in shape.items()}
+        observed = with_landmarks(face, **{g: face_map.apply(p) for g, p in jitter.items()})
+        builder.add(frame, observed)
+        normalised = normalised_shape(observed.landmarks)
+        seen.append((float(inner_gaps(normalised["inner_lip"]).mean()), normalised))
+        k = int(np.clip(round(P.NEUTRAL_SHARE * len(seen)), P.NEUTRAL_MIN, P.NEUTRAL_POOL))
+        least = [s for _, s in sorted(seen, key=lambda gs: gs[0])[:k]]
+        median = {g: np.median(np.stack([s[g] for s in least]), axis=0) for g in least[0]}
+        centre = mouth_centre(median["outer_lip"])
+        built = builder.build()
+        assert list(built.neutral) == list(median)
+        for g, points in median.items():
+            assert built.neutral[g].tobytes() == (points - centre).astype(np.float32).tobytes()
+            built.neutral[g][:] = 99.0  # a caller's change stays in its own build
+    assert builder.build().neutral["outer_lip"].max() < 5.0

@@ -184,7 +184,8 @@ class AppearanceBuilder:
             )
         index = next(self._count)
         self._frames += 1
-        if face.inter_ocular < P.MIN_INTER_OCULAR_PX:
+        io = face.inter_ocular  # px (a property: computed on each use)
+        if io < P.MIN_INTER_OCULAR_PX:
             return
         shape = normalised_shape(face.landmarks)
         gap = float(inner_gaps(shape["inner_lip"]).mean())
@@ -203,7 +204,7 @@ class AppearanceBuilder:
         if gap >= P.BANK_MIN_OPEN and abs(face.pose.yaw) <= P.BANK_MAX_YAW:
             self._offer(image, face, shape, gap, index)
         if self._exemplars is not None:
-            self._exemplars.add(image, face, index)
+            self._exemplars.add(image, face, index, io)
 
     def _offer(
         self,

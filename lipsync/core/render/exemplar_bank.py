@@ -178,7 +178,7 @@ def lip_contrast(crop: np.ndarray, lips_px: np.ndarray, scale: float) -> float:
     lips = (outer > 0) & (inner == 0)
     r = max(1, round(P.EXEMPLAR_SKIN_RING * scale))
     skin = (cv2.dilate(outer, np.ones((2 * r + 1, 2 * r + 1), np.uint8)) > 0) & (outer == 0)
-    if lips.sum() < 4 or skin.sum() < 4:
+    if np.count_nonzero(lips) < 4 or np.count_nonzero(skin) < 4:
         return 0.0
     return float(np.linalg.norm(masked_mean(crop, lips) - masked_mean(crop, skin)))
 
@@ -221,10 +221,15 @@ class ExemplarCollector:
         #: Counts the changes to what :meth:`bank` would return.
         self.version = 0
 
-    def add(self, image: np.ndarray, face: FaceObservation, index: int) -> None:
-        """Offer one frame (RGB ``uint8 (H, W, 3)``) and the track's face in it."""
+    def add(
+        self, image: np.ndarray, face: FaceObservation, index: int, io: float | None = None
+    ) -> None:
+        """Offer one frame (RGB ``uint8 (H, W, 3)``) and the track's face in it; ``io``: the
+        face's ``inter_ocular`` when the caller has it already (a property computed on each
+        use)."""
         self.frames += 1
-        io = face.inter_ocular  # px (a property: computed on each use)
+        if io is None:
+            io = face.inter_ocular  # px
         if io < P.EXEMPLAR_MIN_IO_PX or abs(face.pose.yaw) > P.BANK_MAX_YAW:
             return
         frame = rigid_frame(face.landmarks)

@@ -171,13 +171,16 @@ def lip_contrast(crop: np.ndarray, lips_px: np.ndarray, scale: float) -> float:
     """RGB distance between the mean colour of the lips (between the outer and inner lip
     polygons ``lips_px`` ``(20, 2)``, crop px) and of the skin just around them."""
     h, w = crop.shape[:2]
+    points = np.round(lips_px).astype(np.int32)
     outer = np.zeros((h, w), np.uint8)
-    cv2.fillPoly(outer, [np.round(lips_px[:12]).astype(np.int32)], 1)
+    cv2.fillPoly(outer, [points[:12]], 1)
     inner = np.zeros((h, w), np.uint8)
-    cv2.fillPoly(inner, [np.round(lips_px[12:]).astype(np.int32)], 1)
-    lips = (outer > 0) & (inner == 0)
+    cv2.fillPoly(inner, [points[12:]], 1)
+    # the masks hold 0 or 1 and the dilation covers its own mask, so one comparison each:
+    # lips = inside the outer polygon and not the inner, skin = near the outer and not in it
+    lips = outer > inner
     r = max(1, round(P.EXEMPLAR_SKIN_RING * scale))
-    skin = (cv2.dilate(outer, np.ones((2 * r + 1, 2 * r + 1), np.uint8)) > 0) & (outer == 0)
+    skin = cv2.dilate(outer, np.ones((2 * r + 1, 2 * r + 1), np.uint8)) > outer
     if np.count_nonzero(lips) < 4 or np.count_nonzero(skin) < 4:
         return 0.0
     return float(np.linalg.norm(masked_mean(crop, lips) - masked_mean(crop, skin)))

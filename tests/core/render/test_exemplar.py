@@ -18,7 +18,7 @@ from lipsync.core.render import AppearanceBuilder, get_renderer
 from lipsync.core.render import parameters as P
 from lipsync.core.render.composite import lower_face_polygon
 from lipsync.core.render.exemplar import ExemplarRenderer
-from lipsync.core.render.exemplar_bank import channel_mean, crop_size, masked_mean
+from lipsync.core.render.exemplar_bank import channel_mean, crop_size, lip_contrast, masked_mean
 from lipsync.core.render.exemplar_choice import SWITCH_COST, best_path
 from lipsync.core.render.normalise import face_transform
 from lipsync.core.types import MOUTH_PARAMS
@@ -105,6 +105,45 @@ def test_channel_mean_is_numpys_float32_mean_to_the_bit(tracked):
         want = image.astype(np.float32).mean(axis=2)
         got = channel_mean(image)
         assert got.dtype == np.float32 and np.array_equal(got, want)
+
+
+def plain_lip_contrast(crop: np.ndarray, lips_px: np.ndarray, scale: float) -> float:
+    """The lip/skin contrast with one mask per step (the reference)."""
+    h, w = crop.shape[:2]
+    outer = np.zeros((h, w), np.uint8)
+    cv2.fillPoly(outer, [np.round(lips_px[:12]).astype(np.int32)], 1)
+    inner = np.zeros((h, w), np.uint8)
+    cv2.fillPoly(inner, [np.round(lips_px[12:]).astype(np.int32)], 1)
+    lips = (outer > 0) & (inner == 0)
+    r = max(1, round(P.EXEMPLAR_SKIN_RING * scale))
+    skin = (cv2.dilate(outer, np.ones((2 * r + 1, 2 * r + 1), np.uint8)) > 0) & (outer == 0)
+    if lips.sum() < 4 or skin.sum() < 4:
+        return 0.0
+    return float(np.linalg.norm(masked_mean(crop, lips) - masked_mean(crop, skin)))
+
+
+def test_lip_contrast_is_that_of_the_masks_step_by_step(tracked):
+    """The sample quality's lip contrast, on the clip's mouths and on random crops with lips
+    anywhere (inside, across the edge, collapsed, inner lip outside the outer)."""
+    frames, faces, _ = tracked
+    cases = []
+    for image, face in zip(frames[::3], faces[::3], strict=True):
+        if face is not None:
+            lips = np.vstack([face.landmarks["outer_lip"], face.landmarks["inner_lip"]])
+            cases.append((image, lips, face.inter_ocular))
+    rng = np.random.default_rng(12)
+    for k in range(2000):
+        h, w = rng.integers(3, 60, 2)
+        crop = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+        centre = rng.uniform(-5, max(h, w) + 5, 2)
+        lips = (centre + rng.normal(0, [0.5, 3.0, 15.0][k % 3], (20, 2))).astype(np.float32)
+        cases.append((crop, lips, float(rng.uniform(5, 200))))
+    nonzero = 0
+    for crop, lips, scale in cases:
+        want = plain_lip_contrast(crop, lips, scale)
+        assert lip_contrast(crop, lips, scale) == want
+        nonzero += want > 0
+    assert nonzero > len(cases) // 3
 
 
 def test_path_holds_a_sample_through_small_differences_and_follows_large_ones():

@@ -4,6 +4,8 @@
 output pixel inside a triangle of ``dst`` is mapped by that triangle's affine to where its
 content lies in the source (``src``, any coordinate system); pixels outside every triangle keep
 their own position. Exact at every point, no overshoot even where points come close together.
+The triangles are given (a fixed layout, :mod:`~lipsync.core.render.lipmesh`) or those of the
+points' Delaunay triangulation.
 """
 
 from __future__ import annotations
@@ -13,17 +15,29 @@ import numpy as np
 from scipy.spatial import Delaunay
 
 
+def delaunay(points: np.ndarray) -> np.ndarray:
+    """``int32 (T, 3)``: the Delaunay triangles of ``points`` ``(N, 2)`` as indices (coincident
+    points are joggled apart, so each keeps its own triangles)."""
+    tri = Delaunay(np.asarray(points, np.float64), qhull_options="QJ").simplices
+    return tri.astype(np.int32)
+
+
 def piecewise_maps(
-    dst: np.ndarray, src: np.ndarray, roi: tuple[int, int, int, int]
+    dst: np.ndarray,
+    src: np.ndarray,
+    roi: tuple[int, int, int, int],
+    triangles: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(map_x, map_y, covered)`` for the output region ``roi`` (x0, y0, w, h) px.
 
-    ``dst`` / ``src``: ``(N, 2)`` matching points (output px / source coordinates). The maps
-    are ``float32 (h, w)``; ``covered`` is ``bool (h, w)``, True inside the triangulation (the
-    maps hold the pixel's own position elsewhere)."""
+    ``dst`` / ``src``: ``(N, 2)`` matching points (output px / source coordinates);
+    ``triangles``: ``int (T, 3)`` indices into them, not overlapping at ``dst``, drawn in
+    turn (a later one wins on a shared edge), or None for :func:`delaunay`'s. The maps are
+    ``float32 (h, w)``; ``covered`` is ``bool (h, w)``, True inside the triangles (the maps
+    hold the pixel's own position elsewhere)."""
     dst = np.asarray(dst, dtype=np.float32)
     src = np.asarray(src, dtype=np.float32)
-    tri = Delaunay(dst.astype(np.float64), qhull_options="QJ").simplices
+    tri = delaunay(dst) if triangles is None else np.asarray(triangles)
     x0, y0, w, h = roi
     shift = 4
     verts = np.round((dst - np.array([x0, y0], np.float32)) * (1 << shift)).astype(np.int32)

@@ -8,9 +8,11 @@ Per frame, for one face:
    target parameters; the face transform takes it to image pixels. The source mouth's own
    motion plays no part: the target replaces it.
 3. A thin-plate spline through lip, jaw and fixed anchor points (nose, cheeks, jaw ends, a ring
-   on the edge of the region of interest) maps every output pixel to where its content is in
-   the source (backward map); it is evaluated on a coarse grid over the region of interest,
-   interpolated bilinearly, and applied with ``cv2.remap``.
+   on the edge of the region of interest) maps every output pixel of the skin to where its
+   content is in the source (backward map; evaluated on a coarse grid, interpolated
+   bilinearly); the lips and a ring just outside them are mapped piecewise affinely over a
+   fixed triangulation (:mod:`~lipsync.core.render.lipmesh`), exact at every lip point. The
+   maps are applied with ``cv2.remap``.
 4. Where the target is more open than the source, the interior is filled
    (:mod:`~lipsync.core.render.interior`); where it is nearly closed and the source is more
    open, the squeezed source interior (teeth, tongue) is painted over with the lips around it.
@@ -27,6 +29,7 @@ import numpy as np
 
 from lipsync.core.errors import InputError
 from lipsync.core.geometry import Similarity, ThinPlateSpline
+from lipsync.core.render import lipmesh
 from lipsync.core.render import parameters as P
 from lipsync.core.render.appearance import TrackAppearance
 from lipsync.core.render.composite import blend, feathered_mask, lower_face_polygon
@@ -51,6 +54,10 @@ FIXED_JAW = (0, 1, 2, 14, 15, 16)
 NECK_JAW = (4, 6, 8, 10, 12)
 #: Inner-lip points and the outer-lip points facing them across the lip.
 INNER_TO_OUTER = ((0, 0), (1, 2), (2, 3), (3, 4), (4, 6), (5, 8), (6, 9), (7, 10))
+#: IO; the skin's spline is evaluated on a grid this coarse and interpolated bilinearly ...
+SPLINE_STEP = 0.125
+#: IO; ... beyond a ring this far outside the target's outer lips (piecewise affine within)
+LIP_RING = 0.1
 #: px; blurs of the squeezed source, each the anti-aliasing sigma of a footprint 1 + 2 sigma
 SQUEEZE_SIGMAS = (0.75, 1.5)
 #: px; the maps' footprint is measured on a grid this coarse
@@ -87,79 +94,70 @@ def check_frame(image: np.ndarray) -> None:
         raise InputError(f"A frame must be uint8, got {image.dtype}: convert it.")
 
 
-def _helpers(
-    box: tuple[float, float, float, float], lips: np.ndarray, controls: np.ndarray, io: float
-) -> np.ndarray:
-    """``float32 (K, 2)``: a regular grid of extra vertices over ``box`` (x0, y0, x1, y1),
-    away from the target lips ``lips`` ``(12, 2)`` and from the control points."""
-    step = P.HELPER_STEP * io
-    bx0, by0, bx1, by1 = box
-    gx = np.arange(bx0 + step / 2, bx1, step)
-    gy = np.arange(by0 + step / 2, by1, step)
-    grid = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2).astype(np.float32)
-    if not len(grid):
-        return grid
-    outside, lip_d2 = _outside_distance(grid, lips)
-    # x and y apart: numpy's loops over a last axis of 2 were 7x slower
-    dx, dy = grid[:, :1] - controls[:, 0], grid[:, 1:] - controls[:, 1]
-    d2 = (dx * dx + dy * dy).min(axis=1)
-    keep = (
-        outside
-        & (lip_d2 > (P.HELPER_LIP_CLEARANCE * io) ** 2)
-        & (d2 > (P.HELPER_POINT_CLEARANCE * io) ** 2)
-    )
-    return grid[keep]
-
-
-def _outside_distance(points: np.ndarray, polygon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each of ``points`` ``(M, 2)``: whether it lies outside the closed ``polygon``
-    ``(K, 2)`` (``bool (M,)``, crossing rule) and its squared distance to the polygon's edges
-    (``float64 (M,)``, px squared); what ``cv2.pointPolygonTest`` gives one point at a time."""
-    px, py = (np.asarray(points, np.float64)[:, i : i + 1] for i in (0, 1))
-    a = np.asarray(polygon, np.float32).astype(np.float64)
-    ax, ay = a[:, 0], a[:, 1]
-    ex, ey = np.roll(ax, -1) - ax, np.roll(ay, -1) - ay
-    t = np.clip(((px - ax) * ex + (py - ay) * ey) / np.maximum(ex * ex + ey * ey, 1e-12), 0, 1)
-    rx, ry = px - ax - t * ex, py - ay - t * ey
-    d2 = (rx * rx + ry * ry).min(axis=1)
-    spans = (ay > py) != (ay + ey > py)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cross = px < ax + ex * (py - ay) / ey
-    inside = np.logical_xor.reduce(spans & cross, axis=1)
-    return ~inside, d2
-
-
 def _backward_maps(
     dst_moving: np.ndarray,
     src_moving: np.ndarray,
     anchors: np.ndarray,
-    target_lips: np.ndarray,
-    box: tuple[float, float, float, float],
     roi: tuple[int, int, int, int],
     io: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``cv2.remap`` maps ``float32 (h, w)`` for the ROI (x0, y0, w, h): output px -> source px.
 
-    A piecewise-affine map over a Delaunay triangulation of the target control points (exact
-    at every point, no overshoot even when closing lips bring points together), densified by
-    helper vertices that follow a thin-plate spline through the lips' outline, the jaw and
-    the anchors (smooth skin away from the mouth)."""
-    n_outer = 12
-    n_inner = 8
-    smooth_idx = np.r_[0:n_outer, n_outer + n_inner : len(dst_moving)]
+    ``dst_moving`` / ``src_moving``: ``(31, 2)`` target / source outer lip, inner lip and
+    moving jaw points (image px); ``anchors``: ``(K, 2)`` fixed points. A thin-plate spline
+    through the outer lips, the jaw and the anchors maps the skin (smooth: evaluated every
+    ``SPLINE_STEP`` and interpolated); near the lips, where closing lips bring points
+    together and the spline would overshoot, a piecewise-affine map over the lips'
+    triangles (:mod:`~lipsync.core.render.lipmesh`, exact at every lip point, inner lips
+    included; their Delaunay triangles where the lips' points cross) out to a ring
+    ``LIP_RING`` beyond them, where it meets the spline."""
+    n_lips = lipmesh.N_OUTER + lipmesh.N_INNER
+    smooth_idx = np.r_[0 : lipmesh.N_OUTER, n_lips : len(dst_moving)]
     smooth = ThinPlateSpline.fit(
         np.vstack([dst_moving[smooth_idx], anchors]),
         np.vstack([src_moving[smooth_idx], anchors]),
         regularisation=P.TPS_REGULARISATION,
     )
-    dst = np.vstack([dst_moving, anchors]).astype(np.float32)
-    src = np.vstack([src_moving, anchors]).astype(np.float32)
-    helpers = _helpers(box, target_lips, dst, io)
-    if len(helpers):
-        dst = np.vstack([dst, helpers])
-        src = np.vstack([src, smooth(helpers)])
-    map_x, map_y, _ = piecewise_maps(dst, src, roi)
+    map_x, map_y = _spline_maps(smooth, roi, max(1, round(SPLINE_STEP * io)))
+    ring = lipmesh.lip_ring(dst_moving[: lipmesh.N_OUTER], LIP_RING * io)
+    dst = np.vstack([dst_moving[:n_lips], ring]).astype(np.float32)
+    src = np.vstack([src_moving[:n_lips], smooth(ring)]).astype(np.float32)
+    # only the lips' box: the triangles cover nothing beyond it
+    x0, y0, w, h = roi
+    lx0, ly0 = np.maximum(np.floor(dst.min(axis=0)).astype(int), (x0, y0))
+    lx1, ly1 = np.minimum(np.ceil(dst.max(axis=0)).astype(int) + 1, (x0 + w, y0 + h))
+    if lx1 <= lx0 or ly1 <= ly0:
+        return map_x, map_y
+    mx, my, covered = piecewise_maps(
+        dst, src, (int(lx0), int(ly0), int(lx1 - lx0), int(ly1 - ly0)), lipmesh.lip_triangles(dst)
+    )
+    box = np.s_[ly0 - y0 : ly1 - y0, lx0 - x0 : lx1 - x0]
+    np.copyto(map_x[box], mx, where=covered)
+    np.copyto(map_y[box], my, where=covered)
     return map_x, map_y
+
+
+def _spline_maps(
+    spline: ThinPlateSpline, roi: tuple[int, int, int, int], step: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``spline`` as ``cv2.remap`` maps ``float32 (h, w)`` over the ROI (x0, y0, w, h),
+    evaluated every ``step`` px and interpolated bilinearly (``cv2.resize``), on a grid that
+    reaches a node beyond the ROI on every side (no clamped edges)."""
+    x0, y0, w, h = roi
+    k = step
+    nw, nh = -(-w // k) + 2, -(-h // k) + 2
+    # node j sits at pixel (j + 0.5) k - 0.5 of a grid that starts k px before the ROI, as
+    # cv2.resize by k expects
+    xs = x0 - k + (np.arange(nw) + 0.5) * k - 0.5
+    ys = y0 - k + (np.arange(nh) + 0.5) * k - 0.5
+    nodes = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
+    coarse = spline(nodes).reshape(nh, nw, 2)
+    if k == 1:
+        fine = coarse
+    else:
+        fine = cv2.resize(coarse, (nw * k, nh * k), interpolation=cv2.INTER_LINEAR)
+    fine = fine[k : k + h, k : k + w]
+    return np.ascontiguousarray(fine[:, :, 0]), np.ascontiguousarray(fine[:, :, 1])
 
 
 def _resample(image: np.ndarray, map_x: np.ndarray, map_y: np.ndarray) -> np.ndarray:
@@ -565,15 +563,7 @@ class WarpRenderer:
         h, w = mask.shape
 
         # backward map: output (target) position -> source position
-        map_x, map_y = _backward_maps(
-            dst_moving,
-            src_moving,
-            anchors,
-            face_map.apply(shape["outer_lip"]),
-            (rx0, ry0, rx1, ry1),
-            (ox, oy, w, h),
-            io,
-        )
+        map_x, map_y = _backward_maps(dst_moving, src_moving, anchors, (ox, oy, w, h), io)
         warped = _resample(image, map_x, map_y)
         if source_gap > target_gap:
             _mend_lips(

@@ -1,0 +1,103 @@
+"""A fixed triangulation of the lips: the mouth opening, the lips themselves and a ring of
+points just outside them.
+
+The warp maps every pixel near the lips piecewise-affinely over these triangles (exact at
+every lip point, no overshoot when closing lips bring points together) and everything
+further out by a smooth spline. The points come in one order (:func:`lip_ring`'s layout:
+outer lip ``(12, 2)``, inner lip ``(8, 2)``, ring ``(12, 2)``, the 68-point convention's
+order: image-left corner first, the upper lip left to right, the lower lip right to left),
+so the triangles are the same index triples in every frame: no triangulation is computed.
+They are valid as long as no triangle is turned over (the lips' points cross over each
+other), which :func:`lip_triangles` checks.
+
+Corners: a mouth corner's inner and outer lip points may coincide (the same landmark); the
+triangle between them then has no area, and it comes before its neighbours, which draw over
+its edge.
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import numpy as np
+
+from lipsync.core.render.normalise import INNER_PAIRS
+from lipsync.core.types import INNER_LIP_LEFT_CORNER, INNER_LIP_RIGHT_CORNER
+
+N_OUTER = 12
+N_INNER = 8
+#: The ring has one point per outer-lip point.
+N_RING = N_OUTER
+N_POINTS = N_OUTER + N_INNER + N_RING
+#: px squared; a triangle this little turned over counts as flat (rounding of coincident
+#: corners), not as turned over
+FLAT_AREA = 1e-3
+#: For each outer-lip edge (point k to k + 1), the inner-lip point of its triangle ...
+OUTER_EDGE_APEX = (0, 1, 2, 3, 3, 4, 4, 5, 6, 7, 7, 0)
+#: ... and for each inner-lip edge (point k to k + 1), the outer-lip point of its triangle
+INNER_EDGE_APEX = (1, 2, 3, 5, 7, 8, 9, 11)
+#: Outer-lip edges at the mouth corners (flat when the corner's two points coincide)
+CORNER_EDGES = (0, 5, 6, 11)
+
+
+def _triangles() -> np.ndarray:
+    """``int32 (50, 3)``: the triangles as indices into the :data:`N_POINTS` points, each
+    listed in the lips' own turning order (positive signed area in image coordinates)."""
+
+    def o(k: int) -> int:
+        return k % N_OUTER
+
+    def i(k: int) -> int:
+        return N_OUTER + k % N_INNER
+
+    def r(k: int) -> int:
+        return N_OUTER + N_INNER + k % N_RING
+
+    # the lips, between the outer and the inner outline; the corners first (flat triangles
+    # whose edges their neighbours draw again)
+    edges = [*CORNER_EDGES, *(k for k in range(N_OUTER) if k not in CORNER_EDGES)]
+    lips = [(o(k), o(k + 1), i(OUTER_EDGE_APEX[k])) for k in edges]
+    lips += [(o(INNER_EDGE_APEX[k]), i(k + 1), i(k)) for k in range(N_INNER)]
+    # the opening: a triangle at each corner, two between neighbouring columns
+    (up, lo), right = INNER_PAIRS[0], INNER_PAIRS[-1]
+    opening = [
+        (i(INNER_LIP_LEFT_CORNER), i(up), i(lo)),
+        (i(right[0]), i(INNER_LIP_RIGHT_CORNER), i(right[1])),
+    ]
+    for (u, b), (u2, b2) in pairwise(INNER_PAIRS):
+        opening += [(i(u), i(u2), i(b2)), (i(u), i(b2), i(b))]
+    # the ring around the outer lips: one quad per outer edge
+    ring = []
+    for k in range(N_OUTER):
+        ring += [(o(k + 1), o(k), r(k)), (r(k), r(k + 1), o(k + 1))]
+    return np.array(lips + opening + ring, dtype=np.int32)
+
+
+TRIANGLES = _triangles()
+
+
+def lip_ring(outer: np.ndarray, distance: float) -> np.ndarray:
+    """``float32 (12, 2)``: a point ``distance`` px outside each outer-lip point of ``outer``
+    ``(12, 2)`` (image px), along the bisector of the outline's angle there: the ring's
+    triangles then turn the right way at every point, convex (a corner) or not (the dip of
+    the upper lip)."""
+    o = np.asarray(outer, np.float64)
+    edge = np.roll(o, -1, axis=0) - o  # from each point to the next
+    edge /= np.maximum(np.hypot(edge[:, 0], edge[:, 1]), 1e-9)[:, None]
+    # outward normals: the lips turn positively in image coordinates (y down), so their
+    # outside is on the right of each edge
+    normal = np.stack([edge[:, 1], -edge[:, 0]], axis=1)
+    bisector = normal + np.roll(normal, 1, axis=0)  # of the edges into and out of each point
+    bisector /= np.maximum(np.hypot(bisector[:, 0], bisector[:, 1]), 1e-9)[:, None]
+    return (o + distance * bisector).astype(np.float32)
+
+
+def lip_triangles(points: np.ndarray) -> np.ndarray | None:
+    """:data:`TRIANGLES` when none of them is turned over at ``points`` ``(32, 2)`` (outer
+    lip, inner lip, :func:`lip_ring`; image px), else None (the lips' points cross: the
+    caller triangulates them some other way)."""
+    p = np.asarray(points, np.float64)
+    a, b, c = p[TRIANGLES[:, 0]], p[TRIANGLES[:, 1]], p[TRIANGLES[:, 2]]
+    ab, ac = b - a, c - a
+    area2 = ab[:, 0] * ac[:, 1] - ab[:, 1] * ac[:, 0]
+    return TRIANGLES if bool((area2 > -2.0 * FLAT_AREA).all()) else None

@@ -108,6 +108,19 @@ def _crop_transform(frame: Similarity, centre: np.ndarray) -> np.ndarray:
     return m
 
 
+def lip_shape(landmarks: Mapping[str, np.ndarray], frame: Similarity) -> dict[str, np.ndarray]:
+    """The ``outer_lip`` and ``inner_lip`` of :func:`~.normalise.normalised_shape` (the same
+    values), from the face's eye frame ``frame``, without mapping the other groups."""
+    inverse = frame.inverse()
+    outer = inverse.apply(landmarks["outer_lip"])
+    inner = inverse.apply(landmarks["inner_lip"])
+    centre = mouth_centre(outer)
+    return {
+        "outer_lip": (outer - centre).astype(np.float32),
+        "inner_lip": (inner - centre).astype(np.float32),
+    }
+
+
 def crop_size() -> tuple[int, int]:
     """(width, height) px of an interior crop."""
     x0, y0, x1, y1 = P.CROP_BOX
@@ -187,33 +200,39 @@ class AppearanceBuilder:
         io = face.inter_ocular  # px (a property: computed on each use)
         if io < P.MIN_INTER_OCULAR_PX:
             return
-        shape = normalised_shape(face.landmarks)
-        gap = float(inner_gaps(shape["inner_lip"]).mean())
-        outer = shape["outer_lip"]
+        frame = eye_frame(face.landmarks)
+        lips = lip_shape(face.landmarks, frame)  # the whole shape only for the neutral pool
+        gap = float(inner_gaps(lips["inner_lip"]).mean())
+        outer = lips["outer_lip"]
         self._range.add(gap, float(np.linalg.norm(outer[6] - outer[0])))
         if self._range.frames <= P.RANGE_FULL_FRAMES:
             self._changes += 1  # the range is still being learnt
         if len(self._neutral) < P.NEUTRAL_POOL:
-            heapq.heappush(self._neutral, (-gap, index, self._pack(shape)))
+            shape = self._pack(normalised_shape(face.landmarks))
+            heapq.heappush(self._neutral, (-gap, index, shape))
             self._changes += 1
             self._neutral_changes += 1
         elif -gap > self._neutral[0][0]:
-            heapq.heapreplace(self._neutral, (-gap, index, self._pack(shape)))
+            shape = self._pack(normalised_shape(face.landmarks))
+            heapq.heapreplace(self._neutral, (-gap, index, shape))
             self._changes += 1
             self._neutral_changes += 1
         if gap >= P.BANK_MIN_OPEN and abs(face.pose.yaw) <= P.BANK_MAX_YAW:
-            self._offer(image, face, shape, gap, index)
+            self._offer(image, face, frame, lips, gap, index)
         if self._exemplars is not None:
-            self._exemplars.add(image, face, index, io)
+            self._exemplars.add(image, face, index, io, frame)
 
     def _offer(
         self,
         image: np.ndarray,
         face: FaceObservation,
+        frame: Similarity,
         shape: dict[str, np.ndarray],
         gap: float,
         index: int,
     ) -> None:
+        """Keep the frame's mouth interior if it is open enough among its neighbours
+        (``frame``: the face's eye frame; ``shape``: its lips, mouth-centred)."""
         near = [s for s in self._bank if abs(s.frame - index) < P.BANK_MIN_SPACING]
         if near:
             if all(gap <= s.openness for s in near):
@@ -226,7 +245,6 @@ class AppearanceBuilder:
                 return
             self._bank.remove(weakest)
             self._changes += 1
-        frame = eye_frame(face.landmarks)
         centre = mouth_centre(face.landmarks["outer_lip"]).astype(np.float64)
         m = _crop_transform(frame, centre)
         w, h = crop_size()

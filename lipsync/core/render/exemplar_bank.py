@@ -33,10 +33,11 @@ from lipsync.core.types import OUTER_LIP_LEFT_CORNER, OUTER_LIP_RIGHT_CORNER, Fa
 LIP_POINTS = 20
 
 
-def rigid_frame(landmarks: Mapping[str, np.ndarray]) -> Similarity:
+def rigid_frame(landmarks: Mapping[str, np.ndarray], eyes: Similarity | None = None) -> Similarity:
     """Rigid coordinates -> image px for one observation: the eye frame with its origin moved
-    to the mean of the nose points (which do not move with the mouth)."""
-    frame = eye_frame(landmarks)
+    to the mean of the nose points (which do not move with the mouth); ``eyes``: the eye frame
+    (:func:`~.normalise.eye_frame`) when the caller has it."""
+    frame = eye_frame(landmarks) if eyes is None else eyes
     nose = frame.inverse().apply(np.asarray(landmarks["nose"], np.float32)).mean(axis=0)
     tx, ty = frame.apply(nose[None])[0]
     return Similarity(frame.scale, frame.angle, float(tx), float(ty))
@@ -225,17 +226,22 @@ class ExemplarCollector:
         self.version = 0
 
     def add(
-        self, image: np.ndarray, face: FaceObservation, index: int, io: float | None = None
+        self,
+        image: np.ndarray,
+        face: FaceObservation,
+        index: int,
+        io: float | None = None,
+        eyes: Similarity | None = None,
     ) -> None:
-        """Offer one frame (RGB ``uint8 (H, W, 3)``) and the track's face in it; ``io``: the
-        face's ``inter_ocular`` when the caller has it already (a property computed on each
-        use)."""
+        """Offer one frame (RGB ``uint8 (H, W, 3)``) and the track's face in it; ``io`` and
+        ``eyes``: the face's ``inter_ocular`` (a property computed on each use) and its eye
+        frame, when the caller has them already."""
         self.frames += 1
         if io is None:
             io = face.inter_ocular  # px
         if io < P.EXEMPLAR_MIN_IO_PX or abs(face.pose.yaw) > P.BANK_MAX_YAW:
             return
-        frame = rigid_frame(face.landmarks)
+        frame = rigid_frame(face.landmarks, eyes)
         lips = rigid_lips(face.landmarks, frame)
         gap, width = lip_measures(lips)
         scale = float(min(P.EXEMPLAR_OVERSAMPLE * io, P.EXEMPLAR_MAX_SCALE))

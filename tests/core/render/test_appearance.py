@@ -11,7 +11,14 @@ from render_media import target, with_landmarks
 from lipsync.core.errors import InputError
 from lipsync.core.render import AppearanceBuilder, get_renderer, target_shape
 from lipsync.core.render import parameters as P
-from lipsync.core.render.normalise import face_transform, inner_gaps, mouth_centre, normalised_shape
+from lipsync.core.render.appearance import lip_shape
+from lipsync.core.render.normalise import (
+    eye_frame,
+    face_transform,
+    inner_gaps,
+    mouth_centre,
+    normalised_shape,
+)
 
 
 def test_streaming_builder_keeps_the_neutral_and_the_most_open_frames(frame, face, appearance):
@@ -68,3 +75,22 @@ def test_every_build_has_the_median_of_the_least_open_shapes_seen(frame, face, a
             assert built.neutral[g].tobytes() == (points - centre).astype(np.float32).tobytes()
             built.neutral[g][:] = 99.0  # a caller's change stays in its own build
     assert builder.build().neutral["outer_lip"].max() < 5.0
+
+
+def test_lip_shape_is_that_of_the_whole_normalised_shape(face, appearance):
+    """The builder maps only the lips of most frames: the same values as the whole shape's."""
+    face_map = face_transform(appearance.neutral, face.landmarks)
+    rng = np.random.default_rng(9)
+    for _ in range(50):
+        params = target(open=rng.uniform(0, 1), width=rng.uniform(-1, 1), round=rng.uniform(0, 1))
+        shape = target_shape(appearance.neutral, params)
+        moved = {
+            g: face_map.apply(p) * rng.uniform(0.5, 2.0) + rng.normal(0, 40, 2)
+            for g, p in shape.items()
+        }
+        observed = with_landmarks(face, **moved)
+        whole = normalised_shape(observed.landmarks)
+        lips = lip_shape(observed.landmarks, eye_frame(observed.landmarks))
+        assert list(lips) == ["outer_lip", "inner_lip"]
+        for g in lips:
+            assert lips[g].dtype == np.float32 and lips[g].tobytes() == whole[g].tobytes()

@@ -115,8 +115,9 @@ class ThinPlateSpline:
         spread = float(np.sqrt(((s - offset) ** 2).sum(axis=1).mean())) or 1.0
         c = (s - offset) / spread
         n = len(c)
-        d2 = ((c[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)
-        k = _tps_kernel(d2) + regularisation * np.eye(n)
+        # x and y apart: numpy's sum over a last axis of 2 is slow (127 -> 20 us for 65 points)
+        dx, dy = c[:, None, 0] - c[None, :, 0], c[:, None, 1] - c[None, :, 1]
+        k = _tps_kernel(dx * dx + dy * dy) + regularisation * np.eye(n)
         p = np.hstack([np.ones((n, 1)), c])
         system = np.zeros((n + 3, n + 3))
         system[:n, :n] = k
@@ -137,7 +138,8 @@ class ThinPlateSpline:
         # the warp's face maps): |q - c|^2 expanded, one matrix product instead of an (M, N, 2)
         # temporary
         q32, c = q.astype(np.float32), self.centres.astype(np.float32)
-        d2 = (q32 * q32).sum(axis=1)[:, None] + (c * c).sum(axis=1)[None, :]
+        qx, qy, cx, cy = q32[:, 0], q32[:, 1], c[:, 0], c[:, 1]
+        d2 = (qx * qx + qy * qy)[:, None] + (cx * cx + cy * cy)[None, :]
         d2 -= 2.0 * (q32 @ c.T)
         np.maximum(d2, 0.0, out=d2)
         out += _tps_kernel(d2) @ self.weights.astype(np.float32)

@@ -39,7 +39,7 @@ def fill_weight(target_gap: float, source_gap: float) -> float:
         return 0.0
     ratio = source_gap / target_gap
     w = (P.FILL_KEEP_RATIO - ratio) / (P.FILL_KEEP_RATIO - P.FILL_FULL_RATIO)
-    return float(np.clip(w, 0.0, 1.0))
+    return float(min(max(w, 0.0), 1.0))
 
 
 def _bank_controls(sample: InteriorSample, target_inner: np.ndarray) -> np.ndarray:
@@ -80,7 +80,7 @@ def _sample_bank(
 
 
 def _smoothstep(edge0: float, edge1: float, x: np.ndarray) -> np.ndarray:
-    t = np.clip((x - edge0) / (edge1 - edge0), 0.0, 1.0)
+    t = np.minimum(np.maximum((x - edge0) / (edge1 - edge0), 0.0), 1.0)
     return t * t * (3.0 - 2.0 * t)
 
 
@@ -106,7 +106,7 @@ def _synthesise(
     teeth_colour = np.asarray(P.SYNTH_TEETH_COLOUR, np.float32) * min(bright * 1.45, 255.0)
 
     # cavity, darker in the middle of the opening
-    depth = np.clip(np.minimum(d_top, d_bot) / np.maximum(gap / 2.0, 1e-4), 0.0, 1.0)
+    depth = np.minimum(np.maximum(np.minimum(d_top, d_bot) / np.maximum(gap / 2.0, 1e-4), 0.0), 1.0)
     colour = cavity[None, :] * (1.0 - 0.5 * depth[:, None])
     # tongue near the lower lip when the mouth is well open
     tongue_h = np.minimum(P.SYNTH_TONGUE_HEIGHT, 0.45 * gap)
@@ -123,7 +123,7 @@ def _synthesise(
     )
     phase = np.abs(((x - centre_x) / P.SYNTH_TOOTH_WIDTH + 0.5) % 1.0 - 0.5)
     seams = 0.75 + 0.25 * _smoothstep(0.0, 0.12, phase)
-    shade = 1.0 - 0.35 * np.clip(d_top / P.SYNTH_TEETH_HEIGHT, 0, 1)  # darker towards the tips
+    shade = 1.0 - 0.35 * np.minimum(np.maximum(d_top / P.SYNTH_TEETH_HEIGHT, 0), 1)  # tips darker
     visible = P.TEETH_MIN_VISIBILITY + (1.0 - P.TEETH_MIN_VISIBILITY) * teeth
     t_mix = (band * side * visible)[:, None]
     teeth_px = teeth_colour[None, :] * (seams * shade)[:, None]
@@ -267,7 +267,7 @@ def seam_weight(target_gap: float, source_gap: float) -> float:
     inner gaps (IO); > 0 only when the target is nearly closed and the source is more open."""
     if target_gap >= P.SEAM_MAX_GAP:
         return 0.0
-    return float(np.clip((source_gap - target_gap) / P.SEAM_RAMP, 0.0, 1.0))
+    return float(min(max((source_gap - target_gap) / P.SEAM_RAMP, 0.0), 1.0))
 
 
 def draw_seam(

@@ -42,12 +42,14 @@ def piecewise_maps(
     shift = 4
     verts = np.round((dst - np.array([x0, y0], np.float32)) * (1 << shift)).astype(np.int32)
     # only the triangles that reach the region (a pixel of margin): the others draw nothing
-    # in it
-    corners = verts[tri]
-    lo, hi = corners.min(axis=1), corners.max(axis=1)
+    # in it (all of them when every point lies in it)
     one = 1 << shift
-    reach = (hi >= -one).all(axis=1) & (lo < (np.array([w, h]) + 1) * one).all(axis=1)
-    tri, corners = tri[reach], corners[reach]
+    corners = verts[tri]
+    limit = (np.array([w, h]) + 1) * one
+    if not ((verts.min(axis=0) >= -one).all() and (verts.max(axis=0) < limit).all()):
+        lo, hi = corners.min(axis=1), corners.max(axis=1)
+        reach = (hi >= -one).all(axis=1) & (lo < limit).all(axis=1)
+        tri, corners = tri[reach], corners[reach]
     # affine per triangle: [x, y, 1] @ coeffs (3, 2) = source (x, y)
     d = np.concatenate([dst[tri], np.ones((len(tri), 3, 1), np.float32)], axis=2)
     d64, s64 = d.astype(np.float64), src[tri].astype(np.float64)
@@ -55,26 +57,24 @@ def piecewise_maps(
     # least squares for degenerate ones (points that coincide: a mouth corner's inner and
     # outer lip point)
     solvable = np.abs(np.linalg.det(d64)) > 1e-6
-    coeffs = np.empty((len(tri), 3, 2), np.float64)
-    coeffs[solvable] = np.linalg.solve(d64[solvable], s64[solvable])
+    outside = len(tri)  # one more "triangle", the identity, for the pixels outside them all
+    coeffs = np.empty((outside + 1, 3, 2), np.float64)
+    coeffs[:outside][solvable] = np.linalg.solve(d64[solvable], s64[solvable])
     if not solvable.all():
-        coeffs[~solvable] = np.linalg.pinv(d64[~solvable]) @ s64[~solvable]
+        coeffs[:outside][~solvable] = np.linalg.pinv(d64[~solvable]) @ s64[~solvable]
+    coeffs[outside] = ((1.0, 0.0), (0.0, 1.0), (0.0, 0.0))
     coeffs = coeffs.astype(np.float32)
-    ids = np.full((h, w), -1, dtype=np.int32)
+    ids = np.full((h, w), outside, dtype=np.int32)
     fill = cv2.fillConvexPoly
     for k, triangle in enumerate(list(corners)):  # positional arguments: keywords cost 2x
         fill(ids, triangle, k, cv2.LINE_8, shift)
     xs = np.arange(x0, x0 + w, dtype=np.float32)[None, :]
     ys = np.arange(y0, y0 + h, dtype=np.float32)[:, None]
-    missing = ids < 0
-    index = np.maximum(ids, 0)
 
     def take(row: int, col: int) -> np.ndarray:  # one coefficient per pixel, float32 (h, w)
-        return np.ascontiguousarray(coeffs[:, row, col]).take(index)
+        return np.ascontiguousarray(coeffs[:, row, col]).take(ids)
 
+    # outside the triangles x * 1 + y * 0 + 0: the pixel's own position, exactly
     map_x = xs * take(0, 0) + ys * take(1, 0) + take(2, 0)
     map_y = xs * take(0, 1) + ys * take(1, 1) + take(2, 1)
-    if missing.any():
-        map_x[missing] = np.broadcast_to(xs, (h, w))[missing]
-        map_y[missing] = np.broadcast_to(ys, (h, w))[missing]
-    return map_x, map_y, ~missing
+    return map_x, map_y, ids != outside

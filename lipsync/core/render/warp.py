@@ -23,6 +23,7 @@ Per frame, for one face:
 from __future__ import annotations
 
 import logging
+import math
 
 import cv2
 import numpy as np
@@ -185,14 +186,11 @@ def _resample(image: np.ndarray, map_x: np.ndarray, map_y: np.ndarray) -> np.nda
     need = np.where(sq, np.minimum(need[box], SQUEEZE_SIGMAS[-1]), 0.0)
     reach = int(np.ceil(3 * SQUEEZE_SIGMAS[-1])) + 2
     h, w = image.shape[:2]
-    x0 = int(np.clip(np.floor(bx[sq].min()) - reach, 0, w - 1))
-    y0 = int(np.clip(np.floor(by[sq].min()) - reach, 0, h - 1))
-    x1 = int(np.clip(np.ceil(bx[sq].max()) + reach + 1, x0 + 1, w))
-    y1 = int(np.clip(np.ceil(by[sq].max()) + reach + 1, y0 + 1, h))
+    x0, y0, x1, y1 = _source_box(bx[sq], by[sq], reach, (h, w))
     out = warped[box].astype(np.float32)
     below = 0.0
     for sigma in SQUEEZE_SIGMAS:  # like mipmaps: each level mixed in between its neighbours
-        a = np.clip((need - below) / (sigma - below), 0.0, 1.0)[:, :, None]
+        a = np.minimum(np.maximum((need - below) / (sigma - below), 0.0), 1.0)[:, :, None]
         below = sigma
         if not np.any(a > 0.0):
             break
@@ -203,6 +201,19 @@ def _resample(image: np.ndarray, map_x: np.ndarray, map_y: np.ndarray) -> np.nda
         out += a * (level.astype(np.float32) - out)
     warped[box] = np.clip(np.rint(out), 0, 255).astype(np.uint8)
     return warped
+
+
+def _source_box(
+    map_x: np.ndarray, map_y: np.ndarray, reach: int, shape: tuple[int, int]
+) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1): the box of an image of ``shape`` (h, w) that the map positions
+    ``map_x`` / ``map_y`` (image px) read, grown by ``reach`` px (at least one pixel)."""
+    h, w = shape
+    x0 = min(max(math.floor(map_x.min()) - reach, 0), w - 1)
+    y0 = min(max(math.floor(map_y.min()) - reach, 0), h - 1)
+    x1 = min(max(math.ceil(map_x.max()) + reach + 1, x0 + 1), w)
+    y1 = min(max(math.ceil(map_y.max()) + reach + 1, y0 + 1), h)
+    return x0, y0, x1, y1
 
 
 def _footprint_sigma(map_x: np.ndarray, map_y: np.ndarray) -> np.ndarray:
@@ -247,10 +258,7 @@ def restore_detail(
         return resampled
     h, w = source.shape[:2]
     reach = int(np.ceil(3 * DETAIL_WINDOW)) + 2
-    x0 = int(np.clip(np.floor(map_x.min()) - reach, 0, w - 1))
-    y0 = int(np.clip(np.floor(map_y.min()) - reach, 0, h - 1))
-    x1 = int(np.clip(np.ceil(map_x.max()) + reach + 1, x0 + 1, w))
-    y1 = int(np.clip(np.ceil(map_y.max()) + reach + 1, y0 + 1, h))
+    x0, y0, x1, y1 = _source_box(map_x, map_y, reach, (h, w))
     had = _energy(cv2.cvtColor(source[y0:y1, x0:x1], cv2.COLOR_RGB2GRAY))
     have = _energy(cv2.cvtColor(resampled, cv2.COLOR_RGB2GRAY))
     # the maps at the centres of the coarse output pixels (block means of affine maps), in
@@ -260,7 +268,8 @@ def restore_detail(
     sx = (cv2.resize(map_x, size, interpolation=cv2.INTER_AREA) - x0 + 0.5) * fx - 0.5
     sy = (cv2.resize(map_y, size, interpolation=cv2.INTER_AREA) - y0 + 0.5) * fy - 0.5
     want = cv2.remap(had, sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    gain = np.clip(np.sqrt((want + DETAIL_FLOOR) / (have + DETAIL_FLOOR)), 1.0, DETAIL_MAX_GAIN)
+    gain = np.sqrt((want + DETAIL_FLOOR) / (have + DETAIL_FLOOR))
+    gain = np.minimum(np.maximum(gain, 1.0), DETAIL_MAX_GAIN)
     gain = cv2.resize(gain, map_x.shape[::-1], interpolation=cv2.INTER_LINEAR)
     gain = np.where(where, gain - 1.0, 0.0).astype(np.float32)
     high = cv2.subtract(
@@ -285,7 +294,7 @@ def _inside_lips(outer: np.ndarray, inner: np.ndarray, closing: float) -> np.nda
     """Source inner-lip points moved ``LIP_MARGIN`` of the lip thickness into the lips when
     the target is more closed than the source by ``closing`` (IO): landmark models often put
     the inner lip on the teeth, and closing lips must not carry a strip of interior along."""
-    k = P.LIP_MARGIN * float(np.clip(closing / P.CLOSING_RAMP, 0.0, 1.0))
+    k = P.LIP_MARGIN * min(max(closing / P.CLOSING_RAMP, 0.0), 1.0)
     points = np.asarray(inner, dtype=np.float32).copy()
     if k <= 0.0:
         return points
@@ -322,7 +331,7 @@ def _mend_lips(
     # the dark cavity's rim lies just outside the landmarks: carried into lips that close it
     # made dark ticks above and below the seam. Only as far as they close: a mouth kept about
     # as open keeps its own lip edges (inpainted, they came out harder than the footage's)
-    rim = round(P.MEND_RIM * io * float(np.clip(closing / P.CLOSING_RAMP, 0.0, 1.0)))
+    rim = round(P.MEND_RIM * io * min(max(closing / P.CLOSING_RAMP, 0.0), 1.0))
     if rim >= 1:
         disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rim + 1,) * 2)
         inside = cv2.dilate(inside, disc)
@@ -482,7 +491,7 @@ class WarpRenderer:
         """
         check_frame(image)
         params = check_target(target)
-        strength = float(np.clip(strength, 0.0, 1.0))
+        strength = min(max(float(strength), 0.0), 1.0)
         if strength <= 0.0 or face.inter_ocular < P.MIN_INTER_OCULAR_PX:
             return image.copy()
         if appearance is None:

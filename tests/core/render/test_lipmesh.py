@@ -119,6 +119,34 @@ def test_a_sharp_corner_is_tiled():
     assert _areas(points).sum() == pytest.approx(_polygon_area(points[RING]), rel=1e-6)
 
 
+#: Target lips on a drawn face (musetalk_yongen_drawn, IO 116 px) whose right inner corner
+#: lies 0.15 px above the upper lip's outer edge: the corner's triangle turns over by a sliver
+POKING_CORNER = np.array(
+    [
+        [268.4, 461.7], [279.7, 456.7], [290.3, 456.3], [304.1, 458.7], [319.8, 458.0],
+        [340.9, 462.3], [362.1, 467.9], [339.1, 482.2], [317.0, 487.4], [308.0, 487.6],
+        [288.0, 481.9], [277.9, 474.1], [273.8, 460.9], [288.3, 464.4], [307.2, 467.1],
+        [319.0, 467.4], [356.6, 466.3], [318.7, 472.3], [306.5, 472.0], [288.0, 468.6],
+    ],
+    np.float32,
+)  # fmt: skip
+
+
+def test_an_inner_corner_poking_out_by_a_sliver_keeps_the_triangles():
+    points = _layout(POKING_CORNER[:N_OUTER], POKING_CORNER[N_OUTER:], 0.1 * 116.0)
+    areas = _areas(points)
+    assert -3.0 < areas.min() < -1.0  # turned over, by a sliver
+    assert lip_triangles(points) is TRIANGLES
+    # every pixel inside the ring is still mapped, by a triangle's affine of its own lips
+    x0, y0 = np.floor(points.min(axis=0)).astype(int) - 2
+    x1, y1 = np.ceil(points.max(axis=0)).astype(int) + 3
+    roi = (int(x0), int(y0), int(x1 - x0), int(y1 - y0))
+    _, _, covered = piecewise_maps(points, points, roi, TRIANGLES)
+    ring = np.zeros(covered.shape, np.uint8)
+    cv2.fillPoly(ring, [np.round((points[RING] - (x0, y0)) * 16).astype(np.int32)], 1, shift=4)
+    assert covered[cv2.erode(ring, np.ones((3, 3), np.uint8)) > 0].all()
+
+
 def test_crossed_lips_are_refused(speaker):
     faces, _ = speaker
     face = faces[0]

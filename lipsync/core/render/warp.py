@@ -225,11 +225,13 @@ def _footprint_sigma(map_x: np.ndarray, map_y: np.ndarray) -> np.ndarray:
     sx, sy = map_x[::k, ::k], map_y[::k, ::k]
     if min(sx.shape) < 2:
         return np.zeros(map_x.shape, np.float32)
-    across = np.hypot(np.diff(sx, axis=1), np.diff(sy, axis=1)) / k
-    down = np.hypot(np.diff(sx, axis=0), np.diff(sy, axis=0)) / k
-    step = np.maximum(
-        np.pad(across, ((0, 0), (0, 1)), mode="edge"), np.pad(down, ((0, 1), (0, 0)), mode="edge")
-    )
+    across = np.hypot(sx[:, 1:] - sx[:, :-1], sy[:, 1:] - sy[:, :-1]) / k
+    down = np.hypot(sx[1:] - sx[:-1], sy[1:] - sy[:-1]) / k
+    # the larger of the two, each repeated at its far edge (np.pad's overhead is 20 us a call)
+    step = np.empty(sx.shape, across.dtype)
+    step[:, :-1], step[:, -1] = across, across[:, -1]
+    np.maximum(step[:-1], down, out=step[:-1])
+    np.maximum(step[-1], down[-1], out=step[-1])
     need = ((step - 1.0) / 2.0).astype(np.float32)
     h, w = map_x.shape
     return cv2.resize(

@@ -37,6 +37,7 @@ from lipsync.core.render.appearance import TrackAppearance
 from lipsync.core.render.composite import detail_blend, feathered_mask, lower_face_polygon
 from lipsync.core.render.exemplar_bank import Exemplar, ExemplarBank
 from lipsync.core.render.exemplar_choice import best_path, distances, pale_penalty
+from lipsync.core.render.lipmesh import band_triangles
 from lipsync.core.render.meshwarp import piecewise_maps
 from lipsync.core.render.mouth_model import check_target, target_shape
 from lipsync.core.render.normalise import face_transform
@@ -217,10 +218,11 @@ class ExemplarRenderer:
         region = out[y0:y1, x0:x1].astype(np.float32)
         drawn = np.zeros_like(region)
         covered = np.ones(region.shape[:2], bool)
+        dst = np.vstack([target_px, ring_px])
+        triangles = band_triangles(dst)  # None: Delaunay's (lips crossing over)
         for sample, share in choice.picks:
-            dst = np.vstack([target_px, ring_px])
             src = sample.to_crop_px(np.vstack([sample.lips, _ring(sample.lips)]))
-            mx, my, inside = _maps(dst, src, roi, io)
+            mx, my, inside = _maps(dst, src, roi, io, triangles)
             covered &= inside
             pixels = cv2.remap(
                 sample.crop, mx, my, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
@@ -246,19 +248,23 @@ class ExemplarRenderer:
 
 
 def _maps(
-    dst: np.ndarray, src: np.ndarray, roi: tuple[int, int, int, int], io: float
+    dst: np.ndarray,
+    src: np.ndarray,
+    roi: tuple[int, int, int, int],
+    io: float,
+    triangles: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`piecewise_maps` for ``roi``; on large faces evaluated every ``MAP_STEP`` px and
-    interpolated (the maps are piecewise linear: the error is a fraction of a pixel at the
-    triangles' edges, the cost a quarter)."""
+    """:func:`piecewise_maps` over ``triangles`` (None: Delaunay's) for ``roi``; on large
+    faces evaluated every ``MAP_STEP`` px and interpolated (the maps are piecewise linear:
+    the error is a fraction of a pixel at the triangles' edges, the cost a quarter)."""
     if io < MAP_STEP_FROM_IO:
-        return piecewise_maps(dst, src, roi)
+        return piecewise_maps(dst, src, roi, triangles)
     x0, y0, w, h = roi
     k = MAP_STEP
     sw, sh = -(-w // k), -(-h // k)
     # small pixel j sits at full pixel (j + 0.5) k - 0.5, as cv2.resize by k expects
     small = (np.asarray(dst, np.float32) - np.array([x0, y0], np.float32) + 0.5) / k - 0.5
-    mx, my, inside = piecewise_maps(small, src, (0, 0, sw, sh))
+    mx, my, inside = piecewise_maps(small, src, (0, 0, sw, sh), triangles)
     size = (sw * k, sh * k)
     mx = cv2.resize(mx, size, interpolation=cv2.INTER_LINEAR)[:h, :w]
     my = cv2.resize(my, size, interpolation=cv2.INTER_LINEAR)[:h, :w]

@@ -80,6 +80,8 @@ def _triangles() -> np.ndarray:
 
 
 TRIANGLES = _triangles()
+#: The triangles of the lips and the opening alone (the outer and inner lip points).
+LIP_TRIANGLES = TRIANGLES[: len(TRIANGLES) - 2 * N_RING]
 
 
 def lip_ring(outer: np.ndarray, distance: float) -> np.ndarray:
@@ -102,10 +104,56 @@ def lip_triangles(points: np.ndarray) -> np.ndarray | None:
     """:data:`TRIANGLES` when none of them is turned over at ``points`` ``(32, 2)`` (outer
     lip, inner lip, :func:`lip_ring`; image px), else None (the lips' points cross: the
     caller triangulates them some other way)."""
-    p = np.asarray(points, np.float64)
-    a, b, c = p[TRIANGLES[:, 0]], p[TRIANGLES[:, 1]], p[TRIANGLES[:, 2]]
+    return None if _turned_over(np.asarray(points, np.float64), TRIANGLES) else TRIANGLES
+
+
+def _turned_over(p: np.ndarray, triangles: np.ndarray) -> bool:
+    """Whether any of ``triangles`` is turned over at ``p`` by more than a sliver
+    (:data:`FLAT_AREA` of the squared mouth width)."""
+    a, b, c = p[triangles[:, 0]], p[triangles[:, 1]], p[triangles[:, 2]]
     ab, ac = b - a, c - a
     area2 = ab[:, 0] * ac[:, 1] - ab[:, 1] * ac[:, 0]
     width = p[OUTER_LIP_RIGHT_CORNER] - p[OUTER_LIP_LEFT_CORNER]
-    flat = FLAT_AREA * float(width @ width)
-    return TRIANGLES if bool((area2 > -2.0 * flat).all()) else None
+    return not bool((area2 > -2.0 * FLAT_AREA * float(width @ width)).all())
+
+
+def band_triangles(points: np.ndarray) -> np.ndarray | None:
+    """``int32 (T, 3)`` triangles over ``points`` ``(20 + M, 2)``: the outer lip, the inner
+    lip, then any closed ring of ``M`` points around them that turns the lips' way (image
+    px), or None when a triangle would turn over (the caller triangulates some other way).
+
+    The lips and the opening are :data:`LIP_TRIANGLES`; the band between the outer lips and
+    the ring is zipped by angle around the mouth's centre (the midpoint of its corners): from
+    the left corner, each step takes the next outer-lip or ring point, whichever comes
+    first, so the band is tiled once when both outlines are star-shaped from the centre, as
+    lips and an ellipse around them are."""
+    p = np.asarray(points, np.float64)
+    m = len(p) - N_OUTER - N_INNER
+    if m < 3:
+        return None
+    centre = (p[OUTER_LIP_LEFT_CORNER] + p[OUTER_LIP_RIGHT_CORNER]) / 2.0
+    rel = p - centre
+    angle = np.arctan2(rel[:, 1], rel[:, 0])  # turns the lips' way (y down)
+    start = float(angle[OUTER_LIP_LEFT_CORNER])
+
+    def ahead(k: int) -> float:  # the angle of point k past the left corner, in [0, 2 pi)
+        return float((angle[k] - start) % (2.0 * np.pi))
+
+    ring0 = N_OUTER + N_INNER
+    first = min(range(m), key=lambda j: ahead(ring0 + j))
+    outer = [OUTER_LIP_LEFT_CORNER + k for k in range(N_OUTER + 1)]  # closed: back to the start
+    outer = [k % N_OUTER for k in outer]
+    ring = [ring0 + (first + j) % m for j in range(m + 1)]
+    reach = [ahead(k) for k in outer[:-1]] + [2.0 * np.pi]
+    ring_reach = [ahead(k) for k in ring[:-1]] + [2.0 * np.pi + ahead(ring[0])]
+    band = []
+    i = j = 0
+    while i < N_OUTER or j < m:
+        if j >= m or (i < N_OUTER and reach[i + 1] <= ring_reach[j + 1]):
+            band.append((outer[i + 1], outer[i], ring[j]))
+            i += 1
+        else:
+            band.append((ring[j], ring[j + 1], outer[i]))
+            j += 1
+    triangles = np.vstack([LIP_TRIANGLES, np.array(band, np.int32)])
+    return None if _turned_over(p, triangles) else triangles

@@ -12,12 +12,21 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from scipy.spatial import Delaunay
+
+
+def load_delaunay() -> None:
+    """Import SciPy's triangulation now (0.2 s), not at the first frame that needs it: the
+    renderers use fixed triangles (:mod:`~lipsync.core.render.lipmesh`) and fall back to it
+    only when lips cross over, so a start-up without it is faster, and live mode loads it
+    before its first frame instead of stalling on one."""
+    import scipy.spatial  # noqa: F401
 
 
 def delaunay(points: np.ndarray) -> np.ndarray:
     """``int32 (T, 3)``: the Delaunay triangles of ``points`` ``(N, 2)`` as indices (coincident
     points are joggled apart, so each keeps its own triangles)."""
+    from scipy.spatial import Delaunay
+
     tri = Delaunay(np.asarray(points, np.float64), qhull_options="QJ").simplices
     return tri.astype(np.int32)
 

@@ -14,11 +14,13 @@ from sharpness import frames_of
 
 from lipsync.core.face import FaceTracker
 from lipsync.core.render import AppearanceBuilder
+from lipsync.core.render.exemplar import _ring
 from lipsync.core.render.lipmesh import (
     N_INNER,
     N_OUTER,
     N_POINTS,
     TRIANGLES,
+    band_triangles,
     lip_ring,
     lip_triangles,
 )
@@ -186,3 +188,47 @@ def test_maps_are_exact_at_the_lips_and_affine_inside_each_triangle(speaker):
     want = np.stack([xs + x0, ys + y0], axis=1) @ affine.T.astype(np.float64) + (3.0, -7.0)
     np.testing.assert_allclose(mx[covered], want[:, 0], atol=2e-3)
     np.testing.assert_allclose(my[covered], want[:, 1], atol=2e-3)
+
+
+def _signed_areas(points: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    p = np.asarray(points, np.float64)
+    a, b, c = (p[triangles[:, k]] for k in range(3))
+    return ((b - a)[:, 0] * (c - a)[:, 1] - (b - a)[:, 1] * (c - a)[:, 0]) / 2.0
+
+
+def test_the_exemplars_band_tiles_its_ellipse_on_real_lips(speaker):
+    """The exemplar renderer's points (lips, then an ellipse of 16 around them): every
+    frame's lips and the mouth model's extreme targets are tiled without a triangulation
+    being computed, each point used, the areas adding up to the ellipse's."""
+    faces, appearance = speaker
+    ends = [(0.0, 1.0), (-1.0, 0.0, 1.0), (0.0, 1.0), (0.0, 1.0), (0.0, 1.0), (0.0, 1.0)]
+    targets = [np.array(t, np.float32) for t in itertools.product(*ends)]
+    checked = 0
+    for face in faces[::10]:
+        face_map = face_transform(appearance.neutral, face.landmarks)
+        nose = np.asarray(appearance.neutral["nose"], np.float32).mean(axis=0)
+        for t in targets:
+            shape = target_shape(appearance.neutral, t, appearance.mouth_range)
+            lips = np.vstack([shape["outer_lip"], shape["inner_lip"]]).astype(np.float32) - nose
+            points = face_map.apply(np.vstack([lips, _ring(lips)]) + nose)
+            triangles = band_triangles(points)
+            assert triangles is not None
+            assert set(triangles.ravel()) == set(range(len(points)))
+            areas = _signed_areas(points, triangles)
+            ellipse = points[N_OUTER + N_INNER :]
+            assert areas.sum() == pytest.approx(_polygon_area(ellipse), rel=1e-6)
+            assert np.abs(areas[areas < 0]).sum() < 1e-3
+            checked += 1
+    assert checked > 400
+
+
+def test_a_band_that_would_turn_over_is_refused(speaker):
+    """A ring that does not go round the lips (here: squeezed inside them) is refused, so
+    the caller triangulates the points itself."""
+    faces, _ = speaker
+    outer = np.asarray(faces[0].landmarks["outer_lip"], np.float32)
+    inner = np.asarray(faces[0].landmarks["inner_lip"], np.float32)
+    centre = outer.mean(axis=0)
+    angles = np.linspace(0.0, 2.0 * np.pi, 16, endpoint=False)
+    tiny = centre + 2.0 * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    assert band_triangles(np.vstack([outer, inner, tiny])) is None

@@ -49,9 +49,6 @@ MIN_NARROWING = 0.04  # fraction of the half-width a corner may always move in (
 # --- Warp (lipsync.core.render.warp) --------------------------------------------------------
 NECK_ANCHOR_DEPTH = 0.35  # IO; fixed points this far below the lower of source/target jaw
 ROI_MARGIN = 0.55  # IO; region of interest beyond the lips/jaw/nose on each side
-HELPER_STEP = 0.2  # IO; spacing of the extra warp vertices that follow the smooth spline
-HELPER_LIP_CLEARANCE = 0.08  # IO; no extra vertex this close to (or inside) the target lips
-HELPER_POINT_CLEARANCE = 0.08  # IO; ... nor this close to a control point
 TPS_REGULARISATION = 1e-4  # spline smoothing (normalised units); ~0 = exact at the points
 CHEEK_ANCHOR_X = 0.72  # IO from the mouth centre, on each side: fixed cheek points
 CHEEK_ANCHOR_Y = -0.38  # IO; their height relative to the mouth centre (about the nose base)

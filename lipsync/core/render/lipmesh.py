@@ -120,36 +120,49 @@ def _turned_over(p: np.ndarray, triangles: np.ndarray) -> bool:
 def band_triangles(points: np.ndarray) -> np.ndarray | None:
     """``int32 (T, 3)`` triangles over ``points`` ``(20 + M, 2)``: the outer lip, the inner
     lip, then any closed ring of ``M`` points around them that turns the lips' way (image
-    px), or None when a triangle would turn over (the caller triangulates some other way).
+    px), or None when the band cannot be tiled that way (the caller triangulates some other
+    way).
 
-    The lips and the opening are :data:`LIP_TRIANGLES`; the band between the outer lips and
-    the ring is zipped by angle around the mouth's centre (the midpoint of its corners): from
-    the left corner, each step takes the next outer-lip or ring point, whichever comes
-    first, so the band is tiled once when both outlines are star-shaped from the centre, as
-    lips and an ellipse around them are."""
+    The lips and the opening are :data:`LIP_TRIANGLES`. The band between the outer lips and
+    the ring is zipped: from the mouth's left corner and the ring point next past it in angle
+    round the mouth's centre, each step adds a triangle on the next outer-lip point or on the
+    next ring point, whichever does not turn over, and of two that both fit the one with the
+    shorter new edge (a flat upper lip beside a ring point at its height: the longer edge
+    would cut through the lip)."""
     p = np.asarray(points, np.float64)
     m = len(p) - N_OUTER - N_INNER
     if m < 3:
         return None
-    centre = (p[OUTER_LIP_LEFT_CORNER] + p[OUTER_LIP_RIGHT_CORNER]) / 2.0
-    rel = p - centre
+    left, right = p[OUTER_LIP_LEFT_CORNER], p[OUTER_LIP_RIGHT_CORNER]
+    rel = p - (left + right) / 2.0
     angle = np.arctan2(rel[:, 1], rel[:, 0])  # turns the lips' way (y down)
-    start = float(angle[OUTER_LIP_LEFT_CORNER])
-
-    def ahead(k: int) -> float:  # the angle of point k past the left corner, in [0, 2 pi)
-        return float((angle[k] - start) % (2.0 * np.pi))
-
     ring0 = N_OUTER + N_INNER
-    first = min(range(m), key=lambda j: ahead(ring0 + j))
-    outer = [OUTER_LIP_LEFT_CORNER + k for k in range(N_OUTER + 1)]  # closed: back to the start
-    outer = [k % N_OUTER for k in outer]
+    past = (angle[ring0:] - angle[OUTER_LIP_LEFT_CORNER]) % (2.0 * np.pi)
+    first = int(np.argmin(past))
+    outer = [(OUTER_LIP_LEFT_CORNER + k) % N_OUTER for k in range(N_OUTER + 1)]  # closed
     ring = [ring0 + (first + j) % m for j in range(m + 1)]
-    reach = [ahead(k) for k in outer[:-1]] + [2.0 * np.pi]
-    ring_reach = [ahead(k) for k in ring[:-1]] + [2.0 * np.pi + ahead(ring[0])]
+    width = right - left
+    flat = 2.0 * FLAT_AREA * float(width @ width)
+    xy = p.tolist()
+
+    def fits(a: int, b: int, c: int) -> bool:  # not turned over by more than a sliver
+        (ax, ay), (bx, by), (cx, cy) = xy[a], xy[b], xy[c]
+        return (bx - ax) * (cy - ay) - (by - ay) * (cx - ax) > -flat
+
+    def span(a: int, b: int) -> float:
+        (ax, ay), (bx, by) = xy[a], xy[b]
+        return (bx - ax) ** 2 + (by - ay) ** 2
+
     band = []
     i = j = 0
     while i < N_OUTER or j < m:
-        if j >= m or (i < N_OUTER and reach[i + 1] <= ring_reach[j + 1]):
+        on_lip = i < N_OUTER and fits(outer[i + 1], outer[i], ring[j])
+        on_ring = j < m and fits(ring[j], ring[j + 1], outer[i])
+        if on_lip and on_ring:
+            on_lip = span(outer[i + 1], ring[j]) <= span(ring[j + 1], outer[i])
+        elif not on_lip and not on_ring:
+            return None
+        if on_lip:
             band.append((outer[i + 1], outer[i], ring[j]))
             i += 1
         else:

@@ -232,3 +232,28 @@ def test_a_band_that_would_turn_over_is_refused(speaker):
     angles = np.linspace(0.0, 2.0 * np.pi, 16, endpoint=False)
     tiny = centre + 2.0 * np.stack([np.cos(angles), np.sin(angles)], axis=1)
     assert band_triangles(np.vstack([outer, inner, tiny])) is None
+
+
+#: The exemplar's points on the throughput bench's portrait (480x270, a closed smile): the
+#: upper lip runs flat at the corners' height, beside the ellipse's point at that height;
+#: zipping by angle alone joined that point to the upper lip through the lip
+FLAT_UPPER_LIP = np.array(
+    [
+        [47.9, 66.1], [53.5, 65.1], [59.0, 65.0], [63.9, 65.7], [68.9, 65.2], [75.0, 65.5],
+        [81.1, 66.7], [74.8, 73.8], [68.7, 77.0], [63.9, 77.6], [58.9, 76.7], [53.4, 73.3],
+        [50.1, 66.7], [59.0, 67.0], [64.0, 67.5], [68.9, 67.2], [78.9, 67.2], [68.8, 73.1],
+        [64.0, 73.5], [58.9, 72.7], [91.6, 66.9], [89.5, 73.0], [83.5, 78.1], [74.6, 81.5],
+        [64.2, 82.5], [53.9, 81.1], [45.2, 77.4], [39.4, 72.1], [37.4, 65.9], [39.6, 59.8],
+        [45.6, 54.7], [54.4, 51.4], [64.8, 50.3], [75.2, 51.7], [83.9, 55.4], [89.7, 60.7],
+    ],
+    np.float32,
+)  # fmt: skip
+
+
+def test_a_flat_upper_lip_beside_the_ring_is_tiled():
+    triangles = band_triangles(FLAT_UPPER_LIP)
+    assert triangles is not None
+    areas = _signed_areas(FLAT_UPPER_LIP, triangles)
+    ellipse = FLAT_UPPER_LIP[N_OUTER + N_INNER :]
+    assert areas.sum() == pytest.approx(_polygon_area(ellipse), rel=1e-6)
+    assert np.abs(areas[areas < 0]).sum() < 1e-3

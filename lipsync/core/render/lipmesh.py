@@ -124,11 +124,11 @@ def band_triangles(points: np.ndarray) -> np.ndarray | None:
     way).
 
     The lips and the opening are :data:`LIP_TRIANGLES`. The band between the outer lips and
-    the ring is zipped: from the mouth's left corner and the ring point next past it in angle
-    round the mouth's centre, each step adds a triangle on the next outer-lip point or on the
-    next ring point, whichever does not turn over, and of two that both fit the one with the
-    shorter new edge (a flat upper lip beside a ring point at its height: the longer edge
-    would cut through the lip)."""
+    the ring is zipped from the mouth's left corner and the ring point next past it: each
+    step adds a triangle on the next outer-lip or ring point. First by angle round the
+    mouth's centre (the midpoint of its corners), whichever point comes first; where that
+    turns a triangle over (a flat upper lip beside a ring point at its height: the angle's
+    choice cuts through the lip), then by the shorter new edge among the triangles that fit."""
     p = np.asarray(points, np.float64)
     m = len(p) - N_OUTER - N_INNER
     if m < 3:
@@ -136,12 +136,48 @@ def band_triangles(points: np.ndarray) -> np.ndarray | None:
     left, right = p[OUTER_LIP_LEFT_CORNER], p[OUTER_LIP_RIGHT_CORNER]
     rel = p - (left + right) / 2.0
     angle = np.arctan2(rel[:, 1], rel[:, 0])  # turns the lips' way (y down)
+    ahead = ((angle - angle[OUTER_LIP_LEFT_CORNER]) % (2.0 * np.pi)).tolist()  # past the corner
     ring0 = N_OUTER + N_INNER
-    past = (angle[ring0:] - angle[OUTER_LIP_LEFT_CORNER]) % (2.0 * np.pi)
-    first = int(np.argmin(past))
+    first = min(range(m), key=lambda j: ahead[ring0 + j])
     outer = [(OUTER_LIP_LEFT_CORNER + k) % N_OUTER for k in range(N_OUTER + 1)]  # closed
     ring = [ring0 + (first + j) % m for j in range(m + 1)]
-    width = right - left
+    for zip_band in (_zip_by_angle, _zip_by_edge):
+        band = zip_band(p, outer, ring, ahead)
+        if band is None:
+            continue
+        triangles = np.vstack([LIP_TRIANGLES, np.array(band, np.int32)])
+        if not _turned_over(p, triangles):
+            return triangles
+    return None
+
+
+Band = list[tuple[int, int, int]]
+
+
+def _zip_by_angle(p: np.ndarray, outer: list[int], ring: list[int], ahead: list[float]) -> Band:
+    """The band's triangles, each step on whichever next point comes first in angle."""
+    m = len(ring) - 1
+    reach = [ahead[k] for k in outer[:-1]] + [2.0 * np.pi]
+    ring_reach = [ahead[k] for k in ring[:-1]] + [2.0 * np.pi + ahead[ring[0]]]
+    band = []
+    i = j = 0
+    while i < N_OUTER or j < m:
+        if j >= m or (i < N_OUTER and reach[i + 1] <= ring_reach[j + 1]):
+            band.append((outer[i + 1], outer[i], ring[j]))
+            i += 1
+        else:
+            band.append((ring[j], ring[j + 1], outer[i]))
+            j += 1
+    return band
+
+
+def _zip_by_edge(
+    p: np.ndarray, outer: list[int], ring: list[int], ahead: list[float]
+) -> Band | None:
+    """The band's triangles, each step on the next point whose triangle does not turn over,
+    of two that fit the one with the shorter new edge; None when neither fits."""
+    m = len(ring) - 1
+    width = p[OUTER_LIP_RIGHT_CORNER] - p[OUTER_LIP_LEFT_CORNER]
     flat = 2.0 * FLAT_AREA * float(width @ width)
     xy = p.tolist()
 
@@ -168,5 +204,4 @@ def band_triangles(points: np.ndarray) -> np.ndarray | None:
         else:
             band.append((ring[j], ring[j + 1], outer[i]))
             j += 1
-    triangles = np.vstack([LIP_TRIANGLES, np.array(band, np.int32)])
-    return None if _turned_over(p, triangles) else triangles
+    return band

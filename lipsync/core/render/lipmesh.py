@@ -17,6 +17,7 @@ its edge.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import pairwise
 
 import numpy as np
@@ -141,8 +142,8 @@ def band_triangles(points: np.ndarray) -> np.ndarray | None:
     first = min(range(m), key=lambda j: ahead[ring0 + j])
     outer = [(OUTER_LIP_LEFT_CORNER + k) % N_OUTER for k in range(N_OUTER + 1)]  # closed
     ring = [ring0 + (first + j) % m for j in range(m + 1)]
-    for zip_band in (_zip_by_angle, _zip_by_edge):
-        band = zip_band(p, outer, ring, ahead)
+    for lip_first in (_by_angle(outer, ring, ahead), _by_edge(p, outer, ring)):
+        band = _zip(outer, ring, lip_first)
         if band is None:
             continue
         triangles = np.vstack([LIP_TRIANGLES, np.array(band, np.int32)])
@@ -151,18 +152,21 @@ def band_triangles(points: np.ndarray) -> np.ndarray | None:
     return None
 
 
-Band = list[tuple[int, int, int]]
+#: For a step of the zip from outer-lip point i and ring point j: whether its triangle takes
+#: the next outer-lip point (True) or the next ring point (False); None: neither fits.
+Chooser = Callable[[int, int], "bool | None"]
 
 
-def _zip_by_angle(p: np.ndarray, outer: list[int], ring: list[int], ahead: list[float]) -> Band:
-    """The band's triangles, each step on whichever next point comes first in angle."""
+def _zip(outer: list[int], ring: list[int], lip_first: Chooser) -> list | None:
+    """The band's triangles, step by step as ``lip_first`` chooses (None when it cannot)."""
     m = len(ring) - 1
-    reach = [ahead[k] for k in outer[:-1]] + [2.0 * np.pi]
-    ring_reach = [ahead[k] for k in ring[:-1]] + [2.0 * np.pi + ahead[ring[0]]]
     band = []
     i = j = 0
     while i < N_OUTER or j < m:
-        if j >= m or (i < N_OUTER and reach[i + 1] <= ring_reach[j + 1]):
+        on_lip = lip_first(i, j)
+        if on_lip is None:
+            return None
+        if on_lip:
             band.append((outer[i + 1], outer[i], ring[j]))
             i += 1
         else:
@@ -171,11 +175,17 @@ def _zip_by_angle(p: np.ndarray, outer: list[int], ring: list[int], ahead: list[
     return band
 
 
-def _zip_by_edge(
-    p: np.ndarray, outer: list[int], ring: list[int], ahead: list[float]
-) -> Band | None:
-    """The band's triangles, each step on the next point whose triangle does not turn over,
-    of two that fit the one with the shorter new edge; None when neither fits."""
+def _by_angle(outer: list[int], ring: list[int], ahead: list[float]) -> Chooser:
+    """Each step on whichever next point comes first in angle."""
+    m = len(ring) - 1
+    reach = [ahead[k] for k in outer[:-1]] + [2.0 * np.pi]
+    ring_reach = [ahead[k] for k in ring[:-1]] + [2.0 * np.pi + ahead[ring[0]]]
+    return lambda i, j: j >= m or (i < N_OUTER and reach[i + 1] <= ring_reach[j + 1])
+
+
+def _by_edge(p: np.ndarray, outer: list[int], ring: list[int]) -> Chooser:
+    """Each step on the next point whose triangle does not turn over; of two that fit, the
+    one with the shorter new edge."""
     m = len(ring) - 1
     width = p[OUTER_LIP_RIGHT_CORNER] - p[OUTER_LIP_LEFT_CORNER]
     flat = 2.0 * FLAT_AREA * float(width @ width)
@@ -189,19 +199,11 @@ def _zip_by_edge(
         (ax, ay), (bx, by) = xy[a], xy[b]
         return (bx - ax) ** 2 + (by - ay) ** 2
 
-    band = []
-    i = j = 0
-    while i < N_OUTER or j < m:
+    def lip_first(i: int, j: int) -> bool | None:
         on_lip = i < N_OUTER and fits(outer[i + 1], outer[i], ring[j])
         on_ring = j < m and fits(ring[j], ring[j + 1], outer[i])
         if on_lip and on_ring:
-            on_lip = span(outer[i + 1], ring[j]) <= span(ring[j + 1], outer[i])
-        elif not on_lip and not on_ring:
-            return None
-        if on_lip:
-            band.append((outer[i + 1], outer[i], ring[j]))
-            i += 1
-        else:
-            band.append((ring[j], ring[j + 1], outer[i]))
-            j += 1
-    return band
+            return span(outer[i + 1], ring[j]) <= span(ring[j + 1], outer[i])
+        return True if on_lip else False if on_ring else None
+
+    return lip_first

@@ -114,8 +114,14 @@ def _turned_over(p: np.ndarray, triangles: np.ndarray) -> bool:
     a, b, c = p[triangles[:, 0]], p[triangles[:, 1]], p[triangles[:, 2]]
     ab, ac = b - a, c - a
     area2 = ab[:, 0] * ac[:, 1] - ab[:, 1] * ac[:, 0]
+    return not bool((area2 > -_sliver(p)).all())
+
+
+def _sliver(p: np.ndarray) -> float:
+    """Twice the area (px squared) a triangle over ``p`` may be turned over by and still
+    count as flat: :data:`FLAT_AREA` of the squared mouth width."""
     width = p[OUTER_LIP_RIGHT_CORNER] - p[OUTER_LIP_LEFT_CORNER]
-    return not bool((area2 > -2.0 * FLAT_AREA * float(width @ width)).all())
+    return 2.0 * FLAT_AREA * float(width @ width)
 
 
 def band_triangles(points: np.ndarray) -> np.ndarray | None:
@@ -187,8 +193,7 @@ def _by_edge(p: np.ndarray, outer: list[int], ring: list[int]) -> Chooser:
     """Each step on the next point whose triangle does not turn over; of two that fit, the
     one with the shorter new edge."""
     m = len(ring) - 1
-    width = p[OUTER_LIP_RIGHT_CORNER] - p[OUTER_LIP_LEFT_CORNER]
-    flat = 2.0 * FLAT_AREA * float(width @ width)
+    flat = _sliver(p)
     xy = p.tolist()
 
     def fits(a: int, b: int, c: int) -> bool:  # not turned over by more than a sliver

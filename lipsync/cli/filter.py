@@ -105,6 +105,10 @@ def command(
 
         click.echo(EXAMPLES, nl=False)
         return
+    if not live:
+        from lipsync.core.face.tracking_process import warm_up
+
+        warm_up()  # the face tracker's own process starts while the rest loads
     from lipsync.api import filter_pipe
     from lipsync.cli.main import configure_logging, silence_stdout
     from lipsync.cli.progress import staged_progress

@@ -57,6 +57,7 @@ from lipsync.core.sync_options import SyncOptions
 from lipsync.core.types import FaceObservation
 
 if TYPE_CHECKING:
+    from lipsync.core.face import TrackerOptions
     from lipsync.core.render.appearance import TrackAppearance
 
 log = logging.getLogger("lipsync")
@@ -177,7 +178,12 @@ class SyncStream:
     def tracker(self, thorough_every: int | None = None) -> Tracker:
         """A new face tracker for this stream's frames (``thorough_every``: detection passes
         per search for small faces while faces are tracked, when not the tracker's default)."""
-        from lipsync.core.face import BackendOptions, FaceTracker, TrackerOptions
+        from lipsync.core.face import FaceTracker
+
+        return FaceTracker(self._tracker_options(thorough_every))
+
+    def _tracker_options(self, thorough_every: int | None = None) -> TrackerOptions:
+        from lipsync.core.face import BackendOptions, TrackerOptions
         from lipsync.core.models import SessionOptions
 
         backend = BackendOptions(session=SessionOptions(threads=TRACKING_THREADS))
@@ -186,7 +192,7 @@ class SyncStream:
             tracker_opts = dataclasses.replace(tracker_opts, thorough_every=thorough_every)
         if self.options.detect_every is not None:
             tracker_opts = dataclasses.replace(tracker_opts, detect_every=self.options.detect_every)
-        return FaceTracker(tracker_opts)
+        return tracker_opts
 
     def run(self, frames: Iterable[InFrame]) -> Iterator[OutFrame]:
         """Every frame of ``frames``, lip-synced, in order.
@@ -203,11 +209,10 @@ class SyncStream:
 
     def _plan(self, frames: Iterable[InFrame]) -> Iterator[list[_Entry]]:
         """The frames tracked, learnt from and planned, in the batches to render together."""
-        tracker = self.tracker()
         window: deque[_Entry] = deque()
         ready: list[_Entry] = []
-        for item in frames:
-            window.append(self._take(item, tracker))
+        for item, image, faces in self._tracked(frames):
+            window.append(self._learn(item, image, faces))
             # a speech still arriving (a live pipe) holds frames back until it is known
             while len(window) > self.window and window[0].time <= self._known_until():
                 if self._leave(window, ready, final=False):
@@ -220,16 +225,53 @@ class SyncStream:
         if ready:
             yield ready
 
+    def _tracked(
+        self, frames: Iterable[InFrame]
+    ) -> Iterator[tuple[InFrame, np.ndarray, list[FaceObservation]]]:
+        """Each frame with its upright RGB picture and its faces, in order. Where it helps
+        and works (:func:`~lipsync.core.face.tracking_process.available`) the tracker runs in
+        a child process a few frames ahead, on a core of its own: in this process its Python
+        held the interpreter lock that rendering needs (the same faces either way)."""
+        from lipsync.core.face import tracking_process
+
+        if not tracking_process.available():
+            tracker = self.tracker()
+            for item in frames:
+                image = frame_to_rgb(item.frame, self.info)
+                yield item, image, tracker.update(image)
+            return
+        child = tracking_process.borrow()
+        done = False
+        try:
+            child.begin(self._tracker_options())
+            held: deque[tuple[InFrame, np.ndarray]] = deque()
+            for item in frames:
+                image = frame_to_rgb(item.frame, self.info)
+                child.submit(image)
+                held.append((item, image))
+                if len(held) >= tracking_process.DEPTH:
+                    first, picture = held.popleft()
+                    yield first, picture, child.collect()
+            while held:
+                first, picture = held.popleft()
+                yield first, picture, child.collect()
+            done = True
+        finally:
+            tracking_process.give_back(child, healthy=done)
+
     def _take(self, item: InFrame, tracker: Tracker) -> _Entry:
         """Track one new frame and learn from it."""
+        image = frame_to_rgb(item.frame, self.info)
+        return self._learn(item, image, tracker.update(image))
+
+    def _learn(self, item: InFrame, image: np.ndarray, faces: list[FaceObservation]) -> _Entry:
+        """Learn from one new frame (upright RGB ``image``) and its ``faces``."""
         time = item.time if item.time is not None else item.index / self.fps
         if self._t0 is None:
             self._t0 = time
             self.first_time = time
         self.last_time = time
         rel = time - self._t0
-        image = frame_to_rgb(item.frame, self.info)
-        faces = tracker.update(image)
         for face in faces:
             builder = self._builders.get(face.track_id)
             if builder is None:

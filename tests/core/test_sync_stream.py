@@ -10,6 +10,7 @@ import pytest
 
 from lipsync.core.demo import write_portrait_clip
 from lipsync.core.engine import LipSyncEngine, SyncOptions, decoded_frames
+from lipsync.core.face import tracking_process
 from lipsync.core.media import open_video, save_audio
 from lipsync.core.render import WarpRenderer
 from lipsync.core.speech import analyse_speech_curve, synthesize, write_sidecar
@@ -87,16 +88,33 @@ def test_the_lookahead_bounds_the_frames_held(media, lookahead):
     """The window bounds what is held, plus the batches in hand: the one rendering and
     those planned ahead of it (PLAN_AHEAD queued, one being gathered), each of one frame
     with the warp, of 8 with a renderer that draws frames in batches (the default auto, to
-    choose its samples along a path)."""
+    choose its samples along a path); and where the tracker runs in a process of its own,
+    the frames in its hands but the one collected (DEPTH - 1)."""
     clip, speech, _ = media
     ahead = PLAN_AHEAD + 2  # batches in hand
+    tracking = tracking_process.DEPTH - 1 if tracking_process.available() else 0
     stream, pictures, held = run_stream(clip, speech, renderer=WarpRenderer(), lookahead=lookahead)
     assert len(pictures) == 40
-    assert max(held) <= stream.window + ahead - 1
+    assert max(held) <= stream.window + ahead - 1 + tracking
     assert stream.window == max(6, round(lookahead * 25))
     stream, pictures, held = run_stream(clip, speech, lookahead=lookahead)
     assert len(pictures) == 40 and stream.batch_size == 8
-    assert stream.window < max(held) <= stream.window + ahead * stream.batch_size - 1
+    assert stream.window < max(held) <= stream.window + ahead * stream.batch_size - 1 + tracking
+
+
+def test_tracking_in_a_process_of_its_own_gives_the_same_pixels(media, monkeypatch):
+    """The default (the tracker in a child process, where there are two cores) and tracking
+    in this process give the same frames, with the default renderer (auto: it learns
+    exemplars from every frame's faces)."""
+    clip, speech, _ = media
+    if not tracking_process.available():
+        pytest.skip("one core: the tracker runs in this process anyway")
+    _, child, _ = run_stream(clip, speech)
+    monkeypatch.setenv(tracking_process.ENV, "0")
+    _, inline, _ = run_stream(clip, speech)
+    assert len(child) == len(inline) == 40
+    for a, b in zip(child, inline, strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_blockwise_mouth_targets_equal_the_whole_video_evaluation(media):

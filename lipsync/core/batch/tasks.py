@@ -22,6 +22,7 @@ from typing import Any
 from lipsync.core.batch import settings
 from lipsync.core.batch.state import write_json
 from lipsync.core.errors import InputError, LipsyncError
+from lipsync.core.face.tracking_process import ENV as TRACKING_PROCESS_ENV
 
 log = logging.getLogger("lipsync")
 
@@ -55,9 +56,11 @@ def _failed(message: str, is_input: bool, started: float) -> dict[str, Any]:
 
 
 def limit_threads() -> None:
-    """One thread per worker for the libraries that would take every core."""
+    """One thread per worker for the libraries that would take every core, and face
+    tracking in the worker itself (a batch already runs a worker per core)."""
     for name in THREAD_ENV:
         os.environ.setdefault(name, "1")
+    os.environ.setdefault(TRACKING_PROCESS_ENV, "0")
     try:
         import cv2
 

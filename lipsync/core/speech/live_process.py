@@ -12,15 +12,12 @@ filter's threads only copy its results.
 
 The child analyses the newest window only (audio that came while it was busy is appended
 first), so a slow step never builds a backlog, as the thread before it did not. It is started
-as ``python -m lipsync.core.speech.live_process FPS`` with its stdin and stdout as the two
-pipes (not by :mod:`multiprocessing`, whose spawned child imports the caller's main module
-again: a script calling the library without a ``__main__`` guard would run twice).
+as ``python -m lipsync.core.speech.live_process FPS`` (:mod:`lipsync.core.child_process`).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import subprocess
 import sys
@@ -30,6 +27,8 @@ from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from lipsync.core.child_process import child_connections, start_child
 
 if TYPE_CHECKING:
     from lipsync.core.speech.incremental import LiveCurve
@@ -46,17 +45,7 @@ class RemoteAnalysis:
 
     def __init__(self, curve: LiveCurve) -> None:
         self.curve = curve
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", __name__, repr(curve.fps)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            start_new_session=True,  # Ctrl-C at a terminal is the parent's to handle
-        )
-        assert self._process.stdin is not None and self._process.stdout is not None
-        self._out_conn = Connection(os.dup(self._process.stdin.fileno()), readable=False)
-        self._in_conn = Connection(os.dup(self._process.stdout.fileno()), writable=False)
-        self._process.stdin.close()
-        self._process.stdout.close()
+        self._process, self._out_conn, self._in_conn = start_child(__name__, repr(curve.fps))
         self._out: deque[bytes | None] = deque()
         self._cond = threading.Condition()
         self._ended = threading.Event()
@@ -153,12 +142,7 @@ def serve(source: Connection, sink: Connection, fps: float) -> None:
 def main(argv: list[str]) -> None:
     """``python -m lipsync.core.speech.live_process FPS``: :func:`serve` on stdin / stdout
     (anything printed goes to stderr: stdout carries the results)."""
-    source = Connection(os.dup(0), writable=False)
-    sink = Connection(os.dup(1), readable=False)
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.dup2(2, 1)
-    serve(source, sink, float(argv[0]))
+    serve(*child_connections(), float(argv[0]))
 
 
 if __name__ == "__main__":

@@ -29,9 +29,11 @@ from lipsync.core.engine import (
     no_face_message,
 )
 from lipsync.core.errors import InputError
+from lipsync.core.face.tracking_process import warm_up
 from lipsync.core.live import LATE, LiveStream
 from lipsync.core.media import VideoStreamInfo
 from lipsync.core.media.colour import CS_BT709, CS_BT2020_NCL, CS_SMPTE170M, CS_UNSPECIFIED
+from lipsync.core.media.pipe_buffer import widen
 from lipsync.core.media.rawpipe import RawFormat, RawReader, RawWriter
 from lipsync.core.media.whole_writes import whole_writes
 from lipsync.core.media.y4m import Y4MReader, Y4MWriter
@@ -89,6 +91,12 @@ def run_filter(
         )
     if live is not None and not live > 0:
         raise InputError(f"--live needs a delay above 0 seconds, not {live:g}.")
+    if live is None:
+        warm_up()  # the face tracker's own process starts while the speech is analysed
+        # the processes on either side need not wait for each frame (see pipe_buffer); not in
+        # live mode, where a frame's delay counts from its arrival here: none may queue unseen
+        widen(source)
+        widen(sink)
     engine = LipSyncEngine(options)
     sink = whole_writes(sink)
     if live is not None:

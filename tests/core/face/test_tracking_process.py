@@ -1,0 +1,132 @@
+"""Face tracking in a child process: the same faces as in this process, to the bit, on a real
+speaker; its errors and its death reach the caller as one sentence; children are reused."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lipsync.core.errors import InputError, ProcessingError
+from lipsync.core.face import FaceTracker, TrackerOptions, tracking_process
+from lipsync.core.face.tracking_process import DEPTH, TrackingProcess, borrow, give_back
+from lipsync.core.media import open_video
+
+CLIP = Path(__file__).resolve().parents[2] / "data" / "retalking_face3_2s.mp4"
+OPTIONS = TrackerOptions(fps=25.0, detect_every=7)  # detection passes inside 20 frames
+
+
+@pytest.fixture(scope="module")
+def frames() -> list[np.ndarray]:
+    """20 frames of a real speaker (400x400)."""
+    with open_video(CLIP) as reader:
+        return [frame.image for _, frame in zip(range(20), reader, strict=False)]
+
+
+@pytest.fixture()
+def child():
+    process = TrackingProcess()
+    yield process
+    process.close()
+
+
+def assert_same_faces(got, want):
+    assert len(got) == len(want)
+    for a, b in zip(got, want, strict=True):
+        assert a.track_id == b.track_id and a.box == b.box and a.pose == b.pose
+        assert a.confidence == b.confidence
+        assert a.landmarks.keys() == b.landmarks.keys()
+        for name in a.landmarks:
+            np.testing.assert_array_equal(a.landmarks[name], b.landmarks[name])
+
+
+def test_the_child_finds_the_same_faces_as_this_process(frames, child):
+    inline = FaceTracker(OPTIONS)
+    want = [inline.update(image) for image in frames]
+    assert all(len(faces) == 1 for faces in want)
+    child.begin(OPTIONS)
+    got = []
+    for image in frames:
+        child.submit(image)
+        assert child.pending <= DEPTH
+        if child.pending == DEPTH:
+            got.append(child.collect())
+    while child.pending:
+        got.append(child.collect())
+    for g, w in zip(got, want, strict=True):
+        assert_same_faces(g, w)
+    # a new tracker starts afresh (ids from 0 again), like a new FaceTracker
+    child.begin(OPTIONS)
+    child.submit(frames[0])
+    assert_same_faces(child.collect(), want[0])
+
+
+def test_a_bigger_picture_gets_a_bigger_ring_and_the_same_faces(frames, child):
+    small = [np.ascontiguousarray(image[::2, ::2]) for image in frames[:4]]
+    sequence = [*small, *frames[4:8]]  # the ring grows with frames of the small size in it
+    inline = FaceTracker(OPTIONS)
+    want = [inline.update(image) for image in sequence]
+    child.begin(OPTIONS)
+    for image in sequence:
+        child.submit(image)
+    got = [child.collect() for _ in sequence]
+    for g, w in zip(got, want, strict=True):
+        assert_same_faces(g, w)
+
+
+def test_reset_forgets_the_tracks_in_order(frames, child):
+    inline = FaceTracker(OPTIONS)
+    child.begin(OPTIONS)
+    for image in frames[:3]:
+        inline.update(image)
+        child.submit(image)
+    inline.reset()
+    child.reset()  # after the three frames already submitted
+    want = inline.update(frames[3])
+    child.submit(frames[3])
+    got = [child.collect() for _ in range(4)]
+    assert_same_faces(got[3], want)
+    assert want[0].track_id == 1  # a new track: the reset reached the child's tracker
+
+
+def test_an_error_in_the_child_is_raised_at_its_frame(frames, child):
+    child.begin(OPTIONS)
+    child.submit(frames[0])
+    child.submit(frames[1].astype(np.float32).astype(np.uint8)[..., :2].copy())  # 2 channels
+    assert len(child.collect()) == 1
+    with pytest.raises(InputError, match="RGB"):
+        child.collect()
+    assert child.broken  # not given to the next stream
+
+
+def test_a_child_that_dies_is_one_sentence(frames, child):
+    child.begin(OPTIONS)
+    os.kill(child._process.pid, signal.SIGKILL)
+    child._process.wait()
+    with pytest.raises(ProcessingError, match=r"ended unexpectedly \(exit code -9\).*=0"):
+        child.submit(frames[0])
+        child.collect()
+
+
+def test_children_are_reused_and_the_broken_ones_ended(frames):
+    first = borrow()
+    first.begin(OPTIONS)
+    first.submit(frames[0])
+    first.collect()
+    give_back(first)
+    again = borrow()
+    assert again is first  # kept, with its models loaded
+    again.submit(frames[0])
+    give_back(again)  # a frame still in its hands: not kept
+    assert again._process.wait(timeout=10) == 0
+    assert borrow() is not again
+
+
+def test_the_environment_turns_it_off(monkeypatch):
+    monkeypatch.setenv(tracking_process.ENV, "0")
+    assert not tracking_process.available()
+    monkeypatch.setenv(tracking_process.ENV, "1")
+    assert tracking_process.available() == (len(os.sched_getaffinity(0)) >= 2)

@@ -243,9 +243,14 @@ def close_idle() -> None:
 def serve(source: Connection, sink: Connection) -> None:
     """The child: requests in from ``source``, one answer each to ``sink``, in order:
     ``("ok", None)``, ``("faces", [FaceObservation, …])`` or ``("error", exception)``."""
+    import cv2
+
     from lipsync.core.face.tracker import FaceTracker
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    # OpenCV's calls here are small (a crop, a pose): its worker pool only spun beside them
+    # (0.6-1.5 ms of CPU a frame at 480x270); the same pixels in the calling thread
+    cv2.setNumThreads(1)
     tracker: FaceTracker | None = None
     ring: mmap.mmap | None = None
     slot_bytes = 0

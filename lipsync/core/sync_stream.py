@@ -34,6 +34,7 @@ import av
 import numpy as np
 
 from lipsync.core.constants import DEFAULT_FPS
+from lipsync.core.errors import ProcessingError
 from lipsync.core.media import VideoStreamInfo
 from lipsync.core.media.convert import frame_to_rgb, rgb_to_frame
 from lipsync.core.media.patch import PatchFrame, patchable, stable_region
@@ -235,15 +236,18 @@ class SyncStream:
         from lipsync.core.face import tracking_process
 
         if not tracking_process.available():
-            tracker = self.tracker()
-            for item in frames:
-                image = frame_to_rgb(item.frame, self.info)
-                yield item, image, tracker.update(image)
+            yield from self._tracked_here(frames)
             return
         child = tracking_process.borrow()
-        done = False
         try:
             child.begin(self._tracker_options())
+        except ProcessingError as e:  # it could not start (its answer never came)
+            tracking_process.give_back(child, healthy=False)
+            log.warning("%s; tracking in this process instead", str(e).split(";")[0])
+            yield from self._tracked_here(frames)
+            return
+        done = False
+        try:
             held: deque[tuple[InFrame, np.ndarray]] = deque()
             for item in frames:
                 image = frame_to_rgb(item.frame, self.info)
@@ -258,6 +262,15 @@ class SyncStream:
             done = True
         finally:
             tracking_process.give_back(child, healthy=done)
+
+    def _tracked_here(
+        self, frames: Iterable[InFrame]
+    ) -> Iterator[tuple[InFrame, np.ndarray, list[FaceObservation]]]:
+        """:meth:`_tracked` with the tracker in this process."""
+        tracker = self.tracker()
+        for item in frames:
+            image = frame_to_rgb(item.frame, self.info)
+            yield item, image, tracker.update(image)
 
     def _take(self, item: InFrame, tracker: Tracker) -> _Entry:
         """Track one new frame and learn from it."""

@@ -4,6 +4,9 @@ blockwise mouth targets equal the whole-video ones, and live speech is analysed 
 from __future__ import annotations
 
 import itertools
+import logging
+import shutil
+import sys
 
 import numpy as np
 import pytest
@@ -114,6 +117,23 @@ def test_tracking_in_a_process_of_its_own_gives_the_same_pixels(media, monkeypat
     _, inline, _ = run_stream(clip, speech)
     assert len(child) == len(inline) == 40
     for a, b in zip(child, inline, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_tracking_process_that_cannot_start_leaves_the_tracker_here(media, monkeypatch, caplog):
+    """A child that dies before it answers (here: ``sys.executable`` is not a Python) costs a
+    warning; the stream tracks in this process, with the same pixels."""
+    clip, speech, _ = media
+    if not tracking_process.available():
+        pytest.skip("one core: the tracker runs in this process anyway")
+    _, want, _ = run_stream(clip, speech, renderer=WarpRenderer())
+    tracking_process.close_idle()  # no child already running to borrow
+    monkeypatch.setattr(sys, "executable", shutil.which("false"))
+    with caplog.at_level(logging.WARNING, logger="lipsync"):
+        _, got, _ = run_stream(clip, speech, renderer=WarpRenderer())
+    assert "face-tracking process ended unexpectedly" in caplog.text
+    assert "tracking in this process instead" in caplog.text
+    for a, b in zip(got, want, strict=True):
         np.testing.assert_array_equal(a, b)
 
 

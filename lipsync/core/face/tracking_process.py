@@ -27,6 +27,7 @@ import os
 import pickle
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 from collections import deque
@@ -50,9 +51,11 @@ _SHM = "/dev/shm"  # the ring's folder where it exists (memory, not disk)
 
 def available() -> bool:
     """Whether tracking in a child process can help and work here: two cores or more for
-    this process, POSIX (shared memory by file), and not turned off with
-    ``LIPSYNC_TRACKING_PROCESS=0``."""
+    this process, POSIX (shared memory by file), a Python that ``sys.executable`` starts (not
+    a bundled app), and not turned off with ``LIPSYNC_TRACKING_PROCESS=0``."""
     if os.environ.get(ENV, "1").strip() == "0" or os.name != "posix":
+        return False
+    if getattr(sys, "frozen", False):  # a bundled app: sys.executable is the app, not Python
         return False
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return (cores or 1) >= 2

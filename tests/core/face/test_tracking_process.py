@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -125,8 +126,10 @@ def test_children_are_reused_and_the_broken_ones_ended(frames):
     assert borrow() is not again
 
 
-def test_the_environment_turns_it_off(monkeypatch):
+def test_the_environment_and_a_bundled_app_turn_it_off(monkeypatch):
     monkeypatch.setenv(tracking_process.ENV, "0")
     assert not tracking_process.available()
     monkeypatch.setenv(tracking_process.ENV, "1")
     assert tracking_process.available() == (len(os.sched_getaffinity(0)) >= 2)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)  # sys.executable: the app
+    assert not tracking_process.available()

@@ -6,6 +6,8 @@ at most 0.1 on average (measured: r 0.86, 0.08); lip closure r >= 0.75 (measured
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -63,3 +65,17 @@ def test_background_analysis_gives_the_mouth_without_blocking_the_feeder(speech)
     values = live.values(np.arange(0.0, 2.0, 1 / FPS))
     assert values[:, MOUTH_PARAMS.index("open")].max() > 0.2
     assert live.known_until == float("inf")
+
+
+def test_a_bundled_app_analyses_in_its_own_process(speech, monkeypatch):
+    """In a bundled app ``sys.executable`` is the app itself: no child is started, and the
+    speech is analysed as it is added, to the same mouth as analysed in the foreground."""
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    bundled = LiveCurve(FPS, background=True)
+    assert bundled._remote is None
+    plain = LiveCurve(FPS)
+    for live in (bundled, plain):
+        live.add(speech[: 2 * P.ANALYSIS_RATE])
+        live.finish()
+    times = np.arange(0.0, 2.0, 1 / FPS)
+    np.testing.assert_array_equal(bundled.values(times), plain.values(times))

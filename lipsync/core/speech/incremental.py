@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 import threading
 from typing import Any
 
@@ -165,8 +166,9 @@ class LiveCurve:
     ``background=True`` analyses in a process of its own (a live pipe: :meth:`add` never
     waits; a slow step skips to the newest window; the phone recogniser holds Python's
     interpreter lock while it decodes, so in a thread it stalled the frames' tracking and
-    rendering for ~45 ms at a time: see :mod:`.live_process`); else :meth:`add` analyses at
-    once (deterministic). :meth:`values` may be called from any thread.
+    rendering for ~45 ms at a time: see :mod:`.live_process`), except in a bundled app
+    (``sys.frozen``: ``sys.executable`` is the app, not a Python to start); else :meth:`add`
+    analyses at once (deterministic). :meth:`values` may be called from any thread.
     """
 
     def __init__(self, fps: float, background: bool = False) -> None:
@@ -185,7 +187,7 @@ class LiveCurve:
         self._remote: Any = None
         self._recogniser: StreamingPhones | None = None
         self._pending: list[np.ndarray] = []  # samples added, not yet decoded
-        if background:
+        if background and not getattr(sys, "frozen", False):  # a bundled app: no Python to start
             from lipsync.core.speech.live_process import RemoteAnalysis
 
             self._remote = RemoteAnalysis(self)

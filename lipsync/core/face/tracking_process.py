@@ -179,10 +179,8 @@ class TrackingProcess:
         name unlinked once the child has it open)."""
         while self._waiting:  # frames still in the old ring
             self._ready.append(self._answer_frame())
-        folder = _SHM if os.path.isdir(_SHM) else tempfile.gettempdir()
-        fd, path = tempfile.mkstemp(prefix="lipsync-track-", dir=folder)
+        fd, path = _reserved_file(slot_bytes * DEPTH)
         try:
-            os.ftruncate(fd, slot_bytes * DEPTH)
             ring = mmap.mmap(fd, slot_bytes * DEPTH)
             self._request(("ring", path, slot_bytes), "ok")
         finally:
@@ -191,6 +189,29 @@ class TrackingProcess:
         if self._ring is not None:
             self._ring.close()
         self._ring, self._slot_bytes, self._next_slot = ring, slot_bytes, 0
+
+
+def _reserved_file(size: int) -> tuple[int, str]:
+    """(descriptor, path) of a new file of ``size`` bytes whose room is reserved, in memory
+    (``/dev/shm``) when it has the room, else in the temporary folder. Reserved, not merely
+    sized: a mapped page that finds no room when first written kills the process with SIGBUS
+    (a container's ``/dev/shm`` is 64 MiB by default: three 4K frames are 75 MB)."""
+    folders = [f for f in (_SHM, tempfile.gettempdir()) if os.path.isdir(f)]
+    for folder in dict.fromkeys(folders):
+        fd, path = tempfile.mkstemp(prefix="lipsync-track-", dir=folder)
+        try:
+            if hasattr(os, "posix_fallocate"):
+                os.posix_fallocate(fd, 0, size)
+            else:  # macOS: sized only (its temporary folder is on disk)
+                os.ftruncate(fd, size)
+            return fd, path
+        except OSError:
+            os.close(fd)
+            os.unlink(path)
+    raise ProcessingError(
+        f"There is no room for the face tracker's frames ({size / 2**20:.0f} MiB) in "
+        f"{' or '.join(folders)}: free some, or set {ENV}=0 to track in the main process."
+    )
 
 
 # --- children kept for reuse ---------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from lipsync.core.face import FaceTracker, TrackerOptions, tracking_process
 from lipsync.core.face.tracking_process import DEPTH, TrackingProcess, borrow, give_back
 from lipsync.core.media import open_video
 
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="the tracking process is POSIX's")
 CLIP = Path(__file__).resolve().parents[2] / "data" / "retalking_face3_2s.mp4"
 OPTIONS = TrackerOptions(fps=25.0, detect_every=7)  # detection passes inside 20 frames
 
@@ -133,3 +135,31 @@ def test_the_environment_and_a_bundled_app_turn_it_off(monkeypatch):
     assert tracking_process.available() == (len(os.sched_getaffinity(0)) >= 2)
     monkeypatch.setattr(sys, "frozen", True, raising=False)  # sys.executable: the app
     assert not tracking_process.available()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="/dev/shm and /proc are Linux's")
+def test_a_full_dev_shm_puts_the_ring_on_disk(frames, child, monkeypatch):
+    """Where /dev/shm has no room (a container's is 64 MiB) the ring is reserved in the
+    temporary folder instead, with the same faces; where nothing has room, one sentence."""
+    reserve = os.posix_fallocate
+    places = []
+
+    def full_shm(fd, offset, size):
+        place = os.path.dirname(os.readlink(f"/proc/self/fd/{fd}"))
+        places.append(place)
+        if place == tracking_process._SHM:
+            raise OSError(28, "No space left on device")
+        reserve(fd, offset, size)
+
+    monkeypatch.setattr(os, "posix_fallocate", full_shm)
+    child.begin(OPTIONS)
+    child.submit(frames[0])
+    assert_same_faces(child.collect(), FaceTracker(OPTIONS).update(frames[0]))
+    assert places == [tracking_process._SHM, tempfile.gettempdir()]
+
+    def nowhere(fd, offset, size):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "posix_fallocate", nowhere)
+    with pytest.raises(ProcessingError, match=r"no room for the face tracker's frames .*=0"):
+        child.submit(np.ascontiguousarray(np.vstack([frames[0], frames[1]])))  # a bigger ring

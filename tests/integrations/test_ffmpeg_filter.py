@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import signal
 import subprocess
+import sys
 import threading
+import time
+import uuid
 
 import numpy as np
 import pytest
 from clitools import script
 
 from lipsync.core.demo import write_portrait_clip
+from lipsync.core.face import tracking_process
 from lipsync.core.media import save_audio
 from lipsync.core.speech import synthesize, write_sidecar
 
@@ -344,3 +349,54 @@ def test_ctrl_c_stops_cleanly_between_frames(media):
     assert (len(first) + len(rest) - header) % one == 0  # whole frames only
     lines = err.decode().strip().splitlines()
     assert lines == ["lipsync-filter: error: interrupted; the frames already written are whole."]
+
+
+def _marked(mark: str) -> list[int]:
+    """Pids of the processes whose environment holds ``LIPSYNC_TEST_MARK=mark``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError), open(f"/proc/{entry}/environ", "rb") as file:
+                if f"LIPSYNC_TEST_MARK={mark}".encode() in file.read().split(b"\0"):
+                    found.append(int(entry))
+    return found
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_the_tracker_process_ends_with_a_killed_filter(media):
+    """The filter tracks in a child process (two cores or more); killed outright, the filter
+    takes no cleanup step, and its child still ends (its pipe closes)."""
+    if not tracking_process.available():
+        pytest.skip("one core: the filter tracks in its own process")
+    _, clip, speech, _ = media
+    source = subprocess.run(
+        ff("-i", str(clip), "-f", "yuv4mpegpipe", "-"), capture_output=True, check=True
+    ).stdout
+    mark = uuid.uuid4().hex
+    proc = subprocess.Popen(
+        filter_cmd("--audio", str(speech)),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "LIPSYNC_TEST_MARK": mark},
+        bufsize=0,
+    )
+    header = source.index(b"\n") + 1
+    one = 6 + SIZE[0] * SIZE[1] * 3 // 2
+
+    def feed() -> None:  # more than the lookahead, so frames come out; stdin stays open
+        with contextlib.suppress(BrokenPipeError):
+            proc.stdin.write(source[: header + 35 * one])
+
+    threading.Thread(target=feed, daemon=True).start()
+    first = b""
+    while len(first) < header + one and (part := proc.stdout.read(header + one - len(first))):
+        first += part
+    assert first.startswith(b"YUV4MPEG2")
+    assert len(_marked(mark)) == 2  # the filter and its tracker
+    proc.kill()
+    proc.communicate(timeout=60)
+    deadline = time.monotonic() + 20
+    while _marked(mark) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _marked(mark) == []

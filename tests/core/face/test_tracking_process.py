@@ -163,3 +163,19 @@ def test_a_full_dev_shm_puts_the_ring_on_disk(frames, child, monkeypatch):
     monkeypatch.setattr(os, "posix_fallocate", nowhere)
     with pytest.raises(ProcessingError, match=r"no room for the face tracker's frames .*=0"):
         child.submit(np.ascontiguousarray(np.vstack([frames[0], frames[1]])))  # a bigger ring
+
+
+def test_warm_up_starts_one_child_for_the_next_stream(frames):
+    if not tracking_process.available():
+        pytest.skip("one core: no child is started")
+    tracking_process.close_idle()
+    tracking_process.warm_up()
+    tracking_process.warm_up()  # one is idle already: no second
+    assert len(tracking_process._IDLE) == 1
+    warmed = tracking_process._IDLE[0]
+    child = borrow()
+    assert child is warmed and not tracking_process._IDLE
+    child.begin(OPTIONS)
+    child.submit(frames[0])
+    assert_same_faces(child.collect(), FaceTracker(OPTIONS).update(frames[0]))
+    give_back(child)

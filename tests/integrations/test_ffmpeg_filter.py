@@ -319,7 +319,9 @@ def test_strict_stops_on_a_failed_speech_check_before_any_frame(media):
     assert b"check: FAIL  Speech present" in err
 
 
-def test_ctrl_c_stops_cleanly_between_frames(media):
+def running_filter(media, env=None) -> tuple[subprocess.Popen, bytes, int, int]:
+    """The filter fed more frames than its lookahead, stdin left open, its first frame out:
+    (the process, the header and first frame read, the header's length, a frame's)."""
     _, clip, speech, _ = media
     source = subprocess.run(
         ff("-i", str(clip), "-f", "yuv4mpegpipe", "-"), capture_output=True, check=True
@@ -329,6 +331,7 @@ def test_ctrl_c_stops_cleanly_between_frames(media):
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        env=env,
         bufsize=0,  # nothing read ahead into a buffer that communicate() would not see
     )
     header = source.index(b"\n") + 1
@@ -343,6 +346,11 @@ def test_ctrl_c_stops_cleanly_between_frames(media):
     while len(first) < header + one and (part := proc.stdout.read(header + one - len(first))):
         first += part
     assert first.startswith(b"YUV4MPEG2")
+    return proc, first, header, one
+
+
+def test_ctrl_c_stops_cleanly_between_frames(media):
+    proc, first, header, one = running_filter(media)
     proc.send_signal(signal.SIGINT)
     rest, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
@@ -368,31 +376,8 @@ def test_the_tracker_process_ends_with_a_killed_filter(media):
     takes no cleanup step, and its child still ends (its pipe closes)."""
     if not tracking_process.available():
         pytest.skip("one core: the filter tracks in its own process")
-    _, clip, speech, _ = media
-    source = subprocess.run(
-        ff("-i", str(clip), "-f", "yuv4mpegpipe", "-"), capture_output=True, check=True
-    ).stdout
     mark = uuid.uuid4().hex
-    proc = subprocess.Popen(
-        filter_cmd("--audio", str(speech)),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "LIPSYNC_TEST_MARK": mark},
-        bufsize=0,
-    )
-    header = source.index(b"\n") + 1
-    one = 6 + SIZE[0] * SIZE[1] * 3 // 2
-
-    def feed() -> None:  # more than the lookahead, so frames come out; stdin stays open
-        with contextlib.suppress(BrokenPipeError):
-            proc.stdin.write(source[: header + 35 * one])
-
-    threading.Thread(target=feed, daemon=True).start()
-    first = b""
-    while len(first) < header + one and (part := proc.stdout.read(header + one - len(first))):
-        first += part
-    assert first.startswith(b"YUV4MPEG2")
+    proc, _, _, _ = running_filter(media, env={**os.environ, "LIPSYNC_TEST_MARK": mark})
     assert len(_marked(mark)) == 2  # the filter and its tracker
     proc.kill()
     proc.communicate(timeout=60)

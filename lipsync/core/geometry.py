@@ -11,6 +11,7 @@ Points are ``float (N, 2)`` arrays of (x, y); image coordinates have y pointing 
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -30,23 +31,35 @@ class Similarity:
     @property
     def matrix(self) -> np.ndarray:
         """``float64 (2, 3)`` affine matrix (for ``cv2.warpAffine``)."""
+        return self._matrix.copy()
+
+    @functools.cached_property
+    def _matrix(self) -> np.ndarray:
         c = self.scale * math.cos(self.angle)
         s = self.scale * math.sin(self.angle)
         return np.array([[c, -s, self.tx], [s, c, self.ty]], dtype=np.float64)
 
+    @functools.cached_property
+    def _linear_t(self) -> np.ndarray:
+        """``float64 (2, 2)``: the transposed linear part (``points @ _linear_t``)."""
+        return self._matrix[:, :2].T
+
     def apply(self, points: np.ndarray) -> np.ndarray:
         """Map ``(N, 2)`` points; returns ``float32 (N, 2)``."""
         p = np.asarray(points, dtype=np.float64).reshape(-1, 2)
-        m = self.matrix
-        return (p @ m[:, :2].T + m[:, 2]).astype(np.float32)
+        return (p @ self._linear_t + self._matrix[:, 2]).astype(np.float32)
 
     def apply_vectors(self, vectors: np.ndarray) -> np.ndarray:
         """Map ``(N, 2)`` displacement vectors (no translation); returns ``float32 (N, 2)``."""
         v = np.asarray(vectors, dtype=np.float64).reshape(-1, 2)
-        return (v @ self.matrix[:, :2].T).astype(np.float32)
+        return (v @ self._linear_t).astype(np.float32)
 
     def inverse(self) -> Similarity:
         """The inverse map."""
+        return self._inverse
+
+    @functools.cached_property
+    def _inverse(self) -> Similarity:
         inv_scale = 1.0 / self.scale
         c = inv_scale * math.cos(-self.angle)
         s = inv_scale * math.sin(-self.angle)
@@ -117,12 +130,14 @@ class ThinPlateSpline:
         n = len(c)
         # x and y apart: numpy's sum over a last axis of 2 is slow (127 -> 20 us for 65 points)
         dx, dy = c[:, None, 0] - c[None, :, 0], c[:, None, 1] - c[None, :, 1]
-        k = _tps_kernel(dx * dx + dy * dy) + regularisation * np.eye(n)
-        p = np.hstack([np.ones((n, 1)), c])
+        k = _tps_kernel(dx * dx + dy * dy)
+        np.add(k, 0.0, out=k)  # as adding ``regularisation * I`` did: -0.0 becomes 0.0
+        k.flat[:: n + 1] += regularisation
         system = np.zeros((n + 3, n + 3))
         system[:n, :n] = k
-        system[:n, n:] = p
-        system[n:, :n] = p.T
+        system[:n, n] = system[n, :n] = 1.0
+        system[:n, n + 1 :] = c
+        system[n + 1 :, :n] = c.T
         rhs = np.zeros((n + 3, 2))
         rhs[:n] = d
         try:
@@ -137,10 +152,24 @@ class ThinPlateSpline:
         # the kernel part in float32 (its log 6x faster than float64's; at most 1e-3 px off on
         # the warp's face maps): |q - c|^2 expanded, one matrix product instead of an (M, N, 2)
         # temporary
-        q32, c = q.astype(np.float32), self.centres.astype(np.float32)
-        qx, qy, cx, cy = q32[:, 0], q32[:, 1], c[:, 0], c[:, 1]
-        d2 = (qx * qx + qy * qy)[:, None] + (cx * cx + cy * cy)[None, :]
-        d2 -= 2.0 * (q32 @ c.T)
+        q32 = q.astype(np.float32)
+        qx, qy = q32[:, 0], q32[:, 1]
+        d2 = (qx * qx + qy * qy)[:, None] + self._centres_sq[None, :]
+        d2 -= 2.0 * (q32 @ self._centres32.T)
         np.maximum(d2, 0.0, out=d2)
-        out += _tps_kernel(d2) @ self.weights.astype(np.float32)
+        out += _tps_kernel(d2) @ self._weights32
         return out.astype(np.float32)
+
+    @functools.cached_property
+    def _centres32(self) -> np.ndarray:
+        return self.centres.astype(np.float32)
+
+    @functools.cached_property
+    def _centres_sq(self) -> np.ndarray:
+        """``float32 (N,)``: the centres' squared norms."""
+        cx, cy = self._centres32[:, 0], self._centres32[:, 1]
+        return cx * cx + cy * cy
+
+    @functools.cached_property
+    def _weights32(self) -> np.ndarray:
+        return self.weights.astype(np.float32)

@@ -91,12 +91,12 @@ def lip_ring(outer: np.ndarray, distance: float) -> np.ndarray:
     triangles then turn the right way at every point, convex (a corner) or not (the dip of
     the upper lip)."""
     o = np.asarray(outer, np.float64)
-    edge = np.roll(o, -1, axis=0) - o  # from each point to the next
+    edge = np.concatenate([o[1:], o[:1]]) - o  # from each point to the next (np.roll: 30 us)
     edge /= np.maximum(np.hypot(edge[:, 0], edge[:, 1]), 1e-9)[:, None]
     # outward normals: the lips turn positively in image coordinates (y down), so their
     # outside is on the right of each edge
     normal = np.stack([edge[:, 1], -edge[:, 0]], axis=1)
-    bisector = normal + np.roll(normal, 1, axis=0)  # of the edges into and out of each point
+    bisector = normal + np.concatenate([normal[-1:], normal[:-1]])  # edges in and out of each
     bisector /= np.maximum(np.hypot(bisector[:, 0], bisector[:, 1]), 1e-9)[:, None]
     return (o + distance * bisector).astype(np.float32)
 

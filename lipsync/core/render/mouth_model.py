@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 from collections.abc import Mapping
 
 import numpy as np
@@ -38,10 +39,15 @@ from lipsync.core.types import JAW_CHIN, MOUTH_PARAMS
 
 _LOW = np.array([0.0, -1.0, 0.0, 0.0, 0.0, 0.0], dtype=np.float32)
 _HIGH = np.ones(6, dtype=np.float32)
-_OUTER_UPPER = [1, 2, 3, 4, 5]
-_OUTER_LOWER = [7, 8, 9, 10, 11]
-_INNER_UPPER = [up for up, _ in INNER_PAIRS]
-_INNER_LOWER = [lo for _, lo in INNER_PAIRS]
+# index groups as slices (an index list is converted on every use)
+_OUTER_UPPER, _OUTER_LOWER = slice(1, 6), slice(7, 12)
+_INNER_UPPER, _INNER_LOWER = slice(1, 4), slice(7, 4, -1)
+assert tuple(zip(range(8)[_INNER_UPPER], range(8)[_INNER_LOWER], strict=True)) == INNER_PAIRS
+_OUTER_CORNERS, _INNER_CORNERS = slice(0, 7, 6), slice(0, 5, 4)
+#: target shapes kept (the exemplar renderer asks for a batch's targets, then its warp again)
+_SHAPES_KEPT = 32
+_shapes: dict[tuple, dict[str, np.ndarray]] = {}
+_shapes_lock = threading.Lock()
 
 
 def check_target(target: np.ndarray) -> np.ndarray:
@@ -77,12 +83,46 @@ def target_shape(
     mouth_range: MouthRange | None = None,
 ) -> dict[str, np.ndarray]:
     """Target ``outer_lip`` (12, 2), ``inner_lip`` (8, 2) and ``jaw`` (17, 2) in mouth-centred
-    normalised coordinates (``float32``) for the neutral shape and a ``(6,)`` target, within
-    the speaker's ``mouth_range`` when it is known."""
-    o_, w, r, c, ld, t = (float(v) for v in check_target(target))
-    outer = np.asarray(neutral["outer_lip"], dtype=np.float32).copy()
-    inner = np.asarray(neutral["inner_lip"], dtype=np.float32).copy()
-    jaw = np.asarray(neutral["jaw"], dtype=np.float32).copy()
+    normalised coordinates (``float32``, read-only) for the neutral shape and a ``(6,)``
+    target, within the speaker's ``mouth_range`` when it is known.
+
+    The last ``_SHAPES_KEPT`` shapes are kept, keyed on the values that make them: a frame's
+    target is asked for by the exemplar's choice, its warp and its morph (0.2 ms a call)."""
+    params = check_target(target)
+    groups = tuple(
+        np.asarray(neutral[g], dtype=np.float32) for g in ("outer_lip", "inner_lip", "jaw")
+    )
+    key = (
+        params.tobytes(),
+        *(g.shape for g in groups),
+        *(g.tobytes() for g in groups),
+        mouth_range,
+    )
+    with _shapes_lock:
+        kept = _shapes.get(key)
+    if kept is None:
+        kept = _target_shape(groups[0], groups[1], groups[2], params, mouth_range)
+        for a in kept.values():
+            a.flags.writeable = False
+        with _shapes_lock:
+            _shapes[key] = kept
+            while len(_shapes) > _SHAPES_KEPT:
+                del _shapes[next(iter(_shapes))]
+    return dict(kept)
+
+
+def _target_shape(
+    outer_lip: np.ndarray,
+    inner_lip: np.ndarray,
+    jaw_: np.ndarray,
+    params: np.ndarray,
+    mouth_range: MouthRange | None,
+) -> dict[str, np.ndarray]:
+    """:func:`target_shape` of the neutral's ``float32`` groups and checked ``params``."""
+    o_, w, r, c, ld, t = (float(v) for v in params)
+    outer = outer_lip.copy()
+    inner = inner_lip.copy()
+    jaw = jaw_.copy()
     a = o_ * (1.0 - c)  # effective opening: closure overrides open
 
     half_outer = max(float(outer[6, 0] - outer[0, 0]) / 2.0, 1e-3)
@@ -112,7 +152,7 @@ def target_shape(
 
     inner[_INNER_UPPER, 1] += up_dy
     inner[_INNER_LOWER, 1] += lo_dy
-    inner[[0, 4], 1] += corner_dy
+    inner[_INNER_CORNERS, 1] += corner_dy
     # outer lips follow the inner columns, interpolated across the mouth
     xp = np.concatenate([[-half_outer], col_x, [half_outer]])
     order = np.argsort(xp)
@@ -125,7 +165,7 @@ def target_shape(
     outer[_OUTER_UPPER, 1] += np.interp(x, xp, up_f) - (evert - press) * _profile(x, half_outer)
     x = outer[_OUTER_LOWER, 0]
     outer[_OUTER_LOWER, 1] += np.interp(x, xp, lo_f) + (evert - press) * _profile(x, half_outer)
-    outer[[0, 6], 1] += corner_dy
+    outer[_OUTER_CORNERS, 1] += corner_dy
 
     # --- horizontal: corners move, the lips stretch with them -------------------------------
     shift_outer = P.WIDTH_SPREAD * w - P.OPEN_NARROW * a - P.ROUND_NARROW * r

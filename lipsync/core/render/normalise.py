@@ -18,6 +18,9 @@ from lipsync.core.types import OUTER_LIP_LEFT_CORNER, OUTER_LIP_RIGHT_CORNER
 
 #: Inner-lip (upper, lower) index pairs facing each other across the mouth, image-left first.
 INNER_PAIRS: tuple[tuple[int, int], ...] = ((1, 7), (2, 6), (3, 5))
+#: The upper and the lower points of ``INNER_PAIRS`` as slices.
+_UPPER, _LOWER = slice(1, 4), slice(7, 4, -1)
+assert tuple(zip(range(8)[_UPPER], range(8)[_LOWER], strict=True)) == INNER_PAIRS
 #: Jaw points that barely move when the mouth opens (near the ears).
 RIGID_JAW = (0, 1, 15, 16)
 #: Groups used for the map between a track's neutral face and an observation.
@@ -70,8 +73,9 @@ def inner_gaps(inner_lip: np.ndarray) -> np.ndarray:
     """``float32 (3,)`` distances between facing inner-lip points (left, middle, right), in the
     units of ``inner_lip`` ``(8, 2)``; 0 when the lips touch or cross."""
     p = np.asarray(inner_lip, dtype=np.float32)
-    gaps = [np.linalg.norm(p[lo] - p[up]) * np.sign(p[lo, 1] - p[up, 1]) for up, lo in INNER_PAIRS]
-    return np.maximum(np.asarray(gaps, dtype=np.float32), 0.0)
+    d = p[_LOWER] - p[_UPPER]  # slices: an index list costs more than the sums (8 -> 4 us)
+    dx, dy = d[:, 0], d[:, 1]
+    return np.maximum(np.sqrt(dx * dx + dy * dy) * np.sign(dy), np.float32(0.0))
 
 
 def openness(landmarks: Mapping[str, np.ndarray]) -> float:

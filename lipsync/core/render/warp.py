@@ -22,6 +22,7 @@ Per frame, for one face:
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 
@@ -53,6 +54,10 @@ MOVING_JAW = tuple(range(3, 14))
 FIXED_JAW = (0, 1, 2, 14, 15, 16)
 #: Jaw points below which fixed neck anchors are placed.
 NECK_JAW = (4, 6, 8, 10, 12)
+# the same as a slice and lists (an index tuple is converted to an array on every use; the
+# neck's points stay a copy, a strided view gave other roundings in ``@``)
+_MOVING, _FIXED, _NECK = slice(3, 14), list(FIXED_JAW), list(NECK_JAW)
+assert range(17)[_MOVING] == range(3, 14)
 #: Inner-lip points and the outer-lip points facing them across the lip.
 INNER_TO_OUTER = ((0, 0), (1, 2), (2, 3), (3, 4), (4, 6), (5, 8), (6, 9), (7, 10))
 #: IO; the skin's spline is evaluated on a grid this coarse and interpolated bilinearly ...
@@ -95,6 +100,32 @@ def check_frame(image: np.ndarray) -> None:
         raise InputError(f"A frame must be uint8, got {image.dtype}: convert it.")
 
 
+#: The ROI's ring, side by side (top, right, bottom, left): each point ``corner + size *
+#: step``, with the corners ``(_RING_X0, _RING_Y0)`` (1: the far edge) and the steps ``_RING_T``
+_RING_T = np.linspace(0.0, 1.0, P.RING_POINTS_PER_SIDE + 1, endpoint=False)
+_RING_STEPS = np.stack(
+    [
+        np.concatenate([_RING_T, 0.0 * _RING_T, -_RING_T, 0.0 * _RING_T]),
+        np.concatenate([0.0 * _RING_T, _RING_T, 0.0 * _RING_T, -_RING_T]),
+    ],
+    axis=1,
+)
+_RING_FAR = np.repeat(np.array([[0, 0], [1, 0], [1, 1], [0, 1]], bool), len(_RING_T), axis=0)
+
+
+def _roi_ring(rx0: float, ry0: float, rx1: float, ry1: float) -> np.ndarray:
+    """``float32 (4 k, 2)``: ``RING_POINTS_PER_SIDE`` + 1 points on each side of the ROI
+    (image px), clockwise from its top-left corner."""
+    corner = np.where(_RING_FAR, (rx1, ry1), (rx0, ry0))
+    return (corner + np.array([rx1 - rx0, ry1 - ry0]) * _RING_STEPS).astype(np.float32)
+
+
+@functools.cache
+def _smooth_index(n_moving: int) -> np.ndarray:
+    """The indices of the outer lips and the jaw among ``n_moving`` moving points."""
+    return np.r_[0 : lipmesh.N_OUTER, lipmesh.N_OUTER + lipmesh.N_INNER : n_moving]
+
+
 def _backward_maps(
     dst_moving: np.ndarray,
     src_moving: np.ndarray,
@@ -113,7 +144,7 @@ def _backward_maps(
     included; their Delaunay triangles where the lips' points cross) out to a ring
     ``LIP_RING`` beyond them, where it meets the spline."""
     n_lips = lipmesh.N_OUTER + lipmesh.N_INNER
-    smooth_idx = np.r_[0 : lipmesh.N_OUTER, n_lips : len(dst_moving)]
+    smooth_idx = _smooth_index(len(dst_moving))
     smooth = ThinPlateSpline.fit(
         np.vstack([dst_moving[smooth_idx], anchors]),
         np.vstack([src_moving[smooth_idx], anchors]),
@@ -517,23 +548,23 @@ class WarpRenderer:
         source_gap = float(inner_gaps(face_map.inverse().apply(lm["inner_lip"])).mean())
         target_gap = float(inner_gaps(shape["inner_lip"]).mean())
         src_inner = _inside_lips(lm["outer_lip"], lm["inner_lip"], source_gap - target_gap)
-        src_moving = np.vstack(
-            [lm["outer_lip"], src_inner, np.asarray(lm["jaw"])[list(MOVING_JAW)]]
-        ).astype(np.float32)
+        src_moving = np.vstack([lm["outer_lip"], src_inner, np.asarray(lm["jaw"])[_MOVING]]).astype(
+            np.float32
+        )
         dst_moving = face_map.apply(
-            np.vstack([shape["outer_lip"], shape["inner_lip"], shape["jaw"][list(MOVING_JAW)]])
+            np.vstack([shape["outer_lip"], shape["inner_lip"], shape["jaw"][_MOVING]])
         )
         cheeks = face_map.apply(
             np.array([[-P.CHEEK_ANCHOR_X, P.CHEEK_ANCHOR_Y], [P.CHEEK_ANCHOR_X, P.CHEEK_ANCHOR_Y]])
         )
         # neck anchors: below whichever of the source and the target jaw is lower, fixed
         down = face_map.apply_vectors(np.array([[0.0, 1.0]]))[0] / io
-        src_jaw = np.asarray(lm["jaw"], dtype=np.float32)[list(NECK_JAW)]
-        dst_jaw = face_map.apply(shape["jaw"][list(NECK_JAW)])
+        src_jaw = np.asarray(lm["jaw"], dtype=np.float32)[_NECK]
+        dst_jaw = face_map.apply(shape["jaw"][_NECK])
         lowest = np.maximum(src_jaw @ down, dst_jaw @ down)
         neck = src_jaw + (lowest - src_jaw @ down + P.NECK_ANCHOR_DEPTH * io)[:, None] * down
         fixed = np.vstack(
-            [np.asarray(lm["jaw"])[list(FIXED_JAW)], np.asarray(lm["nose"]), cheeks, neck]
+            [np.asarray(lm["jaw"])[_FIXED], np.asarray(lm["nose"]), cheeks, neck]
         ).astype(np.float32)
 
         # region of interest: everything that moves, plus the nose base, plus a margin
@@ -545,17 +576,7 @@ class WarpRenderer:
         x1, y1 = min(int(np.ceil(rx1)) + 1, width), min(int(np.ceil(ry1)) + 1, height)
         if x1 - x0 < 4 or y1 - y0 < 4:
             return image.copy()
-        k = P.RING_POINTS_PER_SIDE + 1
-        t = np.linspace(0.0, 1.0, k, endpoint=False)
-        ring = np.vstack(
-            [
-                np.stack([rx0 + (rx1 - rx0) * t, np.full(k, ry0)], axis=1),
-                np.stack([np.full(k, rx1), ry0 + (ry1 - ry0) * t], axis=1),
-                np.stack([rx1 - (rx1 - rx0) * t, np.full(k, ry1)], axis=1),
-                np.stack([np.full(k, rx0), ry1 - (ry1 - ry0) * t], axis=1),
-            ]
-        ).astype(np.float32)
-        anchors = np.vstack([fixed, ring])
+        anchors = np.vstack([fixed, _roi_ring(rx0, ry0, rx1, ry1)])
         polygons = [
             lower_face_polygon(lm["jaw"], lm["nose"], down, io),
             lower_face_polygon(face_map.apply(shape["jaw"]), lm["nose"], down, io),

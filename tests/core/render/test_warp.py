@@ -167,3 +167,23 @@ def test_render_time_at_1080p(renderer, record_property):
     ms = (time.perf_counter() - start) / len(params) * 1000
     record_property("warp_ms_per_frame_1080p", round(ms, 2))
     logger.warning("warp renderer: %.1f ms/frame at 1080p, face %.0f px", ms, face.width)
+
+
+def test_target_shapes_are_kept_by_value_and_read_only(appearance):
+    """The kept target shapes follow the neutral's values, not the object holding them."""
+    params = target(open=0.6, width=0.2)
+    first = target_shape(appearance.neutral, params, appearance.mouth_range)
+    again = target_shape(appearance.neutral, params, appearance.mouth_range)
+    assert all(np.array_equal(first[g], again[g]) for g in first)
+    with pytest.raises(ValueError, match="read-only"):
+        first["inner_lip"][0, 0] = 0.0
+    # the same dict object, its lips moved: a new shape, moved as much
+    neutral = {g: np.array(p, np.float32) for g, p in appearance.neutral.items()}
+    before = target_shape(neutral, params, appearance.mouth_range)
+    neutral["outer_lip"][:, 1] += np.float32(0.01)
+    neutral["inner_lip"][:, 1] += np.float32(0.01)
+    moved = target_shape(neutral, params, appearance.mouth_range)
+    for g in ("outer_lip", "inner_lip"):
+        assert np.allclose(moved[g] - before[g], [0.0, 0.01], atol=1e-5), g
+    other = target_shape(neutral, target(open=0.1), appearance.mouth_range)
+    assert not np.array_equal(other["inner_lip"], moved["inner_lip"])

@@ -121,6 +121,10 @@ def command(
     raw = RawFormat.parse(size, rate, pix_fmt) if fmt == "raw" else None
     if strict and no_check:
         raise click.UsageError("Give either --strict or --no-check, not both.")
+    if not live:
+        from lipsync.core.sync_stream import tracking_backend
+
+        warm_up(tracking_backend())  # its models load while the speech is checked and analysed
     if audio is not None:
         check_input_path(audio, "audio")
         if not no_check:

@@ -58,7 +58,7 @@ from lipsync.core.sync_options import SyncOptions
 from lipsync.core.types import FaceObservation
 
 if TYPE_CHECKING:
-    from lipsync.core.face import TrackerOptions
+    from lipsync.core.face import BackendOptions, TrackerOptions
     from lipsync.core.render.appearance import TrackAppearance
 
 log = logging.getLogger("lipsync")
@@ -184,11 +184,9 @@ class SyncStream:
         return FaceTracker(self._tracker_options(thorough_every))
 
     def _tracker_options(self, thorough_every: int | None = None) -> TrackerOptions:
-        from lipsync.core.face import BackendOptions, TrackerOptions
-        from lipsync.core.models import SessionOptions
+        from lipsync.core.face import TrackerOptions
 
-        backend = BackendOptions(session=SessionOptions(threads=TRACKING_THREADS))
-        tracker_opts = TrackerOptions(fps=self.fps, backend=backend)
+        tracker_opts = TrackerOptions(fps=self.fps, backend=tracking_backend())
         if thorough_every is not None:
             tracker_opts = dataclasses.replace(tracker_opts, thorough_every=thorough_every)
         if self.options.detect_every is not None:
@@ -595,6 +593,16 @@ class SyncStream:
         )
         self._report(STAGE, self.frames, total)
         return out
+
+
+def tracking_backend() -> BackendOptions:
+    """The landmark backend every stream tracks faces with (onnxruntime on
+    ``TRACKING_THREADS`` threads): what :func:`~lipsync.core.face.tracking_process.warm_up`
+    can have a tracking process load before the stream starts."""
+    from lipsync.core.face import BackendOptions
+    from lipsync.core.models import SessionOptions
+
+    return BackendOptions(session=SessionOptions(threads=TRACKING_THREADS))
 
 
 def lower_face_bounds(face: FaceObservation, margin: float) -> tuple[float, float, float, float]:

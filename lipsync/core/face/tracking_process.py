@@ -40,6 +40,7 @@ from lipsync.core.child_process import child_connections, start_child
 from lipsync.core.errors import ProcessingError
 
 if TYPE_CHECKING:
+    from lipsync.core.face.landmark_backend import BackendOptions
     from lipsync.core.face.tracker import FaceTracker, TrackerOptions
     from lipsync.core.types import FaceObservation
 
@@ -65,6 +66,7 @@ class TrackingProcess:
     """A child process running a :class:`~.tracker.FaceTracker`::
 
     child = borrow()
+    child.load(BackendOptions())            # optional: its models load now, unwaited for
     child.begin(TrackerOptions(fps=25.0))   # a new tracker (ids from 0)
     child.submit(image)                     # at most DEPTH not yet collected
     faces = child.collect()                 # the oldest submitted frame's faces
@@ -78,6 +80,7 @@ class TrackingProcess:
         self._next_slot = 0
         self._waiting: deque[str] = deque()  # the kinds of the requests not yet answered
         self._ready: deque[list[FaceObservation]] = deque()  # faces received, not collected
+        self._loaded: set[BackendOptions] = set()  # backends asked to load (see load)
         self.broken = False
 
     @property
@@ -88,6 +91,14 @@ class TrackingProcess:
     def _in_child(self) -> int:
         """Frames submitted whose faces have not come back yet (each holds a ring slot)."""
         return sum(kind == "frame" for kind in self._waiting)
+
+    def load(self, backend: BackendOptions) -> None:
+        """Have the child load ``backend``'s models now (its imports, its onnxruntime
+        sessions), without waiting for it: a :meth:`begin` with that backend then finds them
+        loaded. A failure to load is raised by the next request that waits."""
+        if backend not in self._loaded:
+            self._request(("load", backend), "loaded")
+            self._loaded.add(backend)
 
     def begin(self, options: TrackerOptions) -> None:
         """Start a new tracker with ``options`` (every frame collected first)."""
@@ -144,10 +155,12 @@ class TrackingProcess:
         except (OSError, ValueError) as e:
             raise self._died() from e
         self._waiting.append(kind)
-        if kind == "ok":  # answers come in order: wait for this one now
-            while self._waiting[0] == "frame":
-                self._ready.append(self._answer_frame())
-            self._receive()
+        if kind == "ok":  # answers come in order: wait for this one (the last) now
+            while self._waiting:
+                if self._waiting[0] == "frame":
+                    self._ready.append(self._answer_frame())
+                else:
+                    self._receive()
 
     def _answer_frame(self) -> list[FaceObservation]:
         faces = self._receive()
@@ -239,16 +252,24 @@ def give_back(child: TrackingProcess, healthy: bool = True) -> None:
     child.close()
 
 
-def warm_up() -> None:
-    """Start a child now if none is idle, so that its imports and models load while the
-    caller reads its speech (a child's start costs ~0.3 s of CPU)."""
+def warm_up(backend: BackendOptions | None = None) -> None:
+    """Start a child now if none is idle, so that its imports load while the caller reads its
+    speech (a child's start costs ~0.3 s of CPU); with ``backend`` (the one the stream will
+    track with), the idle child also loads its models (:meth:`TrackingProcess.load`: 0.14 s
+    of CPU that the stream's first frame would otherwise wait for)."""
     if not available():
         return
     with _LOCK:
-        if _IDLE:
-            return
-    child = TrackingProcess()
-    give_back(child)
+        child = _IDLE.pop() if _IDLE else None
+    if child is None:
+        child = TrackingProcess()
+    healthy = True
+    if backend is not None:
+        try:
+            child.load(backend)
+        except ProcessingError:  # it died: the stream starts another, or tracks in its process
+            healthy = False
+    give_back(child, healthy)
 
 
 @atexit.register
@@ -269,6 +290,7 @@ def serve(source: Connection, sink: Connection) -> None:
     ``("ok", None)``, ``("faces", [FaceObservation, …])`` or ``("error", exception)``."""
     import cv2
 
+    from lipsync.core.face.backend import create_backend
     from lipsync.core.face.tracker import FaceTracker
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
@@ -294,6 +316,9 @@ def serve(source: Connection, sink: Connection) -> None:
                 del image
             elif kind == "tracker":
                 tracker = FaceTracker(message[1])
+                answer = ("ok", None)
+            elif kind == "load":  # the sessions stay in load_session's cache for the tracker
+                create_backend(message[1])
                 answer = ("ok", None)
             elif kind == "ring":
                 _, path, slot_bytes = message

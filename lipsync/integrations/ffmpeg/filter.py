@@ -38,6 +38,7 @@ from lipsync.core.media.rawpipe import RawFormat, RawReader, RawWriter
 from lipsync.core.media.whole_writes import whole_writes
 from lipsync.core.media.y4m import Y4MReader, Y4MWriter
 from lipsync.core.streaming import prefetch
+from lipsync.core.sync_stream import tracking_backend
 
 log = logging.getLogger("lipsync")
 
@@ -92,7 +93,9 @@ def run_filter(
     if live is not None and not live > 0:
         raise InputError(f"--live needs a delay above 0 seconds, not {live:g}.")
     if live is None:
-        warm_up()  # the face tracker's own process starts while the speech is analysed
+        # the face tracker's own process starts, and loads its models, while the speech is
+        # analysed
+        warm_up(tracking_backend())
         # the processes on either side need not wait for each frame (see pipe_buffer); not in
         # live mode, where a frame's delay counts from its arrival here: none may queue unseen
         widen(source)

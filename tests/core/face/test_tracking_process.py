@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from lipsync.core.errors import InputError, ProcessingError
-from lipsync.core.face import FaceTracker, TrackerOptions, tracking_process
+from lipsync.core.face import BackendOptions, FaceTracker, TrackerOptions, tracking_process
 from lipsync.core.face.tracking_process import DEPTH, TrackingProcess, borrow, give_back
 from lipsync.core.media import open_video
 
@@ -179,3 +179,34 @@ def test_warm_up_starts_one_child_for_the_next_stream(frames):
     child.submit(frames[0])
     assert_same_faces(child.collect(), FaceTracker(OPTIONS).update(frames[0]))
     give_back(child)
+
+
+def test_warm_up_has_the_idle_child_load_the_streams_backend_unwaited(frames):
+    """warm_up(backend) asks the idle child to load the backend's models and does not wait
+    for it; the stream's begin then gets the same faces, and a second warm_up asks nothing."""
+    if not tracking_process.available():
+        pytest.skip("one core: no child is started")
+    tracking_process.close_idle()
+    tracking_process.warm_up()
+    tracking_process.warm_up(OPTIONS.backend)
+    assert len(tracking_process._IDLE) == 1
+    child = tracking_process._IDLE[0]
+    assert list(child._waiting) == ["loaded"]  # asked, its answer not waited for
+    tracking_process.warm_up(OPTIONS.backend)
+    assert list(child._waiting) == ["loaded"]  # asked once
+    child = borrow()
+    child.begin(OPTIONS)  # the load's answer, then the tracker's
+    assert not child._waiting
+    child.submit(frames[0])
+    assert_same_faces(child.collect(), FaceTracker(OPTIONS).update(frames[0]))
+    give_back(child)
+
+
+def test_a_backend_that_cannot_load_is_raised_by_the_next_request(child):
+    """The child's load fails as the tracker's own construction would: the error comes back
+    at begin, and the child is not given to another stream."""
+    nowhere = BackendOptions(name="nowhere")
+    child.load(nowhere)  # not waited for: no error yet
+    with pytest.raises(InputError, match="'nowhere' is not known"):
+        child.begin(TrackerOptions(backend=nowhere))
+    assert child.broken

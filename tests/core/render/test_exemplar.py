@@ -17,9 +17,17 @@ from lipsync.core.face import FaceTracker
 from lipsync.core.render import AppearanceBuilder, get_renderer
 from lipsync.core.render import parameters as P
 from lipsync.core.render.composite import lower_face_polygon
-from lipsync.core.render.exemplar import ExemplarRenderer
-from lipsync.core.render.exemplar_bank import channel_mean, crop_size, lip_contrast, masked_mean
+from lipsync.core.render.exemplar import ExemplarRenderer, _ring, draw_sample
+from lipsync.core.render.exemplar_bank import (
+    channel_mean,
+    crop_matrix,
+    crop_size,
+    lip_contrast,
+    masked_mean,
+    rigid_frame,
+)
 from lipsync.core.render.exemplar_choice import SWITCH_COST, best_path
+from lipsync.core.render.lipmesh import band_triangles
 from lipsync.core.render.normalise import face_transform
 from lipsync.core.types import MOUTH_PARAMS
 
@@ -206,6 +214,39 @@ def _sharpness(image: np.ndarray, pts: np.ndarray) -> float:
     x1, y1 = np.ceil(pts[48:60].max(axis=0)).astype(int)
     grey = cv2.cvtColor(np.ascontiguousarray(image[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY)
     return float(cv2.Laplacian(grey, cv2.CV_32F).var())
+
+
+def test_a_sample_drawn_back_onto_its_own_frame_keeps_the_footages_sharpness(tracked):
+    """Every sample of the bank morphed back onto the frame it was cut from, its lips on its
+    own lips: the stored crop and the morph's resampling together keep the mouth's fine
+    detail (variance of the Laplacian of the lips' box within 5 % of the footage's; 0.99 to
+    1.03 measured) and its pixels (PSNR). A crop stored at the footage's own scale kept 0.85
+    to 0.98 of it, a bilinear morph 0.78 to 0.87."""
+    frames, faces, builder = tracked
+    bank = builder.build().exemplars
+    seen = [k for k, face in enumerate(faces) if face is not None]  # the builder's indices
+    ratios, psnrs = [], []
+    for sample in bank.samples:
+        image, face = frames[seen[sample.frame]], faces[seen[sample.frame]]
+        m = crop_matrix(rigid_frame(face.landmarks), sample.scale)  # crop px -> image px
+        crop_px = sample.to_crop_px(np.vstack([sample.lips, _ring(sample.lips)]))
+        dst = (crop_px @ m[:, :2].T + m[:, 2]).astype(np.float32)
+        x0, y0 = np.floor(dst[:12].min(axis=0)).astype(int)
+        x1, y1 = np.ceil(dst[:12].max(axis=0)).astype(int) + 1
+        roi = (int(x0), int(y0), int(x1 - x0), int(y1 - y0))
+        drawn, covered = draw_sample(sample, dst, roi, face.inter_ocular, band_triangles(dst))
+        assert covered.all()
+        got = np.clip(np.rint(drawn), 0, 255).astype(np.uint8)
+        want = np.ascontiguousarray(image[y0:y1, x0:x1])
+        ratios.append(_laplacian_variance(got) / _laplacian_variance(want))
+        psnrs.append(cv2.PSNR(got, want))
+    assert len(ratios) >= 10
+    assert min(ratios) >= 0.95 and max(ratios) <= 1.05, np.round(ratios, 3)
+    assert min(psnrs) >= 45.0, np.round(psnrs, 1)
+
+
+def _laplacian_variance(rgb: np.ndarray) -> float:
+    return float(cv2.Laplacian(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), cv2.CV_64F).var())
 
 
 def test_pixels_outside_the_lower_face_stay_exact(tracked):

@@ -175,6 +175,10 @@ def command(
     except BrokenPipeError:  # the reader closed our output: stop quietly (click would exit 1)
         silence_stdout()
         raise click.exceptions.Exit(EXIT_DOWNSTREAM_CLOSED) from None
+    # every frame is out: the reader (an encoder) sees the end now, not once the tracker's
+    # process and this interpreter have wound down (0.1 s that x264 waited at 480x270)
+    sys.stdout.flush()
+    silence_stdout()
 
     logging.getLogger("lipsync").info(
         "%d frames, %d lip-synced, mouth from %s", result.frames, result.rendered,

@@ -385,3 +385,35 @@ def test_the_tracker_process_ends_with_a_killed_filter(media):
     while _marked(mark) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _marked(mark) == []
+
+
+def test_the_reader_sees_the_end_of_the_frames_before_the_filter_winds_down(media):
+    """Once every frame is out, stdout closes at once: the encoder reading it finishes its
+    last frames while the filter ends its tracker and its interpreter (here held back 3 s
+    by an exit handler of our own, which runs after the filter's)."""
+    _, clip, speech, _ = media
+    source = subprocess.run(
+        ff("-i", str(clip), "-t", "1.2", "-f", "yuv4mpegpipe", "-"), capture_output=True, check=True
+    ).stdout
+    slow_exit = (
+        "import atexit, time; atexit.register(time.sleep, 3); "
+        "from lipsync.cli.filter import main; main()"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", slow_exit, "-q", "--colorspace", "bt709", "--audio", str(speech)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+    def feed() -> None:
+        proc.stdin.write(source)
+        proc.stdin.close()
+
+    threading.Thread(target=feed, daemon=True).start()
+    out = proc.stdout.read()  # to the end of the frames
+    ended = time.monotonic()
+    proc.wait(timeout=60)
+    assert proc.returncode == 0, proc.stderr.read()
+    assert time.monotonic() - ended > 2.0  # the end came before the exit handlers ran
+    assert len(frame_hashes(out, "yuv4mpegpipe")) == len(frame_hashes(source, "yuv4mpegpipe"))

@@ -157,8 +157,6 @@ def run_preflight(
     from lipsync.core.media.audio import check_audio_samples
     from lipsync.core.media.probe import find_truncation
     from lipsync.core.quality.checks_audio import audio_checks, measure_audio
-    from lipsync.core.quality.checks_video import video_checks
-    from lipsync.core.quality.sampling import DEFAULT_SAMPLES_PER_SECOND, sample_video
 
     if video is None and audio is None:
         raise InputError("Nothing to check: give a video, an audio, or both.")
@@ -172,7 +170,10 @@ def run_preflight(
     checks: list[Check] = []
     fps = None
     cut = find_truncation(video) if video is not None else None
-    if video is not None:
+    if video is not None:  # (a pipe's check has none: its modules are not imported)
+        from lipsync.core.quality.checks_video import video_checks
+        from lipsync.core.quality.sampling import DEFAULT_SAMPLES_PER_SECOND, sample_video
+
         samples = sample_video(
             video,
             per_second or DEFAULT_SAMPLES_PER_SECOND,

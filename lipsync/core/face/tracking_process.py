@@ -356,7 +356,8 @@ def main() -> None:
     the process ends at once: tearing down its interpreter (numpy, OpenCV, onnxruntime and
     their sessions) took 60 ms that the parent waits for as it exits, after the last frame."""
     serve(*child_connections())
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):  # what was printed (both go to stderr) is kept
+        stream.flush()
     os._exit(0)
 
 

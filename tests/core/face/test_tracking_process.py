@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -210,3 +211,20 @@ def test_a_backend_that_cannot_load_is_raised_by_the_next_request(child):
     with pytest.raises(InputError, match="'nowhere' is not known"):
         child.begin(TrackerOptions(backend=nowhere))
     assert child.broken
+
+
+def test_the_child_ends_at_once_keeping_what_it_printed():
+    """Once its pipe closes the child leaves without tearing its interpreter down (os._exit),
+    exit code 0, and what it printed (its stdout goes to stderr) is not lost in a buffer."""
+    code = (
+        "import lipsync.core.face.tracking_process as t\n"
+        "serve = t.serve\n"
+        "def printing(source, sink):\n"
+        "    serve(source, sink)\n"
+        "    print('printed at the end')\n"
+        "t.serve = printing\n"
+        "t.main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], input=b"", capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.endswith(b"printed at the end\n") and done.stdout == b""

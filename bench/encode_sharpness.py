@@ -1,10 +1,11 @@
 """How much of the mouth's sharpness lipsync's own encoder takes when nothing is rendered: the
 ceiling of ``bench/real_faces.py``'s sharpness figures.
 
-``real_faces.py`` measures the output's mouth (lipsync's writer, x264 CRF 18 ``medium`` by
-default) against its input, which it makes at CRF 10. Re-encoding costs detail by itself, and
-more for pixels that moved: footage left where it was re-encodes on the block grid it was
-coded on, while a rendered mouth (a sample from another frame, or the footage warped) does not.
+``real_faces.py`` measures the output's mouth against its input, which it makes at CRF 10;
+it has lipsync write at that CRF too (``--crf``), where lipsync's own default is CRF 18.
+Re-encoding costs detail by itself, and more for pixels that moved: footage left where it
+was re-encodes on the block grid it was coded on, while a rendered mouth (a sample from another
+frame, or the footage warped) does not.
 Here each clip's input, made as ``real_faces.py`` makes it (constant rate, the first
 ``--seconds``, reversed for the true-mouth clips, CRF 10), goes through lipsync's own writer
 untouched, and shifted by ``SHIFT`` px (the same pixels, off their block grid), at each

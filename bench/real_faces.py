@@ -23,6 +23,13 @@ mouth is open the most like the output's, which does not count teeth the dub hid
 the PSNR outside a generous lower-face box
 (output vs input: minimum frame and mean), and the flicker.
 
+The inputs are made with x264 at CRF :data:`INPUT_CRF` (10), and lipsync writes its outputs at
+the same CRF unless ``--crf`` (or a ``--crf`` after ``--``) says otherwise, so the sharpness
+ratio compares a rendered mouth with footage encoded alike. At lipsync's default CRF 18 the
+encoder alone, with nothing rendered, keeps 0.84-0.98 of the mouth's sharpness of these inputs
+(``bench/encode_sharpness.py``): figures measured at CRF 18 say as much about x264 as about
+the renderer.
+
 Flicker (issue 20: "frame-to-frame change in the mouth region within 1.2x that of the real
 footage"): in every frame of a video, the box of 1.4 x 1.0 IOD centred on the mean of that
 frame's own dlib lip points 48-67 (rounded to whole pixels, edge pixels repeated outside the
@@ -45,7 +52,7 @@ real / input / one row per renderer whose run succeeded), the media under ``--ou
 
     .venv/bin/python bench/real_faces.py [--clips retalking_face1,musetalk_sun] [--seconds 5]
         [--renderers warp,exemplar,auto] [--out bench/out/real_faces] [--shared ../shared]
-        [--lipsync CMD] [--measure-only] [--markdown FILE] [-- SYNC OPTIONS]
+        [--lipsync CMD] [--crf 10] [--measure-only] [--markdown FILE] [-- SYNC OPTIONS]
 """
 
 from __future__ import annotations
@@ -77,6 +84,7 @@ SHEET_TILES, SHEET_STEP = 24, 2  # mouth crops per sheet row, every this many fr
 SHEET_LEN = SHEET_TILES * SHEET_STEP  # frames a sheet spans
 ROW_NAMES = {"truth": "real", "input": "input"}  # sheet rows; then one per renderer
 DEFAULT_RENDERERS = "warp,auto"
+INPUT_CRF = 10  # x264 quality of the inputs made here, and of lipsync's outputs by default
 MATCH_SHARE, MATCH_MIN = 0.1, 5  # shape-matched sharpness: input frames nearest in aperture
 ESPEAK_VOICE = "en-us"
 ESPEAK_LINES = (
@@ -145,7 +153,7 @@ def constant_rate(src: Path, dest: Path, seconds: float | None, reverse: bool = 
         "-c:v",
         "libx264",
         "-crf",
-        "10",
+        str(INPUT_CRF),
         "-preset",
         "veryfast",
         "-pix_fmt",
@@ -540,6 +548,13 @@ def parse(argv: list[str], repo: Path) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each cross-dub")
     parser.add_argument("--lipsync", help="command that runs lipsync (default: the venv's)")
     parser.add_argument(
+        "--crf",
+        type=int,
+        default=INPUT_CRF,
+        help=f"x264 quality of lipsync's outputs (default {INPUT_CRF}, the inputs' own; "
+        "lipsync's default is 18)",
+    )
+    parser.add_argument(
         "--measure-only",
         action="store_true",
         help="measure again the media of an earlier run in --out (no lipsync run)",
@@ -558,6 +573,8 @@ def main() -> None:
     args = parse(argv, repo)
     if any(a == "--renderer" or a.startswith("--renderer=") for a in extra):
         sys.exit("name the renderers with --renderers A,B before --, not --renderer after it")
+    if not any(a == "--crf" or a.startswith("--crf=") for a in extra):
+        extra = ["--crf", str(args.crf), *extra]
     renderers = list(dict.fromkeys(n.strip() for n in args.renderers.split(",") if n.strip()))
     if not args.lipsync:
         from lipsync.core.render.registry import renderer_names

@@ -3,14 +3,18 @@
 1. Throughput: ``ffmpeg -f yuv4mpegpipe | lipsync-filter | ffmpeg (libx264)`` against
    ``ffmpeg -f yuv4mpegpipe | cat | ffmpeg (libx264)`` on the same moving-portrait clip with
    espeak-ng speech, in the same run, default renderer (``auto``). Goals (issue 21): ratio
-   <= 3 at 480x270 (fixed per-frame costs dominate), <= 1.5 at 1080p. The UTC time and the
-   load average (1 min) are printed before each chain: the machine is shared, and wall
-   times mean little without them. The package is byte-compiled first, as a wheel install
-   is (:func:`benchtools.as_installed`).
+   <= 3 at 480x270 (fixed per-frame costs dominate), <= 1.5 at 1080p. The two chains run
+   ``--repeat`` times, alternating (cat, lipsync, cat, lipsync, ...), each pair printed with
+   its ratio, then the ratio of the median wall times: on a shared 2-core machine one pair
+   moves by a fifth from run to run. Each chain's CPU seconds (user + system of its three
+   processes and theirs) are printed too: they do not depend on what else runs. The UTC time
+   and the load average (1 min) are printed before each chain: wall times mean little without
+   them. The package is byte-compiled first, as a wheel install is
+   (:func:`benchtools.as_installed`).
 2. Latency: seconds from the first frame written into the filter to the first frame out of it
    (the engine holds back its lookahead, 1 s of video by default), and the model start-up.
 
-    .venv/bin/python bench/filter_throughput.py [--seconds 20] [--size 1920x1080]
+    .venv/bin/python bench/filter_throughput.py [--seconds 20] [--size 1920x1080] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,9 +44,16 @@ def when() -> str:
     return f"{now}, load {os.getloadavg()[0]:.2f}"
 
 
-def chain(clip: Path, middle: list[str], out: Path) -> float:
-    """Wall seconds of ``ffmpeg decode | middle | ffmpeg encode``."""
+def children_cpu() -> float:
+    """CPU seconds (user + system) of this process's finished children so far."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def chain(clip: Path, middle: list[str], out: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of ``ffmpeg decode | middle | ffmpeg encode``."""
     ff = [exe("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
+    cpu0 = children_cpu()
     t0 = time.perf_counter()
     up = subprocess.Popen([*ff, "-i", str(clip), "-f", "yuv4mpegpipe", "-"], stdout=subprocess.PIPE)
     mid = subprocess.Popen(middle, stdin=up.stdout, stdout=subprocess.PIPE)
@@ -52,9 +65,10 @@ def chain(clip: Path, middle: list[str], out: Path) -> float:
     )  # fmt: skip
     mid.stdout.close()
     codes = [down.wait(), mid.wait(), up.wait()]
+    wall = time.perf_counter() - t0
     if any(codes):
         sys.exit(f"a pipeline process failed: exit codes {codes}")
-    return time.perf_counter() - t0
+    return wall, children_cpu() - cpu0
 
 
 def latency(clip: Path, audio: Path) -> tuple[float, float]:
@@ -96,7 +110,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--size", default="1920x1080")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each chain, alternating")
     args = parser.parse_args()
+    if args.repeat < 1:
+        sys.exit("--repeat must be at least 1")
     as_installed()
     w, h = (int(v) for v in args.size.split("x"))
     with tempfile.TemporaryDirectory() as folder:
@@ -104,16 +121,28 @@ def main() -> None:
         audio = speech_of(tmp / "speech.wav", args.seconds)
         clip = write_portrait_clip(tmp / "clip.mp4", args.seconds, (w, h), preset="ultrafast")
         frames = round(args.seconds * 25)
-        at_cat = when()
-        t_cat = chain(clip, ["cat"], tmp / "cat.mp4")
-        at_ours = when()
-        t_ours = chain(clip, [exe("lipsync-filter"), "-q", "--audio", str(audio)], tmp / "f.mp4")
         goal = GOALS.get((w, h))
+        ours_cmd = [exe("lipsync-filter"), "-q", "--audio", str(audio)]
+        cats, ours = [], []
+        for k in range(args.repeat):
+            at_cat = when()
+            t_cat, c_cat = chain(clip, ["cat"], tmp / "cat.mp4")
+            at_ours = when()
+            t_ours, c_ours = chain(clip, ours_cmd, tmp / "f.mp4")
+            cats.append(t_cat)
+            ours.append(t_ours)
+            print(
+                f"{w}x{h} {args.seconds:g} s ({frames} frames), run {k + 1}/{args.repeat}: "
+                f"ffmpeg | cat | ffmpeg {t_cat:6.1f} s ({frames / t_cat:5.1f} fps, "
+                f"{c_cat:.1f} CPU-s; {at_cat}), ffmpeg | lipsync-filter | ffmpeg {t_ours:6.1f} s "
+                f"({frames / t_ours:5.1f} fps, {c_ours:.1f} CPU-s; {at_ours}), ratio "
+                f"{t_ours / t_cat:.2f}, CPU ratio {c_ours / max(c_cat, 1e-9):.2f}",
+                flush=True,
+            )
+        m_cat, m_ours = statistics.median(cats), statistics.median(ours)
         print(
-            f"{w}x{h} {args.seconds:g} s ({frames} frames): ffmpeg | cat | ffmpeg {t_cat:6.1f} s "
-            f"({frames / t_cat:5.1f} fps; {at_cat}), ffmpeg | lipsync-filter | ffmpeg "
-            f"{t_ours:6.1f} s ({frames / t_ours:5.1f} fps; {at_ours}), ratio "
-            f"{t_ours / t_cat:.2f}" + (f" (goal <= {goal:g})" if goal else ""),
+            f"{w}x{h}: median of {args.repeat}: cat {m_cat:.1f} s, lipsync-filter {m_ours:.1f} s, "
+            f"ratio {m_ours / m_cat:.2f}" + (f" (goal <= {goal:g})" if goal else ""),
             flush=True,
         )
         startup, delay = latency(clip, audio)

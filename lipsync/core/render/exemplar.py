@@ -14,7 +14,16 @@ Per frame, for one face:
    the source's sharpness against 0.87, and flickered no less, 1.03 against 1.04 of the real
    footage.)
 4. Its colour and light are matched to the warped frame by a smooth gain field measured on a
-   ring of skin around the mouth (so a sample from a brighter or warmer moment fits).
+   ring of skin around the mouth (so a sample from a brighter or warmer moment fits). The
+   bank keeps the sharpest sample of each shape; where it is sharper than the footage's
+   typical lips of that shape (:meth:`ExemplarBank.excess`), it is blurred by that much
+   (:func:`~lipsync.core.render.detail_match.soften`): pasted into soft or motion-blurred
+   footage it read crisper than the footage (shape-matched sharpness in bench/real_faces.py,
+   exemplar and auto: latentsync_demo2 1.17 and 1.15, now 1.11 and 1.13; latentsync_demo3
+   1.13 and 1.12, now 1.07 and 1.06; retalking_face3 1.03, now 1.00). Comparing it with the
+   current frame instead, on the skin around the lips, was tried: the skin's detail there
+   varied 0.25-5x from sample to sample with what the ring held, and the mouth came out
+   blurred (0.74 of the footage's sharpness on tests/data/retalking_face3_2s.mp4, not 0.93).
 5. It is blended over the warped frame inside a feathered mask around the lips, limited to the
    lower-face mask (pixels outside stay bit-exact). Where no sample is near the target shape,
    or the head is turned, the mask fades out and the warp's own mouth shows. The blend keeps
@@ -35,6 +44,7 @@ from lipsync.core.errors import InputError
 from lipsync.core.render import parameters as P
 from lipsync.core.render.appearance import TrackAppearance
 from lipsync.core.render.composite import detail_blend, feathered_mask, lower_face_polygon
+from lipsync.core.render.detail_match import soften
 from lipsync.core.render.exemplar_bank import Exemplar, ExemplarBank
 from lipsync.core.render.exemplar_choice import best_path, distances, pale_penalty
 from lipsync.core.render.lipmesh import band_triangles
@@ -225,7 +235,14 @@ class ExemplarRenderer:
             covered &= inside
             drawn += share * pixels
         outer = target_px[:12] - np.array([x0, y0], np.float32)
-        drawn = _match_light(drawn, region, outer, covered, io)
+        drawn = _match_light(drawn, region, _light_ring(outer, region.shape[:2], io) * covered, io)
+        # no crisper than the footage's own lips of that shape, typically (the bank keeps
+        # the sharpest sample of each shape): the sample's excess taken off its lips' box
+        bank = appearance.exemplars
+        excess = max(bank.excess(s) for s, _ in choice.picks) if bank is not None else 1.0
+        if excess > 1.0:
+            box = _lips_box(target_px[:12] - np.array([x0, y0], np.float32), region.shape[:2])
+            drawn, _ = soften(drawn, box & _inner(covered, 1), excess)
         mask = _mouth_mask(outer, region.shape[:2], io)
         lower = [
             lower_face_polygon(
@@ -307,15 +324,35 @@ def _mouth_mask(outer: np.ndarray, shape: tuple[int, int], io: float) -> np.ndar
     return cv2.GaussianBlur(mask, (0, 0), max(MOUTH_FEATHER * io, 0.5))
 
 
-def _match_light(
-    drawn: np.ndarray, base: np.ndarray, outer: np.ndarray, covered: np.ndarray, io: float
-) -> np.ndarray:
+def _light_ring(outer: np.ndarray, shape: tuple[int, int], io: float) -> np.ndarray:
+    """``float32 (h, w)`` 0/1: the skin between ``LIGHT_RING`` IO around the outer lips
+    ``outer`` ``(12, 2)`` (region px)."""
+    return _dilated(outer, shape, LIGHT_RING[1] * io) - _dilated(outer, shape, LIGHT_RING[0] * io)
+
+
+def _lips_box(outer: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """``bool (h, w)``: the bounding box of the outer lips ``outer`` ``(12, 2)`` (region px),
+    where the bank measures a sample's sharpness."""
+    box = np.zeros(shape, bool)
+    x0, y0 = np.maximum(np.floor(outer.min(axis=0)).astype(int), 0)
+    x1, y1 = np.ceil(outer.max(axis=0)).astype(int) + 1
+    box[y0:y1, x0:x1] = True
+    return box
+
+
+def _inner(mask: np.ndarray, by: int) -> np.ndarray:
+    """``bool (h, w)``: ``mask`` (bool) shrunk by ``by`` px: where a filter of that reach reads
+    nothing outside it."""
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * by + 1,) * 2)
+    return cv2.erode(mask.view(np.uint8), kernel).astype(bool)
+
+
+def _match_light(drawn: np.ndarray, base: np.ndarray, ring: np.ndarray, io: float) -> np.ndarray:
     """``drawn`` (float RGB) times a smooth per-channel gain field that makes its skin around
-    the lips match ``base``'s (the frame it goes into), measured on the ``LIGHT_RING``. The
-    field is smooth, so it is computed on a grid a few pixels apart and interpolated."""
+    the lips match ``base``'s (the frame it goes into), measured on ``ring`` (``float32 (h, w)``
+    0/1: the ``LIGHT_RING`` where the sample is drawn). The field is smooth, so it is computed
+    on a grid a few pixels apart and interpolated."""
     shape = drawn.shape[:2]
-    ring = _dilated(outer, shape, LIGHT_RING[1] * io) - _dilated(outer, shape, LIGHT_RING[0] * io)
-    ring *= covered
     if ring.sum() < 8:
         return drawn
     sigma = max(LIGHT_SIGMA * io, 1.0)

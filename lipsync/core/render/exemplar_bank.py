@@ -76,7 +76,8 @@ class Exemplar:
     the RGB distance between the lips' and the skin's mean colours (motion blur and glare
     make lips pale); ``quality``: higher is better (contrast, sharpness, frontal pose);
     ``frame``: index of the frame it came from; ``source``: where it came from ("" = this
-    footage, else the profile's name).
+    footage, else the profile's name); ``sharpness``: the variance of the Laplacian of its
+    lips on that frame's own pixels (:func:`sharpness`; 0: not known, a profile's sample).
     """
 
     crop: np.ndarray
@@ -89,6 +90,7 @@ class Exemplar:
     quality: float
     frame: int
     source: str = ""
+    sharpness: float = 0.0
 
     def to_crop_px(self, points: np.ndarray) -> np.ndarray:
         """Rigid ``(N, 2)`` -> crop pixel coordinates ``float32 (N, 2)``."""
@@ -106,10 +108,21 @@ class ExemplarBank:
     """A track's exemplars (one per shape cell) and how much of the shape space they cover.
 
     ``frames``: the frames offered; ``coverage``: the number of distinct aperture steps
-    (``EXEMPLAR_GAP_STEP`` wide) held, from closed to the widest."""
+    (``EXEMPLAR_GAP_STEP`` wide) held, from closed to the widest; ``typical``: per sample, the
+    footage's typical lip sharpness in its shape cell (the geometric mean of
+    :func:`sharpness` over the frames offered there when the bank was built; 0: not known)."""
 
     samples: tuple[Exemplar, ...]
     frames: int
+    typical: tuple[float, ...] = ()
+
+    def excess(self, sample: Exemplar) -> float:
+        """How much sharper ``sample``'s lips are than the footage's typical lips of its
+        shape (a ratio of Laplacian variances; 1 when either is not known)."""
+        at = next((i for i, s in enumerate(self.samples) if s is sample), None)
+        if at is None or at >= len(self.typical) or self.typical[at] <= 0.0:
+            return 1.0
+        return sample.sharpness / self.typical[at] if sample.sharpness > 0.0 else 1.0
 
     @property
     def coverage(self) -> int:
@@ -221,6 +234,8 @@ class ExemplarCollector:
 
     def __init__(self) -> None:
         self._cells: dict[tuple[int, int], Exemplar] = {}
+        #: per shape cell: frames offered with a sharpness, the sum of its logarithm
+        self._sharp: dict[tuple[int, int], tuple[int, float]] = {}
         self.frames = 0
         #: Counts the changes to what :meth:`bank` would return.
         self.version = 0
@@ -255,7 +270,11 @@ class ExemplarCollector:
         frontal = 1.0 - 0.5 * abs(face.pose.yaw) / P.BANK_MAX_YAW
         contrast, sharp = _lip_quality(image, face, io)
         quality = contrast * np.sqrt(sharp) * frontal
-        held = self._cells.get(cell_of(gap, width))
+        cell = cell_of(gap, width)
+        if sharp > 0.0:
+            n, total = self._sharp.get(cell, (0, 0.0))
+            self._sharp[cell] = (n + 1, total + float(np.log(sharp)))
+        held = self._cells.get(cell)
         if held is not None and _rank(held) >= (True, quality):
             return
         crop = cv2.warpAffine(
@@ -267,7 +286,9 @@ class ExemplarCollector:
         )
         origin = np.array(P.EXEMPLAR_BOX[:2], np.float32)
         teeth = teeth_share(crop, (lips[12:] - origin) * scale)
-        sample = Exemplar(crop, scale, lips, gap, width, teeth, contrast, quality, index)
+        sample = Exemplar(
+            crop, scale, lips, gap, width, teeth, contrast, quality, index, sharpness=sharp
+        )
         self.offer(sample)
 
     def offer(self, sample: Exemplar) -> None:
@@ -291,7 +312,11 @@ class ExemplarCollector:
     def bank(self) -> ExemplarBank:
         """The samples kept so far, ordered by aperture."""
         samples = tuple(sorted(self._cells.values(), key=lambda s: (s.gap, s.width)))
-        return ExemplarBank(samples, self.frames)
+        return ExemplarBank(samples, self.frames, tuple(self._typical(s) for s in samples))
+
+    def _typical(self, sample: Exemplar) -> float:
+        n, total = self._sharp.get(cell_of(sample.gap, sample.width), (0, 0.0))
+        return float(np.exp(total / n)) if n and not sample.source else 0.0
 
 
 def _lip_quality(image: np.ndarray, face: FaceObservation, io: float) -> tuple[float, float]:

@@ -7,6 +7,8 @@ is learnt from its frames as the engine learns it (one AppearanceBuilder per tra
 
 from __future__ import annotations
 
+import dataclasses
+
 import av
 import cv2
 import numpy as np
@@ -19,6 +21,7 @@ from lipsync.core.render import parameters as P
 from lipsync.core.render.composite import lower_face_polygon
 from lipsync.core.render.exemplar import ExemplarRenderer, _ring, draw_sample
 from lipsync.core.render.exemplar_bank import (
+    ExemplarBank,
     channel_mean,
     crop_matrix,
     crop_size,
@@ -306,3 +309,22 @@ def dataclasses_replace_track(face, track_id):
     import dataclasses
 
     return dataclasses.replace(face, track_id=track_id)
+
+
+def test_the_bank_knows_how_much_sharper_each_sample_is_than_its_shapes_footage(tracked):
+    """Each sample's excess: its lips' sharpness over the geometric mean of the sharpness of
+    every frame offered in its shape cell (the renderer blurs it by that much, issue 20)."""
+    _, _, builder = tracked
+    bank = builder.build().exemplars
+    assert len(bank.typical) == len(bank.samples) >= 10
+    assert all(t > 0.0 for t in bank.typical)
+    assert all(s.sharpness > 0.0 for s in bank.samples)
+    excess = np.array([bank.excess(s) for s in bank.samples])
+    want = [s.sharpness / t for s, t in zip(bank.samples, bank.typical, strict=True)]
+    np.testing.assert_allclose(excess, want, rtol=1e-6)
+    # kept for their quality (which counts sharpness): most are sharper than their shape's mean
+    assert np.median(excess) >= 1.0, np.round(excess, 2)
+    assert excess.max() > 1.05
+    # not known: a sample the bank does not hold, a bank without the figures
+    assert bank.excess(dataclasses.replace(bank.samples[0])) == 1.0
+    assert ExemplarBank(bank.samples, bank.frames).excess(bank.samples[0]) == 1.0

@@ -21,6 +21,7 @@ import av
 from lipsync.core.constants import DEFAULT_FPS
 from lipsync.core.disk_full import disk_full_error
 from lipsync.core.errors import InputError, NoFaceError, NoStreamError, OutputError
+from lipsync.core.face.tracking_process import warm_up
 from lipsync.core.media import (
     EncodeOptions,
     VideoStreamInfo,
@@ -42,6 +43,7 @@ from lipsync.core.sync_stream import (
     SyncStream,
     lower_face_bounds,
     shift_face,
+    tracking_backend,
 )
 
 __all__ = [
@@ -117,6 +119,9 @@ class LipSyncEngine:
                 "use --audio-mode replace."
             )
         warnings = check_inputs(video, audio, mode, self.options.allow_truncated)
+        # the face tracker's own process starts and loads its models while the speech is
+        # analysed (the first frame waited ~0.4 s for them); nothing where it is not used
+        warm_up(tracking_backend())
         with open_video(video) as reader:
             stream = self.open_stream(reader.info, audio, on_progress)
             writer = VideoWriter(

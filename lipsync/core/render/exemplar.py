@@ -241,7 +241,7 @@ class ExemplarRenderer:
         bank = appearance.exemplars
         excess = max(bank.excess(s) for s, _ in choice.picks) if bank is not None else 1.0
         if excess > 1.0:
-            box = _lips_box(target_px[:12] - np.array([x0, y0], np.float32), region.shape[:2])
+            box = _lips_box(outer, region.shape[:2])
             drawn, _ = soften(drawn, box & _inner(covered, 1), excess)
         mask = _mouth_mask(outer, region.shape[:2], io)
         lower = [

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -119,6 +120,19 @@ def run_action(resolve, talk: Console, python: str, settings_file: str | None = 
             "and placement)."
         )
     work = tempfile.mkdtemp(prefix="lipsync-resolve-")
+    try:
+        return _export_render_apply(resolve, project, timeline, python, settings_file, request,
+                                    work, talk)  # fmt: skip
+    finally:  # the exported timeline and the plan are ours: leave nothing in the temp folder
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _export_render_apply(
+    resolve, project, timeline, python: str, settings_file: str, request: dict, work: str,
+    talk: Console,
+) -> str:  # fmt: skip
+    """Export ``timeline`` as OTIO into ``work``, render it in the helper, place the renders."""
+    name = timeline.GetName()
     exported = os.path.join(work, "timeline.otio")
     subtype = getattr(resolve, "EXPORT_NONE", None)
     args = (exported, resolve.EXPORT_OTIO) + (() if subtype is None else (subtype,))

@@ -5,6 +5,7 @@ renders come back on a new track at the clips' record frames; nothing existing c
 from __future__ import annotations
 
 import json
+import tempfile
 
 import numpy as np
 import pytest
@@ -27,18 +28,23 @@ def media(tmp_path_factory):
 
 @pytest.fixture
 def env(tmp_path, monkeypatch):
-    """Settings file and output folder in tmp_path; the launchers installed there."""
+    """Settings file and output folder in tmp_path; the launchers installed there; the
+    temporary folder in tmp_path too, and left empty by every action, failed ones included."""
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
     settings = tmp_path / "settings" / "resolve.json"
     monkeypatch.setenv("LIPSYNC_RESOLVE_SETTINGS", str(settings))
     settings.parent.mkdir()
     settings.write_text(json.dumps({"output_dir": str(tmp_path / "out"), "allow_no_face": True,
                                     "handles": 4}))  # fmt: skip
     scripts = install_launchers(tmp_path / "Scripts")
-    return {
+    yield {
         "settings": settings,
         "launcher": scripts / "Edit" / "Lip Sync.py",
         "out": tmp_path / "out",
     }
+    assert list(temp.iterdir()) == [], "the action left files in the temporary folder"
 
 
 def frames(path) -> list[np.ndarray]:

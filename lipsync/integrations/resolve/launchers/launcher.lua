@@ -367,12 +367,19 @@ local function lip_sync(resolve)
   local exported, plan_path = stem .. ".otio", stem .. ".lua"
   local ok = timeline:Export(exported, resolve.EXPORT_OTIO, resolve.EXPORT_NONE)
   if not ok then
+    os.remove(exported)
     error({ message = "Resolve could not export the timeline '" .. timeline:GetName()
       .. "' as OTIO: check that it has clips and that the temporary folder is writable." })
   end
   local argv = job_argv(LIPSYNC_PYTHON, exported, plan_path, timeline:GetStartFrame(),
     timeline:GetName(), project:GetName())
-  local plan = run_job(argv, plan_path)
+  local done, plan = pcall(run_job, argv, plan_path)
+  -- the exported timeline and the plan are ours: leave nothing in the temporary folder
+  os.remove(exported)
+  os.remove(plan_path)
+  if not done then
+    error(plan, 0)
+  end
   return apply_plan(project, timeline, plan)
 end
 

@@ -12,9 +12,12 @@ untouched, and shifted by ``SHIFT`` px (the same pixels, off their block grid), 
 ``--crf``; the figure is the variance of the Laplacian of the grey mouth box (dlib's lip
 points widened by 0.2 IOD, as ``real_faces.py``), output over input, per frame, median and
 mean. A renderer that drew the footage perfectly would score about these figures there.
+``--tune`` names x264 tunes to compare (``none``, ``film`` ...; default ``auto``, the writer's
+own: film, none at CRF 0); each row also gives the output's size (kB, in place / shifted).
 
     .venv/bin/python bench/encode_sharpness.py [--clips retalking_face1,musetalk_sun]
-        [--crf 18,10] [--seconds 5] [--shared ../shared] [--out bench/out/encode_sharpness]
+        [--crf 18,10] [--tune none,film] [--seconds 5] [--shared ../shared]
+        [--out bench/out/encode_sharpness]
 """
 
 from __future__ import annotations
@@ -42,12 +45,12 @@ def shifted(image: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
-def reencode(src: Path, dest: Path, crf: int, shift: int) -> Path:
-    """``src`` through lipsync's writer at ``crf`` (the other options at their defaults, no
-    audio), each frame shifted by ``shift`` px."""
+def reencode(src: Path, dest: Path, crf: int, tune: str, shift: int) -> Path:
+    """``src`` through lipsync's writer at ``crf`` and ``tune`` (the other options at their
+    defaults, no audio), each frame shifted by ``shift`` px."""
     with VideoReader(src) as reader:
         info = reader.info
-        options = EncodeOptions(crf=crf, audio_mode="none", provenance=False)
+        options = EncodeOptions(crf=crf, tune=tune, audio_mode="none", provenance=False)
         with VideoWriter(dest, info, options=options) as writer:
             for frame in reader:
                 image = shifted(frame.image, shift) if shift else frame.image
@@ -80,6 +83,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clips", help="comma-separated clip names (default: every case's)")
     parser.add_argument("--crf", default="18", help="comma-separated CRFs (default: 18)")
+    parser.add_argument("--tune", default="auto", help="comma-separated x264 tunes (auto)")
     parser.add_argument("--seconds", type=float, default=5.0, help="length of the cross-dubs")
     parser.add_argument("--shared", type=Path, default=repo.parent / "shared")
     parser.add_argument("--out", type=Path, default=repo / "bench" / "out" / "encode_sharpness")
@@ -95,9 +99,14 @@ def main() -> None:
         if not videos:
             sys.exit(f"no case of bench/real_faces.py uses --clips {args.clips}")
     crfs = [int(c) for c in args.crf.split(",")]
+    tunes = [t.strip() for t in args.tune.split(",")]
+    runs = [(crf, tune) for crf in crfs for tune in tunes]
     args.out.mkdir(parents=True, exist_ok=True)
     print(f"mouth-box sharpness after lipsync's writer, nothing rendered (shift {SHIFT} px)")
-    print(f"{'clip':<20} {'crf':>3} {'in place median/mean':>21} {'shifted median/mean':>20}")
+    print(
+        f"{'clip':<20} {'crf':>3} {'tune':<11} {'in place median/mean':>21} "
+        f"{'shifted median/mean':>20} {'kB in place/shifted':>20}"
+    )
     for video, reverse in videos.items():
         if reverse:  # as real_faces.py: the clip at constant rate, then that reversed
             truth = constant_rate(clips / f"{video}.mp4", args.out / f"{video}_truth.mp4", None)
@@ -105,16 +114,17 @@ def main() -> None:
         else:
             src = constant_rate(clips / f"{video}.mp4", args.out / f"{video}.mp4", args.seconds)
         outputs = {}
-        for crf in crfs:
+        for crf, tune in runs:
             for shift in (0, SHIFT):
-                dest = args.out / f"{video}_crf{crf}_shift{shift}.mp4"
-                outputs[f"{crf}/{shift}"] = (reencode(src, dest, crf, shift), shift)
+                dest = args.out / f"{video}_crf{crf}_{tune}_shift{shift}.mp4"
+                outputs[f"{crf}/{tune}/{shift}"] = (reencode(src, dest, crf, tune, shift), shift)
         figures = ratios(src, outputs)
-        for crf in crfs:
-            here, moved = figures[f"{crf}/0"], figures[f"{crf}/{SHIFT}"]
+        for crf, tune in runs:
+            here, moved = figures[f"{crf}/{tune}/0"], figures[f"{crf}/{tune}/{SHIFT}"]
+            kb = [outputs[f"{crf}/{tune}/{k}"][0].stat().st_size / 1000 for k in (0, SHIFT)]
             print(
-                f"{video:<20} {crf:>3} {here[0]:>12.3f} / {here[1]:.3f} "
-                f"{moved[0]:>11.3f} / {moved[1]:.3f}"
+                f"{video:<20} {crf:>3} {tune:<11} {here[0]:>12.3f} / {here[1]:.3f} "
+                f"{moved[0]:>11.3f} / {moved[1]:.3f} {kb[0]:>11.0f} / {kb[1]:.0f}"
             )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator, Sequence
@@ -90,3 +91,11 @@ def read_only_folder(path: Path) -> Iterator[Path]:
         if immutable:
             subprocess.run([shutil.which("chattr") or "chattr", "-i", str(path)], check=False)
         path.chmod(0o700)
+
+
+def x264_settings(path: Path) -> dict[str, str]:
+    """The settings x264 wrote into the H.264 file ``path``'s SEI ("options: cabac=1 ref=3
+    deblock=1:-1:-1 ..."), by name: how a tune, which x264 does not echo, is seen."""
+    found = re.search(rb"x264 - core \d+.*? options: ([ -~]+)", Path(path).read_bytes())
+    assert found, f"no x264 options string in {path}"
+    return dict(item.split("=", 1) for item in found.group(1).decode().split() if "=" in item)

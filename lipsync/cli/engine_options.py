@@ -35,6 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "audio_mode": "replace",
     "crf": C.DEFAULT_CRF,
     "preset": C.DEFAULT_PRESET,
+    "tune": "auto",
     "lookahead": C.LOOKAHEAD_SECONDS,
 }
 
@@ -52,6 +53,7 @@ ALL = (
     "audio_mode",
     "crf",
     "preset",
+    "tune",
     "allow_no_face",
     "allow_truncated",
     "lookahead",
@@ -160,6 +162,14 @@ _OPTIONS: dict[str, Callable[[F], F]] = {
     "preset": _option(
         "--preset", default=DEFAULTS["preset"], show_default=True, help="x264 speed preset."
     ),
+    "tune": _option(
+        "--tune",
+        default=DEFAULTS["tune"],
+        show_default=True,
+        help="x264 tune (film, animation, grain, stillimage, psnr, ssim, fastdecode, "
+        f"zerolatency) or none; auto is {C.DEFAULT_TUNE}, which keeps the redrawn mouth as sharp "
+        "as the footage around it, except at --crf 0 (lossless), where it is none.",
+    ),
     "allow_no_face": _option(
         "--allow-no-face",
         is_flag=True,
@@ -227,7 +237,7 @@ def sync_options(engine: Mapping[str, Any], **fixed: Any) -> SyncOptions:
         given["profile"] = load_profile(given["profile"])
     if "face" in given:
         fields["selection"] = SelectionOptions(face=given.pop("face"))
-    encode = {k: given.pop(k) for k in ("audio_mode", "crf", "preset") if k in given}
+    encode = {k: given.pop(k) for k in ("audio_mode", "crf", "preset", "tune") if k in given}
     if encode:
         fields["encode"] = replace(SyncOptions().encode, **encode)
     fields.update(given)

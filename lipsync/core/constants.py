@@ -8,6 +8,7 @@ from fractions import Fraction
 DEFAULT_VIDEO_CODEC = "libx264"
 DEFAULT_CRF = 18  # x264 constant rate factor; 18 is visually lossless for most material
 DEFAULT_PRESET = "medium"  # x264 preset, the same default as ffmpeg's
+DEFAULT_TUNE = "film"  # x264 tune for live action: "auto" is it, except lossless (CRF 0)
 DEFAULT_PIX_FMT = "yuv420p"  # the most widely playable H.264 layout
 HIGH_BIT_DEPTH_PIX_FMT = "yuv420p10le"  # used when the source has more than 8 bits per sample
 

@@ -182,6 +182,18 @@ def test_unknown_preset_is_refused_before_any_work(media, tmp_path, extra, words
 
 
 @pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (["--tune", "movie"], ["Unknown --tune 'movie' for libx264", "film", "zerolatency"]),
+        (["--tune", "", "--crf", "0"], ["Unknown --tune '' for libx264", "none"]),
+    ],
+)
+def test_unknown_tune_is_refused_before_any_work(media, tmp_path, extra, words):
+    command = ["sync", str(media["video"]), str(media["line"]), "-o", str(tmp_path / "o.mp4")]
+    run_refused([media["video"], media["line"]], tmp_path, [*command, *extra], 3, *words)
+
+
+@pytest.mark.parametrize(
     ("name", "words"),
     [
         ("out.wav", ["out.wav", "cannot hold video", "WAV", "H.264", ".mp4, .mov or .mkv"]),

@@ -1,6 +1,6 @@
-"""A job file's encoding (preset, crf, audio_mode) is refused when the file is read, before any
-work: one sentence naming the file and the field, exit 3, no output or work folder created,
-every input byte-identical. The same values are accepted where they are valid."""
+"""A job file's encoding (preset, tune, crf, audio_mode) is refused when the file is read,
+before any work: one sentence naming the file and the field, exit 3, no output or work folder
+created, every input byte-identical. The same values are accepted where they are valid."""
 
 from __future__ import annotations
 
@@ -42,6 +42,8 @@ def write_jobs(folder: Path, name: str, defaults: dict, options: dict | None = N
 BAD = [
     ("preset", {"preset": "fastest"}, None, "defaults.preset", "fastest"),
     ("preset_in_options", {}, {"preset": "Medium"}, "inputs[0].options.preset", "Medium"),
+    ("tune", {"tune": "movie"}, None, "defaults.tune", "movie"),
+    ("tune_in_options", {}, {"tune": "vmaf"}, "inputs[0].options.tune", "vmaf"),  # x265's only
     ("crf", {"crf": 52}, None, "defaults.crf", "52"),
     ("crf_negative", {}, {"crf": -1}, "inputs[0].options.crf", "-1"),
     ("audio_mode", {"audio_mode": "mute"}, None, "defaults.audio_mode", "mute"),
@@ -73,8 +75,8 @@ def test_the_library_refuses_it_too(media, name, defaults, options, field, value
 @pytest.mark.parametrize(
     ("defaults", "options"),
     [
-        ({"preset": "veryslow", "crf": 0, "audio_mode": "keep"}, None),
-        ({}, {"preset": "ultrafast", "crf": 51, "audio_mode": "both"}),
+        ({"preset": "veryslow", "crf": 0, "audio_mode": "keep", "tune": "none"}, None),
+        ({}, {"preset": "ultrafast", "crf": 51, "audio_mode": "both", "tune": "grain"}),
     ],
 )
 def test_valid_encodings_are_accepted(media, defaults, options):
@@ -85,3 +87,13 @@ def test_valid_encodings_are_accepted(media, defaults, options):
     spec = load_job_file(path)
     merged = {**defaults, **(options or {})}
     assert {k: spec.jobs[0].options[k] for k in merged} == merged
+
+
+def test_the_job_tune_reaches_the_output_encoding_and_never_the_lossless_chunks():
+    from lipsync.core.batch.settings import CHUNK_ENCODE, for_chunk, sync_options
+
+    assert sync_options({}, "es").encode.encoder_tune == "film"  # the default, as sync's
+    sync = sync_options({"tune": "grain"}, "es")
+    assert sync.encode.tune == "grain"
+    assert for_chunk(sync, 0.0).encode is CHUNK_ENCODE
+    assert (CHUNK_ENCODE.crf, CHUNK_ENCODE.encoder_tune) == (0, "none")

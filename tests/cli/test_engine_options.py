@@ -45,16 +45,16 @@ def test_every_option_reaches_syncoptions(tmp_path):
     args = [
         "--text-file", str(transcript), "--lang", "es", "--renderer", "warp", "--face", "2",
         "--start", "1.5", "--end", "3", "--audio-mode", "both", "--crf", "0", "--preset",
-        "fast", "--allow-no-face", "--allow-truncated", "--lookahead", "0.5",
+        "fast", "--tune", "grain", "--allow-no-face", "--allow-truncated", "--lookahead", "0.5",
     ]  # fmt: skip
     result = CliRunner().invoke(command, args)
     assert result.exit_code == 0, result.output
     (options,) = seen
     assert options.text == "Mama made a map.\n" and options.lang == "es"
     assert options.selection.face == 2 and (options.start, options.end) == (1.5, 3.0)
-    assert (options.encode.audio_mode, options.encode.crf, options.encode.preset) == (
-        "both", 0, "fast",
-    )  # fmt: skip
+    encode = options.encode
+    got = (encode.audio_mode, encode.crf, encode.preset, encode.tune)
+    assert got == ("both", 0, "fast", "grain")
     assert options.allow_no_face and options.allow_truncated and options.lookahead == 0.5
 
 
@@ -119,3 +119,14 @@ def test_unknown_option_name_is_refused_at_declaration():
 def test_no_command_declares_a_renderer_or_its_default_itself(path):
     text = path.read_text(encoding="utf-8")
     assert '"--renderer"' not in text and '"warp"' not in text, path.name
+
+
+def test_every_command_with_a_preset_offers_a_tune():
+    offered = []
+    for args in (["sync"], ["timeline", "render"], ["translate"], ["batch"]):
+        result = CliRunner().invoke(cli, [*args, "--help"])
+        assert result.exit_code == 0, result.output
+        if "--preset" in result.output:
+            assert "--tune" in result.output, args
+            offered.append(args[0])
+    assert offered == ["sync", "timeline"]

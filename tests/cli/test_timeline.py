@@ -8,7 +8,7 @@ import opentimelineio as otio
 import pytest
 from click.testing import CliRunner
 from clitools import assert_one_sentence_error, lipsync
-from mediatools import ffmpeg
+from mediatools import ffmpeg, x264_settings
 
 from lipsync.cli.main import cli
 
@@ -45,7 +45,7 @@ def test_new_then_render(media, tmp_path):
     out, report = tmp_path / "synced.otio", tmp_path / "report.json"
     proc = lipsync(
         "timeline", "render", str(timeline), "-o", str(out), "--allow-no-face",
-        "--preset", "ultrafast", "--handles", "2", "--report", str(report),
+        "--preset", "ultrafast", "--tune", "stillimage", "--handles", "2", "--report", str(report),
         "--media-dir", str(tmp_path / "renders"),
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
@@ -54,6 +54,7 @@ def test_new_then_render(media, tmp_path):
     data = json.loads(report.read_text())
     [entry] = data["clips"]
     assert entry["status"] == "rendered" and entry["render"].startswith(str(tmp_path / "renders"))
+    assert x264_settings(entry["render"])["deblock"].endswith(":-3:-3")  # stillimage's, not film's
     rendered = otio.adapters.read_from_file(str(out))
     ref = rendered.tracks[0][0].media_reference
     assert ref.available_range == made.tracks[0][0].media_reference.available_range  # whole clip
@@ -88,6 +89,8 @@ def test_bad_inputs_are_one_sentence(media, tmp_path):
     assert_one_sentence_error(proc, 3, "no video track 'Nope'", 'V1 "Picture"')
     proc = lipsync("timeline", "render", str(good), "-o", out, "--dub-track", "A7")
     assert_one_sentence_error(proc, 3, "no audio track 'A7'", 'A2 "Dub"')
+    proc = lipsync("timeline", "render", str(good), "-o", out, "--tune", "movie")
+    assert_one_sentence_error(proc, 3, "Unknown --tune 'movie'", "film")
 
     proc = lipsync("timeline", "render", str(good), "-o", str(good))
     assert_one_sentence_error(proc, 3, "same file as the input")

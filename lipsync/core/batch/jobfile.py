@@ -61,6 +61,7 @@ OPTION_TYPES: dict[str, tuple[type, ...]] = {
     "lang": (str,),
     "crf": (int,),
     "preset": (str,),
+    "tune": (str,),
     "audio_mode": (str,),
     "allow_no_face": (bool,),
     "lookahead": NUMBER,
@@ -310,9 +311,10 @@ def _options(raw: Any, where: str, base: Path, fail) -> dict[str, Any]:
 
 def _check_encoding(options: dict[str, Any], where: str, fail) -> None:
     """The output encoding of a job, refused when the file is read rather than when each
-    chunk starts: an x264 preset, a CRF of 0 to 51, an audio mode that keeps the dub."""
+    chunk starts: an x264 preset and tune, a CRF of 0 to 51, an audio mode keeping the dub."""
+    from lipsync.core.constants import DEFAULT_VIDEO_CODEC
     from lipsync.core.engine import X264_PRESETS
-    from lipsync.core.media.writer import AUDIO_MODES
+    from lipsync.core.media.writer import AUDIO_MODES, ENCODER_TUNES
 
     preset, crf, mode = options.get("preset"), options.get("crf"), options.get("audio_mode")
     if preset is not None and preset not in X264_PRESETS:
@@ -320,6 +322,10 @@ def _check_encoding(options: dict[str, Any], where: str, fail) -> None:
                                        f"{', '.join(X264_PRESETS)}.")  # fmt: skip
     if crf is not None and not 0 <= crf <= 51:
         raise fail(f"{where}.crf", f"{crf} is out of range: use 0 (lossless) to 51.")
+    tunes = ("auto", "none", *ENCODER_TUNES[DEFAULT_VIDEO_CODEC])
+    if options.get("tune") is not None and options["tune"] not in tunes:
+        raise fail(f"{where}.tune", f"'{options['tune']}' is not an x264 tune: use one of "
+                                     f"{', '.join(tunes)}.")  # fmt: skip
     modes = [m for m in AUDIO_MODES if m != "none"]  # "none" would drop the dub
     if mode is not None and mode not in modes:
         raise fail(f"{where}.audio_mode", f"'{mode}' is not an audio mode: use one of "

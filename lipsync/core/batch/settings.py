@@ -15,8 +15,8 @@ from lipsync.core.sync_options import SyncOptions
 
 #: How chunks are rendered: losslessly (the join encodes once, with the job's settings), no
 #: sound (the dub is muxed once over the joined video), one encoder thread per worker.
-CHUNK_ENCODE = EncodeOptions(crf=0, preset="ultrafast", audio_mode="none", provenance=False,
-                             threads=1)  # fmt: skip
+CHUNK_ENCODE = EncodeOptions(crf=0, preset="ultrafast", tune="none", audio_mode="none",
+                             provenance=False, threads=1)  # fmt: skip
 CHUNK_CONTAINER = ".mp4"
 
 
@@ -29,6 +29,7 @@ def sync_options(options: dict[str, Any], language: str) -> SyncOptions:
     encode = EncodeOptions(
         crf=o.get("crf", EncodeOptions.crf),
         preset=o.get("preset") or EncodeOptions.preset,
+        tune=o.get("tune") or EncodeOptions.tune,
         audio_mode=o.get("audio_mode") or "replace",
     )
     if encode.audio_mode == "none":

@@ -46,16 +46,25 @@ AUDIO_MODES: tuple[str, ...] = ("replace", "keep", "both", "none")
 # Container tags that describe the old file's encoding and must not be carried over.
 _TECHNICAL_TAGS = {"encoder", "major_brand", "minor_version", "compatible_brands", "duration"}
 _STREAM_TAGS_KEPT = ("language", "title", "timecode", "handler_name")
+#: Each encoder's own tunes (x264 --fullhelp, x265 --help); other codecs take none. Besides
+#: these, "none" (no tune) and "auto" (see :attr:`EncodeOptions.encoder_tune`) are valid.
+ENCODER_TUNES: dict[str, tuple[str, ...]] = {
+    "libx264": ("film", "animation", "grain", "stillimage", "psnr", "ssim", "fastdecode",
+                "zerolatency"),
+    "libx265": ("animation", "grain", "psnr", "ssim", "fastdecode", "zerolatency", "vmaf"),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
 class EncodeOptions:
     """How to encode. ``pix_fmt`` "auto" keeps the source's chroma layout and bit depth where
-    libx264 supports them; ``threads`` 0 lets the encoder choose."""
+    libx264 supports them; ``tune`` is one of the codec's :data:`ENCODER_TUNES`, "none" or
+    "auto" (:attr:`encoder_tune`); ``threads`` 0 lets the encoder choose."""
 
     codec: str = C.DEFAULT_VIDEO_CODEC
     crf: int = C.DEFAULT_CRF
     preset: str = C.DEFAULT_PRESET
+    tune: str = "auto"
     pix_fmt: str = "auto"
     audio_mode: AudioMode = "replace"
     audio_bitrate: int = C.DEFAULT_AUDIO_BITRATE
@@ -69,6 +78,22 @@ class EncodeOptions:
             )
         if not 0 <= self.crf <= 51:
             raise InputError(f"CRF {self.crf} is out of range: use 0 (lossless) to 51.")
+        tunes = ENCODER_TUNES.get(self.codec, ())
+        if self.tune not in ("auto", "none", *tunes):
+            raise InputError(
+                f"Unknown --tune '{self.tune}' for {self.codec}: use one of "
+                f"{', '.join(('auto', 'none', *tunes))}."
+            )
+
+    @property
+    def encoder_tune(self) -> str:
+        """The tune the encoder is given: ``tune``, where "auto" is :data:`C.DEFAULT_TUNE`
+        ("film": the redrawn mouth keeps the footage's sharpness at CRF 18) when the codec has
+        it and the encode is not lossless (CRF 0, left exactly as without a tune), else "none"."""
+        if self.tune != "auto":
+            return self.tune
+        lossy = self.crf > 0 and C.DEFAULT_TUNE in ENCODER_TUNES.get(self.codec, ())
+        return C.DEFAULT_TUNE if lossy else "none"
 
 
 @dataclass(frozen=True)
@@ -172,7 +197,10 @@ class VideoWriter:
         if opts.codec.startswith("libx26"):
             # CRF 0 is lossless only at 8 bits (deeper, x264 shifts its scale): QP 0 always is
             quality = {"qp": "0"} if opts.crf == 0 else {"crf": str(opts.crf)}
-            cc.options = {**quality, "preset": opts.preset}
+            tune = opts.encoder_tune
+            cc.options = {**quality, "preset": opts.preset,
+                          **({"tune": tune} if tune != "none" else {})}  # fmt: skip
+            log.debug("video: %s %s preset %s tune %s", opts.codec, quality, opts.preset, tune)
         if v.rotation:
             stream.set_display_rotation(v.rotation)
         for key in _STREAM_TAGS_KEPT:

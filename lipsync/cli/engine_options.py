@@ -44,6 +44,8 @@ ALL = (
     "text",
     "text_file",
     "lang",
+    "asr",
+    "asr_model",
     "renderer",
     "model",
     "profile",
@@ -117,6 +119,16 @@ _OPTIONS: dict[str, Callable[[F], F]] = {
         help="Read the transcript from this UTF-8 file.",
     ),
     "lang": _option("--lang", help="Language of the speech (espeak-ng code, e.g. en, es, de)."),
+    "asr": _option(
+        "--asr",
+        type=click.Choice(["pocketsphinx", "whisper"]),
+        help="Without --text: recognise the words of the speech, then align them (pocketsphinx: "
+        "English, bundled, often mishears; whisper: any language, needs --asr-model). Default: "
+        "the audio-only analysis.",
+    ),
+    "asr_model": _option(
+        "--asr-model", help="Whisper checkpoint file (.pt) or model name, for --asr whisper."
+    ),
     "renderer": _option(
         "--renderer",
         type=RendererChoice(),

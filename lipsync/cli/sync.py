@@ -73,7 +73,8 @@ def command(
     ctx.check_outputs(
         {"-o/--output": output, "--report": report_path, "--html": html_path},
         {"VIDEO": video, "AUDIO": audio, "--text-file": engine.get("text_file"),
-         "--model": engine.get("model"), "--profile": engine.get("profile")},
+         "--model": engine.get("model"), "--profile": engine.get("profile"),
+         "--asr-model": engine.get("asr_model")},
     )  # fmt: skip
     options = sync_options(engine)
     text, lang = options.text, options.lang

@@ -182,6 +182,8 @@ class LipSyncEngine:
             text=self.options.text,
             lang=self.options.lang,
             espeak_events=speech.events,
+            asr=self.options.asr,
+            asr_model=self.options.asr_model,
             on_progress=lambda done, total: report("Analysing speech", done, total),
             in_place=not isinstance(self.renderer, SpeechReader),
         )

@@ -21,7 +21,9 @@ class SyncOptions:
 
     ``start``/``end``: seconds from the first frame; only frames in [start, end) change.
     ``renderer``/``model``: the mouth renderer by name and its model file (learned renderers
-    only). ``text``/``lang``: the transcript of the speech, for forced alignment. ``allow_no_face``:
+    only). ``text``/``lang``: the transcript of the speech, for forced alignment; ``asr``
+    (``"pocketsphinx"`` or ``"whisper"`` with ``asr_model``): without a transcript, recognise the
+    words and align those (:mod:`~lipsync.core.speech.recognised`). ``allow_no_face``:
     write an untouched copy instead of failing when no usable face is found. ``profile``: a
     :class:`~lipsync.core.render.speaker.SpeakerProfile` (``lipsync profile build``).
     """
@@ -33,6 +35,8 @@ class SyncOptions:
     end: float | None = None
     text: str | None = None
     lang: str | None = None
+    asr: str | None = None  # without ``text``: recognise the words, then align them
+    asr_model: str | None = None
     encode: EncodeOptions = field(default_factory=EncodeOptions)
     detect_every: int | None = None
     allow_no_face: bool = False
@@ -41,6 +45,9 @@ class SyncOptions:
     profile: SpeakerProfile | None = None  # a speaker's mouths to start every track from
 
     def __post_init__(self) -> None:
+        from lipsync.core.speech.recognised import check_asr
+
+        check_asr(self.asr, self.asr_model)
         for name in ("start", "end"):
             value = getattr(self, name)
             if value is not None and not (value >= 0 and np.isfinite(value)):

@@ -194,6 +194,21 @@ def test_unknown_tune_is_refused_before_any_work(media, tmp_path, extra, words):
 
 
 @pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (["--asr-model", "small"], ["--asr-model needs --asr whisper"]),
+        (["--asr", "whisper"], ["--asr whisper needs --asr-model", "small"]),
+        (["--asr", "pocketsphinx", "--asr-model", "x.pt"], ["--asr-model is for --asr whisper"]),
+    ],
+)
+def test_recogniser_choices_that_cannot_work_are_refused_before_any_work(
+    media, tmp_path, extra, words
+):
+    command = ["sync", str(media["video"]), str(media["line"]), "-o", str(tmp_path / "o.mp4")]
+    run_refused([media["video"], media["line"]], tmp_path, [*command, *extra], 3, *words)
+
+
+@pytest.mark.parametrize(
     ("name", "words"),
     [
         ("out.wav", ["out.wav", "cannot hold video", "WAV", "H.264", ".mp4, .mov or .mkv"]),

@@ -236,6 +236,8 @@ def analyse_speech(
     espeak_events: PhoneEvents | None = None,
     on_progress: CountCallback | None = None,
     in_place: bool = False,
+    asr: str | None = None,
+    asr_model: str | None = None,
 ) -> MouthTrack:
     """The mouth track of speech ``samples`` sampled at video frames.
 
@@ -246,6 +248,8 @@ def analyse_speech(
     (exact synthesis timing) takes precedence over both. ``on_progress(done, total)`` is called
     after each stage. ``in_place``: the analysis may overwrite ``samples`` (mono float32 at
     16 kHz) instead of working on a copy of them (long audio: 38 MB per 10 minutes).
+    ``asr``/``asr_model``: recognise the words, then align them (see
+    :func:`analyse_speech_curve`).
     """
     fps = _check_fps(fps)
     if frame_times is None:
@@ -256,8 +260,9 @@ def analyse_speech(
         if times.shape[0] and not np.all(np.isfinite(times)):
             raise InputError("The frame times contain NaN or infinity: give times in seconds.")
     curve = analyse_speech_curve(
-        samples, sample_rate, fps, text, lang, espeak_events, on_progress, in_place
-    )
+        samples, sample_rate, fps, text, lang, espeak_events, on_progress, in_place, asr,
+        asr_model,
+    )  # fmt: skip
     return curve.track(times)
 
 
@@ -270,8 +275,14 @@ def analyse_speech_curve(
     espeak_events: PhoneEvents | None = None,
     on_progress: CountCallback | None = None,
     in_place: bool = False,
+    asr: str | None = None,
+    asr_model: str | None = None,
 ) -> MouthCurve:
-    """:func:`analyse_speech` without frame times: the :class:`MouthCurve` to sample later."""
+    """:func:`analyse_speech` without frame times: the :class:`MouthCurve` to sample later.
+
+    ``asr`` (``"pocketsphinx"`` or ``"whisper"`` with ``asr_model``): without ``text`` nor
+    ``espeak_events``, recognise the words and align them (:mod:`~.recognised`); where nothing
+    is recognised, the audio-only analysis."""
     report = on_progress or (lambda done, total: None)
     fps = _check_fps(fps)
     report(0, 3)
@@ -296,6 +307,23 @@ def analyse_speech_curve(
             source = "alignment"
         except ProcessingError as e:
             log.warning("%s Using the audio-only analysis instead.", e)
+    elif asr is not None:
+        from lipsync.core.speech.recognised import recognise_and_align, recogniser
+
+        heard = recognise_and_align(x, recogniser(asr, asr_model, lang), lang)
+        if heard is None:
+            log.warning("%s heard no words: using the audio-only analysis.", asr)
+        elif not heard.aligned:
+            log.warning(
+                "None of the %d utterances %s heard (%s) could be aligned: using the "
+                "audio-only analysis.", heard.utterances, asr, heard.language,
+            )  # fmt: skip
+        else:
+            log.info(
+                "%s heard (%s, %d of %d utterances aligned): %s", asr, heard.language,
+                heard.aligned, heard.utterances, heard.transcript[:200],
+            )  # fmt: skip
+            phones, source = heard.phones, "alignment"
     report(2, 3)
     loudness = None
     if source == "audio":
@@ -330,9 +358,12 @@ def analyse_speech_file(
     lang: str | None = None,
     use_sidecar: bool = True,
     on_progress: CountCallback | None = None,
+    asr: str | None = None,
+    asr_model: str | None = None,
 ) -> MouthTrack:
     """:func:`analyse_speech` on a file, using the ``<file>.phones.json`` sidecar if present
-    (the decoded audio is analysed in place: it is held once)."""
+    (the decoded audio is analysed in place: it is held once); ``asr``/``asr_model`` as for
+    :func:`analyse_speech_curve`."""
     audio = load_speech_audio(path, use_sidecar=use_sidecar)
     return analyse_speech(
         audio.samples,
@@ -344,4 +375,6 @@ def analyse_speech_file(
         espeak_events=audio.events,
         on_progress=on_progress,
         in_place=True,
+        asr=asr,
+        asr_model=asr_model,
     )

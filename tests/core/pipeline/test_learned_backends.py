@@ -185,3 +185,24 @@ def test_coqui_model_folder_is_checked(tmp_path):
         find_config(None)
     with pytest.raises(InputError, match=r"has no config\.json"):
         find_config(str(tmp_path))
+
+
+def test_whisper_transcript_goes_to_the_aligner(whisper_checkpoint, seeded, caplog):
+    """``lipsync sync --asr whisper``: Whisper loads and transcribes through its real code and
+    its words go to the aligner. This tiny model hears "hello" dozens of times in a 1.4 s
+    utterance, which no alignment fits: the speech is then analysed audio-only, with a warning
+    that says so (the aligned path itself: tests/core/speech/test_recognised.py)."""
+    from lipsync.core.speech.espeak import synthesize
+    from lipsync.core.speech.recognised import recognise_and_align, recogniser
+    from lipsync.core.speech.track import analyse_speech
+
+    speech = synthesize("Hello. Hello.", "en-us")
+    heard = recognise_and_align(speech.samples, recogniser("whisper", str(whisper_checkpoint)))
+    assert heard is not None and heard.utterances == 1  # its segments joined: no pause between
+    assert set(heard.transcript.split()) == {"hello"}
+    track = analyse_speech(
+        speech.samples, speech.sample_rate, 25.0, asr="whisper",
+        asr_model=str(whisper_checkpoint), lang="en",
+    )  # fmt: skip
+    assert track.source == "audio"
+    assert "could be aligned: using the audio-only analysis" in caplog.text

@@ -105,7 +105,10 @@ def command(
         if report_path is not None or html_path is not None:
             from lipsync.core.quality.run_report import analyse_run
 
-            analysis = analyse_run(report, text=text, lang=lang, on_progress=update)
+            analysis = analyse_run(
+                report, text=text, lang=lang, on_progress=update, asr=options.asr,
+                asr_model=options.asr_model,
+            )  # fmt: skip
     _write_reports(report, preflight, analysis, report_path, html_path, [video, audio])
     skipped = sum(report.passed_through.values())
     log.info(

@@ -226,11 +226,13 @@ def analyse_run(
     lang: str | None = None,
     thumbnails: int = THUMBNAILS,
     on_progress: ProgressCallback | None = None,
+    asr: str | None = None,
+    asr_model: str | None = None,
 ) -> RunAnalysis:
     """Measure a finished run. ``sync`` is the engine's report
     (:class:`~lipsync.core.engine.SyncReport`: its ``video``, ``audio``, ``output``, ``frames``,
-    ``rendered`` and ``passed_through`` are read); ``text``/``lang`` as given to the run, so
-    the speech is analysed the same way."""
+    ``rendered`` and ``passed_through`` are read); ``text``/``lang``/``asr``/``asr_model`` as
+    given to the run, so the speech is analysed the same way."""
     from lipsync.core.quality.mouth_plot import plot_mouth_opening
     from lipsync.core.speech import analyse_speech, load_speech_audio
 
@@ -246,6 +248,8 @@ def analyse_run(
         lang=lang,
         espeak_events=speech.events,
         on_progress=lambda done, total: report(STAGE_SPEECH, done, total),
+        asr=asr,
+        asr_model=asr_model,
     )
     expected = track.param("open").astype(np.float64)
     speaking = while_speaking(m.aperture, expected, m.fps)

@@ -179,8 +179,8 @@ _OPTIONS: dict[str, Callable[[F], F]] = {
         default=DEFAULTS["tune"],
         show_default=True,
         help="x264 tune (film, animation, grain, stillimage, psnr, ssim, fastdecode, "
-        f"zerolatency) or none; auto is {C.DEFAULT_TUNE}, which keeps the redrawn mouth as sharp "
-        "as the footage around it, except at --crf 0 (lossless), where it is none.",
+        f"zerolatency) or none; auto is {C.DEFAULT_TUNE} (x264 smooths the redrawn mouth less), "
+        "except at --crf 0 (lossless), where it is none.",
     ),
     "allow_no_face": _option(
         "--allow-no-face",

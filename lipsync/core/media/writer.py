@@ -88,8 +88,9 @@ class EncodeOptions:
     @property
     def encoder_tune(self) -> str:
         """The tune the encoder is given: ``tune``, where "auto" is :data:`C.DEFAULT_TUNE`
-        ("film": the redrawn mouth keeps the footage's sharpness at CRF 18) when the codec has
-        it and the encode is not lossless (CRF 0, left exactly as without a tune), else "none"."""
+        ("film": x264 smooths the redrawn mouth less, bench/encode_sharpness.py) when the codec
+        has it and the encode is not lossless (CRF 0, left exactly as without a tune), else
+        "none"."""
         if self.tune != "auto":
             return self.tune
         lossy = self.crf > 0 and C.DEFAULT_TUNE in ENCODER_TUNES.get(self.codec, ())

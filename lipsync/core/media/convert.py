@@ -42,8 +42,13 @@ def reformatter(name: str) -> av.video.reformatter.VideoReformatter:
 
 
 def frame_to_rgb(frame: av.VideoFrame, info: VideoStreamInfo) -> np.ndarray:
-    """``frame`` (decoded, of the stream ``info``) as upright ``uint8 (H, W, 3)`` RGB."""
-    rgb = reformatter("frame_to_rgb").reformat(frame, **to_rgb_options(info))
+    """``frame`` (decoded, of the stream ``info``) as upright ``uint8 (H, W, 3)`` RGB.
+
+    In one slice (:data:`EXACT_THREADS`): the same pixels as swscale's automatic slice
+    threads give, for less CPU where it counts (the filter between two ffmpeg processes is
+    bound by its CPU): at 480x270 the threads' hand-overs doubled the conversion's CPU
+    (0.11 against 0.05 ms a frame), at 1080p they saved none (0.90 against 0.92 ms)."""
+    rgb = reformatter("frame_to_rgb").reformat(frame, **to_rgb_options(info), threads=EXACT_THREADS)
     return to_display(rgb.to_ndarray(), info.rotation)
 
 

@@ -25,7 +25,10 @@ the PSNR outside a generous lower-face box
 
 The inputs are made with x264 at CRF :data:`INPUT_CRF` (10), and lipsync writes its outputs at
 the same CRF unless ``--crf`` (or a ``--crf`` after ``--``) says otherwise, so the sharpness
-ratio compares a rendered mouth with footage encoded alike. At lipsync's default CRF 18 the
+ratio compares a rendered mouth with footage encoded alike; for the same reason the outputs are
+written with x264's tune ``none`` (the inputs' own) unless ``--tune`` says otherwise: lipsync's
+default tune for lossy x264, ``film``, adds texture above the input at CRF 10 (untouched footage
+re-encoded reads 1.08-1.28 of its input). At lipsync's default CRF 18 the
 encoder alone, with nothing rendered, keeps 0.84-0.98 of the mouth's sharpness of these inputs
 (``bench/encode_sharpness.py``): figures measured at CRF 18 say as much about x264 as about
 the renderer.
@@ -52,7 +55,8 @@ real / input / one row per renderer whose run succeeded), the media under ``--ou
 
     .venv/bin/python bench/real_faces.py [--clips retalking_face1,musetalk_sun] [--seconds 5]
         [--renderers warp,exemplar,auto] [--out bench/out/real_faces] [--shared ../shared]
-        [--lipsync CMD] [--crf 10] [--measure-only] [--markdown FILE] [-- SYNC OPTIONS]
+        [--lipsync CMD] [--crf 10] [--tune none] [--measure-only] [--markdown FILE]
+        [-- SYNC OPTIONS]
 """
 
 from __future__ import annotations
@@ -555,6 +559,12 @@ def parse(argv: list[str], repo: Path) -> argparse.Namespace:
         "lipsync's default is 18)",
     )
     parser.add_argument(
+        "--tune",
+        default="none",
+        help="x264 tune of lipsync's outputs (default none, the inputs' own; lipsync's default "
+        "is auto: film for lossy x264)",
+    )
+    parser.add_argument(
         "--measure-only",
         action="store_true",
         help="measure again the media of an earlier run in --out (no lipsync run)",
@@ -575,6 +585,8 @@ def main() -> None:
         sys.exit("name the renderers with --renderers A,B before --, not --renderer after it")
     if not any(a == "--crf" or a.startswith("--crf=") for a in extra):
         extra = ["--crf", str(args.crf), *extra]
+    if not any(a == "--tune" or a.startswith("--tune=") for a in extra):
+        extra = ["--tune", args.tune, *extra]
     renderers = list(dict.fromkeys(n.strip() for n in args.renderers.split(",") if n.strip()))
     if not args.lipsync:
         from lipsync.core.render.registry import renderer_names

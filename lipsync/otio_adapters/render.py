@@ -83,6 +83,9 @@ CLIPS_STAGE = "Timeline clips"
 TIMELINE_KINDS = (otio.schema.Timeline, otio.schema.SerializableCollection, otio.schema.Clip)
 
 
+_ENCODE_FIELDS = ("codec", "crf", "preset", "tune", "pix_fmt", "audio_mode", "audio_bitrate")
+
+
 def _model_digest(model: str | None) -> str | None:
     """What identifies a renderer's model: a file's digest; for a folder (a MuseTalk export)
     its manifest's digest (it holds every file's hash), else its files' digests."""
@@ -421,6 +424,8 @@ class _Job:
             "audio": digest(mix, MIX_SAMPLE_RATE),
             "renderer": opts.renderer,
             "model": _model_digest(opts.model),
+            # what the file is encoded with: another --crf, --preset or --tune renders again
+            "encode": [getattr(opts.encode, k) for k in _ENCODE_FIELDS],
         }
         if opts.profile is not None:  # a different speaker profile draws other mouths
             data["profile"] = opts.profile.digest()

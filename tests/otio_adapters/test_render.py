@@ -238,6 +238,20 @@ def test_rendering_again_redoes_only_what_changed(rendered, tmp_path):
     assert next(c.render for c in fourth.clips if c.name == "D") == first_d
 
 
+def test_other_encoding_settings_render_again(rendered, tmp_path):
+    import shutil
+
+    folder, _source, output, _report = rendered
+    media = shutil.copytree(folder / "renders", tmp_path / "renders")
+    for encode in (dataclasses.replace(OPTIONS.encode, crf=14),
+                   dataclasses.replace(OPTIONS.encode, tune="none")):  # fmt: skip
+        options = dataclasses.replace(OPTIONS, media_dir=media, encode=encode)
+        again = render_timeline(output, tmp_path / "again.otio", options)
+        assert {c.name: c.status for c in again.clips if c.name in "ABD"} == {
+            "A": "rendered", "B": "rendered", "D": "rendered",
+        }  # fmt: skip
+
+
 def test_clip_loses_its_render_when_the_dub_goes(rendered, tmp_path):
     folder, source, output, _report = rendered
     edited = otio.adapters.read_from_file(str(output))

@@ -243,10 +243,11 @@ def steady_heap() -> bool:
     heap beyond twice the largest such block is given back: frames' RGB pictures and many a
     region-sized temporary (cv2, numpy) came in fresh pages that the kernel zeroed on first
     touch. The filter's page faults, 500 frames: 1080p 161-180k -> 122-128k, 480x270 60-63k
-    -> 37k; the kernel's share of its perf samples 18.6 -> 13.2 % (1080p); CPU-s on a loaded
-    machine (alternating runs) 1080p median -0.35 of 12-16 (pairs -2.1 to +2.6; set through
-    the environment, -0.8 to -1.8 in seven pairs), 480x270 -0.2 of 6-7; peak memory the same
-    at 1080p (467-491 MB), +17 MB at 480x270 (137 MB); the output byte-identical.
+    -> 37k; its system time 1.2-1.4 -> 1.0-1.2 s and 0.3-0.5 -> 0.2-0.4 s. Its CPU-s as a
+    whole moved within this loaded machine's noise (1080p median -0.3 of 13-16 over nine
+    alternating pairs, -2.1 to +2.6; 480x270 the same 5.9-6.6); a 1080p mouth region's
+    comparison alone (patch._pixels_differ) went 0.92 -> 0.12 ms. Peak memory the same at
+    1080p (456-494 MB), +19 MB at 480x270 (138 MB); the output byte-identical.
     """
     import ctypes
 

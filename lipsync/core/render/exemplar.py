@@ -15,12 +15,16 @@ Per frame, for one face:
    footage.)
 4. Its colour and light are matched to the warped frame by a smooth gain field measured on a
    ring of skin around the mouth (so a sample from a brighter or warmer moment fits). The
-   bank keeps the sharpest sample of each shape; where it is sharper than the footage's
-   typical lips of that shape (:meth:`ExemplarBank.excess`), it is blurred by that much
-   (:func:`~lipsync.core.render.detail_match.soften`): pasted into soft or motion-blurred
-   footage it read crisper than the footage (shape-matched sharpness in bench/real_faces.py,
-   exemplar and auto: latentsync_demo2 1.17 and 1.15, now 1.11 and 1.13; latentsync_demo3
-   1.13 and 1.12, now 1.07 and 1.06; retalking_face3 1.03, now 1.00). Comparing it with the
+   bank keeps the sharpest sample of each shape; where the drawn lips (their box, measured
+   as the bank measures the footage's) are sharper than the footage's typical lips at the
+   target's aperture (:meth:`ExemplarBank.typical`), they are blurred by that much
+   (:func:`~lipsync.core.render.detail_match.soften`; the skin around them is left as it
+   is): pasted into soft or motion-blurred footage the mouth read crisper than the footage
+   (shape-matched sharpness in bench/real_faces.py, exemplar and auto: latentsync_demo2 1.17
+   and 1.15, 1.11 and 1.13 when the sample's own frame was compared with its shape cell's,
+   about 1.03 and 1.06 now; see the commit). The drawn lips, not the sample's frame: the
+   morph squeezes or stretches the sample, and a cell held 1-13 frames of a 5 s clip, often
+   the sample alone, which then was never sharper than its cell. Comparing it with the
    current frame instead, on the skin around the lips, was tried: the skin's detail there
    varied 0.25-5x from sample to sample with what the ring held, and the mouth came out
    blurred (0.74 of the footage's sharpness on tests/data/retalking_face3_2s.mp4, not 0.93).
@@ -44,8 +48,8 @@ from lipsync.core.errors import InputError
 from lipsync.core.render import parameters as P
 from lipsync.core.render.appearance import TrackAppearance
 from lipsync.core.render.composite import detail_blend, feathered_mask, lower_face_polygon
-from lipsync.core.render.detail_match import soften
-from lipsync.core.render.exemplar_bank import Exemplar, ExemplarBank
+from lipsync.core.render.detail_match import detail_energy, soften
+from lipsync.core.render.exemplar_bank import Exemplar, ExemplarBank, lip_measures
 from lipsync.core.render.exemplar_choice import best_path, distances, pale_penalty
 from lipsync.core.render.lipmesh import band_triangles
 from lipsync.core.render.meshwarp import piecewise_maps
@@ -60,6 +64,7 @@ RING_MARGIN = (0.32, 0.3)  # IO; the morph's fixed ring beyond the lips' half wi
 RING_POINTS = 16
 MOUTH_MARGIN = 0.07  # IO; the sample shows this far beyond the target's outer lips ...
 MOUTH_FEATHER = 0.035  # IO; ... with a soft edge of this sigma
+LIPS_EDGE = 0.02  # IO; a sample sharper than the footage is softened this far beyond its lips
 LIGHT_RING = (0.05, 0.26)  # IO; skin between these distances from the lips sets the colour
 LIGHT_SIGMA = 0.12  # IO; smoothness of the colour and light gain field
 MAP_STEP, MAP_STEP_FROM_IO = 2, 120.0  # maps every 2 px for faces this large (px between eyes)
@@ -236,13 +241,18 @@ class ExemplarRenderer:
             drawn += share * pixels
         outer = target_px[:12] - np.array([x0, y0], np.float32)
         drawn = _match_light(drawn, region, _light_ring(outer, region.shape[:2], io) * covered, io)
-        # no crisper than the footage's own lips of that shape, typically (the bank keeps
-        # the sharpest sample of each shape): the sample's excess taken off its lips' box
+        # no crisper than the footage's own lips at the target's aperture, typically (the
+        # bank keeps the sharpest sample of each shape, and the morph may squeeze it): the
+        # drawn lips' box measured as the bank measures the footage's
         bank = appearance.exemplars
-        excess = max(bank.excess(s) for s, _ in choice.picks) if bank is not None else 1.0
-        if excess > 1.0:
-            box = _lips_box(outer, region.shape[:2])
-            drawn, _ = soften(drawn, box & _inner(covered, 1), excess)
+        typical = bank.typical(lip_measures(rigid)[0]) if bank is not None else 0.0
+        if typical > 0.0:
+            box = _lips_box(outer, region.shape[:2]) & _inner(covered, 1)
+            soft, sigma = soften(drawn, box, detail_energy(np.rint(drawn), box) / typical)
+            if sigma > 0.0:  # the lips only: the skin around them keeps its grain
+                lips = _dilated(outer, region.shape[:2], LIPS_EDGE * io)
+                lips = cv2.GaussianBlur(lips, (0, 0), max(LIPS_EDGE * io, 0.5))[:, :, None]
+                drawn = drawn + lips * (soft - drawn)
         mask = _mouth_mask(outer, region.shape[:2], io)
         lower = [
             lower_face_polygon(

@@ -108,21 +108,32 @@ class ExemplarBank:
     """A track's exemplars (one per shape cell) and how much of the shape space they cover.
 
     ``frames``: the frames offered; ``coverage``: the number of distinct aperture steps
-    (``EXEMPLAR_GAP_STEP`` wide) held, from closed to the widest; ``typical``: per sample, the
-    footage's typical lip sharpness in its shape cell (the geometric mean of
-    :func:`sharpness` over the frames offered there when the bank was built; 0: not known)."""
+    (``EXEMPLAR_GAP_STEP`` wide) held, from closed to the widest; ``sharp_steps``: per aperture
+    step of the frames offered (every width), (step, frames with a lips' :func:`sharpness`,
+    the sum of its logarithm), the footage's lip sharpness by aperture (:meth:`typical`)."""
 
     samples: tuple[Exemplar, ...]
     frames: int
-    typical: tuple[float, ...] = ()
+    sharp_steps: tuple[tuple[int, int, float], ...] = ()
 
-    def excess(self, sample: Exemplar) -> float:
-        """How much sharper ``sample``'s lips are than the footage's typical lips of its
-        shape (a ratio of Laplacian variances; 1 when either is not known)."""
-        at = next((i for i, s in enumerate(self.samples) if s is sample), None)
-        if at is None or at >= len(self.typical) or self.typical[at] <= 0.0:
-            return 1.0
-        return sample.sharpness / self.typical[at] if sample.sharpness > 0.0 else 1.0
+    def typical(self, gap: float) -> float:
+        """The footage's typical lips' :func:`sharpness` at the mean inner gap ``gap`` (IO):
+        the geometric mean over the frames offered in its aperture step, widened a step each
+        way at a time until it holds ``EXEMPLAR_TYPICAL_SHARE`` of the frames offered (at
+        least ``EXEMPLAR_TYPICAL_MIN``); 0 (not known) when fewer frames were offered."""
+        offered = sum(n for _, n, _ in self.sharp_steps)
+        if offered < P.EXEMPLAR_TYPICAL_MIN:
+            return 0.0
+        need = max(P.EXEMPLAR_TYPICAL_MIN, round(P.EXEMPLAR_TYPICAL_SHARE * offered))
+        step = cell_of(gap, 0.0)[0]
+        far = np.array([abs(s - step) for s, _, _ in self.sharp_steps])
+        count = np.array([n for _, n, _ in self.sharp_steps])
+        total = np.array([t for _, _, t in self.sharp_steps])
+        for reach in np.unique(far):
+            near = far <= reach
+            if count[near].sum() >= need:
+                break
+        return float(np.exp(total[near].sum() / count[near].sum()))
 
     @property
     def coverage(self) -> int:
@@ -234,8 +245,9 @@ class ExemplarCollector:
 
     def __init__(self) -> None:
         self._cells: dict[tuple[int, int], Exemplar] = {}
-        #: per shape cell: frames offered with a sharpness, the sum of its logarithm
-        self._sharp: dict[tuple[int, int], tuple[int, float]] = {}
+        #: per aperture step (the cells' first index, every width): frames offered with a
+        #: sharpness, the sum of its logarithm
+        self._sharp: dict[int, tuple[int, float]] = {}
         self.frames = 0
         #: Counts the changes to what :meth:`bank` would return.
         self.version = 0
@@ -272,8 +284,8 @@ class ExemplarCollector:
         quality = contrast * np.sqrt(sharp) * frontal
         cell = cell_of(gap, width)
         if sharp > 0.0:
-            n, total = self._sharp.get(cell, (0, 0.0))
-            self._sharp[cell] = (n + 1, total + float(np.log(sharp)))
+            n, total = self._sharp.get(cell[0], (0, 0.0))
+            self._sharp[cell[0]] = (n + 1, total + float(np.log(sharp)))
         held = self._cells.get(cell)
         if held is not None and _rank(held) >= (True, quality):
             return
@@ -312,11 +324,8 @@ class ExemplarCollector:
     def bank(self) -> ExemplarBank:
         """The samples kept so far, ordered by aperture."""
         samples = tuple(sorted(self._cells.values(), key=lambda s: (s.gap, s.width)))
-        return ExemplarBank(samples, self.frames, tuple(self._typical(s) for s in samples))
-
-    def _typical(self, sample: Exemplar) -> float:
-        n, total = self._sharp.get(cell_of(sample.gap, sample.width), (0, 0.0))
-        return float(np.exp(total / n)) if n and not sample.source else 0.0
+        steps = tuple((s, n, t) for s, (n, t) in sorted(self._sharp.items()))
+        return ExemplarBank(samples, self.frames, steps)
 
 
 def _lip_quality(image: np.ndarray, face: FaceObservation, io: float) -> tuple[float, float]:

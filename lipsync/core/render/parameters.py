@@ -114,3 +114,6 @@ EXEMPLAR_GAP_STEP = 0.02  # IO; aperture step of the shape cells (one sample per
 EXEMPLAR_WIDTH_STEP = 0.04  # IO; outer-width step of the shape cells
 EXEMPLAR_SKIN_RING = 0.1  # IO of skin around the lips compared with their colour (contrast)
 EXEMPLAR_MAX = 160  # samples per track at most (memory: at most 170 kB each)
+EXEMPLAR_TYPICAL_SHARE = 0.1  # share of the frames offered, nearest an aperture, whose lips'
+#   sharpness is the footage's typical there (bench/real_faces.py's shape match takes 10 %)
+EXEMPLAR_TYPICAL_MIN = 5  # ... and at least this many frames

@@ -59,9 +59,13 @@ def test_new_then_render(media, tmp_path):
     ref = rendered.tracks[0][0].media_reference
     assert ref.available_range == made.tracks[0][0].media_reference.available_range  # whole clip
 
-    again = lipsync("timeline", "render", str(out), "-o", str(tmp_path / "again.otio"),
-                    "--allow-no-face", "--media-dir", str(tmp_path / "renders"))  # fmt: skip
+    same = ["--allow-no-face", "--media-dir", str(tmp_path / "renders"), "--preset", "ultrafast"]
+    again = lipsync("timeline", "render", str(out), "-o", str(tmp_path / "again.otio"), *same,
+                    "--tune", "stillimage")  # fmt: skip
     assert again.returncode == 0 and "1 unchanged" in again.stdout
+    # another tune is another encoding: rendered again, not kept as unchanged
+    other = lipsync("timeline", "render", str(out), "-o", str(tmp_path / "other.otio"), *same)
+    assert other.returncode == 0 and "1 rendered" in other.stdout
 
 
 def test_bad_inputs_are_one_sentence(media, tmp_path):

@@ -60,6 +60,10 @@ MEND_CLEARANCE = 0.01  # IO; lip pixels this close to the target opening may sho
 MEND_RADIUS = 0.03  # IO; inpainting radius of lip pixels that came from the source's interior
 MEND_SOFTNESS = 0.01  # IO; soft edge of those repainted pixels
 MEND_RIM = 0.045  # IO; the source's dark cavity reaches this far beyond its inner-lip points
+JAW_TURN_SLACK = 0.1  # IO; the target jaw lies at most this far across the face from the
+#   source's (the mouth model moves it only down; further across is the head's turn, which the
+#   face transform cannot follow). Following it all the way changed faces turned little:
+#   retalking_face1 auto true-mouth r 0.56 -> 0.50
 MIN_INTER_OCULAR_PX = 12.0  # px; smaller faces are passed through untouched
 
 # --- Composite (lipsync.core.render.composite) ----------------------------------------------

@@ -6,7 +6,9 @@ Per frame, for one face:
    the observation, fitted on rigid points (eyes, nose, jaw ends).
 2. The mouth model (:mod:`~lipsync.core.render.mouth_model`) deforms the neutral mouth by the
    target parameters; the face transform takes it to image pixels. The source mouth's own
-   motion plays no part: the target replaces it.
+   motion plays no part: the target replaces it. Only the jaw keeps most of how far the
+   source's lies across the face from the neutral's (the head's turn, which the face
+   transform cannot follow; the mouth model moves the jaw only down the face).
 3. A thin-plate spline through lip, jaw and fixed anchor points (nose, cheeks, jaw ends, a ring
    on the edge of the region of interest) maps every output pixel of the skin to where its
    content is in the source (backward map; evaluated on a coarse grid, interpolated
@@ -507,6 +509,26 @@ def _soften_opening(
     patch[...] = np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 
+def _target_jaw(
+    source: np.ndarray, neutral: np.ndarray, target: np.ndarray, face_map: Similarity
+) -> np.ndarray:
+    """``float32 (17, 2)``: the target jaw in image px, ``target`` (the mouth model's, ``(17,
+    2)`` normalised) under ``face_map``, moved across the face towards the ``source`` jaw
+    (``(17, 2)`` image px) until it lies at most ``JAW_TURN_SLACK`` across from it.
+
+    The mouth model moves jaw points only down the face; a source jaw far across from the
+    track's ``neutral`` (normalised) is the head's turn, which a similarity cannot follow.
+    Left in the target, it moved the jaw's ends of a face turned 20 degrees from its neutral
+    0.25-0.35 IO across the beard beside the mouth (latentsync_demo2: a diagonal streak from
+    the mouth corner to the jaw)."""
+    io = face_map.scale
+    across = face_map.apply_vectors(np.array([[1.0, 0.0]]))[0] / io
+    side = (np.asarray(source, np.float64) - face_map.apply(neutral)) @ across
+    slack = P.JAW_TURN_SLACK * io
+    beyond = side - np.clip(side, -slack, slack)
+    return (face_map.apply(target) + beyond[:, None] * across).astype(np.float32)
+
+
 class WarpRenderer:
     """Re-renders the lower face by warping the frame's own pixels (no learned weights)."""
 
@@ -557,16 +579,20 @@ class WarpRenderer:
         src_moving = np.vstack([lm["outer_lip"], src_inner, np.asarray(lm["jaw"])[_MOVING]]).astype(
             np.float32
         )
-        dst_moving = face_map.apply(
-            np.vstack([shape["outer_lip"], shape["inner_lip"], shape["jaw"][_MOVING]])
+        down = face_map.apply_vectors(np.array([[0.0, 1.0]]))[0] / io
+        target_jaw = _target_jaw(lm["jaw"], appearance.neutral["jaw"], shape["jaw"], face_map)
+        dst_moving = np.vstack(
+            [
+                face_map.apply(np.vstack([shape["outer_lip"], shape["inner_lip"]])),
+                target_jaw[_MOVING],
+            ]
         )
         cheeks = face_map.apply(
             np.array([[-P.CHEEK_ANCHOR_X, P.CHEEK_ANCHOR_Y], [P.CHEEK_ANCHOR_X, P.CHEEK_ANCHOR_Y]])
         )
         # neck anchors: below whichever of the source and the target jaw is lower, fixed
-        down = face_map.apply_vectors(np.array([[0.0, 1.0]]))[0] / io
         src_jaw = np.asarray(lm["jaw"], dtype=np.float32)[_NECK]
-        dst_jaw = face_map.apply(shape["jaw"][_NECK])
+        dst_jaw = target_jaw[_NECK]
         lowest = np.maximum(src_jaw @ down, dst_jaw @ down)
         neck = src_jaw + (lowest - src_jaw @ down + P.NECK_ANCHOR_DEPTH * io)[:, None] * down
         fixed = np.vstack(
@@ -585,7 +611,7 @@ class WarpRenderer:
         anchors = np.vstack([fixed, _roi_ring(rx0, ry0, rx1, ry1)])
         polygons = [
             lower_face_polygon(lm["jaw"], lm["nose"], down, io),
-            lower_face_polygon(face_map.apply(shape["jaw"]), lm["nose"], down, io),
+            lower_face_polygon(target_jaw, lm["nose"], down, io),
         ]
         mask = feathered_mask((x1 - x0, y1 - y0), (x0, y0), polygons, io)
         if strength < 1.0:

@@ -62,8 +62,9 @@ MEND_SOFTNESS = 0.01  # IO; soft edge of those repainted pixels
 MEND_RIM = 0.045  # IO; the source's dark cavity reaches this far beyond its inner-lip points
 JAW_TURN_SLACK = 0.1  # IO; the target jaw lies at most this far across the face from the
 #   source's (the mouth model moves it only down; further across is the head's turn, which the
-#   face transform cannot follow). Following it all the way changed faces turned little:
-#   retalking_face1 auto true-mouth r 0.56 -> 0.50
+#   face transform cannot follow). Within it frames render as before: the jaws of
+#   retalking_face1 lie within 0.1 IO in 165 of 183 frames (median 0.02), latentsync_demo2's
+#   turned 20 degrees 0.25-0.33 IO across
 MIN_INTER_OCULAR_PX = 12.0  # px; smaller faces are passed through untouched
 
 # --- Composite (lipsync.core.render.composite) ----------------------------------------------

@@ -251,14 +251,18 @@ def steady_heap() -> bool:
     """
     import ctypes
 
-    done = True
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (AttributeError, OSError, TypeError):  # no mallopt (macOS, Windows)
+        mallopt = None
+    done = mallopt is not None
     for name, (option, default) in MALLOC_SETTINGS.items():
         value = os.environ.setdefault(name, str(default))
+        if mallopt is None:
+            continue  # the processes it starts may still have a glibc that reads it
         try:
-            mallopt = ctypes.CDLL(None).mallopt
             done = mallopt(ctypes.c_int(option), ctypes.c_int(int(value))) == 1 and done
-        except (AttributeError, OSError, TypeError, ValueError, OverflowError):
-            # no mallopt (macOS, Windows), or a value that is not a number
+        except (TypeError, ValueError, OverflowError):  # a value that is not a number
             done = False
     return done
 

@@ -314,7 +314,7 @@ def _check_encoding(options: dict[str, Any], where: str, fail) -> None:
     chunk starts: an x264 preset and tune, a CRF of 0 to 51, an audio mode keeping the dub."""
     from lipsync.core.constants import DEFAULT_VIDEO_CODEC
     from lipsync.core.engine import X264_PRESETS
-    from lipsync.core.media.writer import AUDIO_MODES, ENCODER_TUNES
+    from lipsync.core.media.writer import AUDIO_MODES, valid_tunes
 
     preset, crf, mode = options.get("preset"), options.get("crf"), options.get("audio_mode")
     if preset is not None and preset not in X264_PRESETS:
@@ -322,7 +322,7 @@ def _check_encoding(options: dict[str, Any], where: str, fail) -> None:
                                        f"{', '.join(X264_PRESETS)}.")  # fmt: skip
     if crf is not None and not 0 <= crf <= 51:
         raise fail(f"{where}.crf", f"{crf} is out of range: use 0 (lossless) to 51.")
-    tunes = ("auto", "none", *ENCODER_TUNES[DEFAULT_VIDEO_CODEC])
+    tunes = valid_tunes(DEFAULT_VIDEO_CODEC)
     if options.get("tune") is not None and options["tune"] not in tunes:
         raise fail(f"{where}.tune", f"'{options['tune']}' is not an x264 tune: use one of "
                                      f"{', '.join(tunes)}.")  # fmt: skip

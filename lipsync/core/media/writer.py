@@ -55,6 +55,11 @@ ENCODER_TUNES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
+def valid_tunes(codec: str) -> tuple[str, ...]:
+    """Every ``tune`` :class:`EncodeOptions` takes for ``codec``: "auto", "none", its own."""
+    return ("auto", "none", *ENCODER_TUNES.get(codec, ()))
+
+
 @dataclass(frozen=True)
 class EncodeOptions:
     """How to encode. ``pix_fmt`` "auto" keeps the source's chroma layout and bit depth where
@@ -78,11 +83,10 @@ class EncodeOptions:
             )
         if not 0 <= self.crf <= 51:
             raise InputError(f"CRF {self.crf} is out of range: use 0 (lossless) to 51.")
-        tunes = ENCODER_TUNES.get(self.codec, ())
-        if self.tune not in ("auto", "none", *tunes):
+        tunes = valid_tunes(self.codec)
+        if self.tune not in tunes:
             raise InputError(
-                f"Unknown --tune '{self.tune}' for {self.codec}: use one of "
-                f"{', '.join(('auto', 'none', *tunes))}."
+                f"Unknown --tune '{self.tune}' for {self.codec}: use one of {', '.join(tunes)}."
             )
 
     @property

@@ -7,13 +7,19 @@ from lipsync.core.pipeline.options import TranslateOptions
 
 def make_recognizer(options: TranslateOptions):
     """The recogniser ``options.asr`` names (``transcribe``, ``key``)."""
-    if options.asr == "whisper":
+    return recognizer(options.asr, options.asr_model, options.source)
+
+
+def recognizer(asr: str, model: str | None, language: str | None):
+    """The recogniser ``asr`` names: Whisper with ``model``, else pocketsphinx; ``language``
+    a recogniser's code ("en"), None to detect it (``transcribe``, ``key``)."""
+    if asr == "whisper":
         from lipsync.core.pipeline.asr_whisper import WhisperRecognizer
 
-        return WhisperRecognizer(options.asr_model, options.source)
+        return WhisperRecognizer(model, language)
     from lipsync.core.pipeline.asr_sphinx import SphinxRecognizer
 
-    return SphinxRecognizer(options.source)
+    return SphinxRecognizer(language)
 
 
 def make_translator(options: TranslateOptions):

@@ -67,14 +67,10 @@ def check_asr(asr: str | None, model: str | None) -> None:
 
 def recogniser(asr: str, model: str | None = None, lang: str | None = None):
     """The recogniser ``asr`` names (``transcribe(samples)`` -> (segments, language))."""
+    from lipsync.core.pipeline.backends import recognizer
+
     check_asr(asr, model)
-    if asr == "whisper":
-        from lipsync.core.pipeline.asr_whisper import WhisperRecognizer
-
-        return WhisperRecognizer(model, _iso(lang))
-    from lipsync.core.pipeline.asr_sphinx import SphinxRecognizer
-
-    return SphinxRecognizer(_iso(lang))
+    return recognizer(asr, model, _iso(lang))
 
 
 def _iso(lang: str | None) -> str | None:

@@ -65,6 +65,7 @@ from lipsync.cli.engine_options import EngineParams, engine_options, sync_option
 )  # fmt: skip
 @click.option("--no-lipsync", is_flag=True, help="Only dub the sound; leave the picture as it is.")
 @engine_options("renderer", "model", "profile", "face")
+@engine_options("crf", "preset", "tune")
 @click.option("--no-timeline", is_flag=True, help="Do not write the OTIO dub timeline.")
 @no_overwrite_option
 @click.pass_obj
@@ -112,7 +113,6 @@ def command(
 
     from lipsync.api import translate
     from lipsync.cli.progress import staged_progress
-    from lipsync.core.media import EncodeOptions
     from lipsync.core.pipeline import TranslateOptions
     from lipsync.core.pipeline.mixing import MixOptions
     from lipsync.core.pipeline.voices import parse_voice_option
@@ -143,7 +143,7 @@ def command(
         stem=stem,
         mix=MixOptions(duck_db=duck_db, target_lufs=loudness),
         lipsync=not no_lipsync,
-        sync=sync_options(engine, encode=EncodeOptions(audio_mode="replace")),
+        sync=sync_options({**engine, "audio_mode": "replace"}),
     )
     with staged_progress(ctx) as update:
         report = translate(video, output, options, on_progress=update)

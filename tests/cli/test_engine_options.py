@@ -129,4 +129,4 @@ def test_every_command_with_a_preset_offers_a_tune():
         if "--preset" in result.output:
             assert "--tune" in result.output, args
             offered.append(args[0])
-    assert offered == ["sync", "timeline"]
+    assert offered == ["sync", "timeline", "translate"]

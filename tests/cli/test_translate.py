@@ -39,7 +39,8 @@ def test_translate_writes_the_dub_and_everything_beside_it(clip, tmp_path):
     [([], ["--subtitles"]), (["--subtitles", "missing.srt"], ["missing.srt"]),
      (["--subtitles", "{srt}", "--voice", "S1"], ["--voice", "SPEAKER=VOICE"]),
      (["--subtitles", "{srt}", "--from", "de"], ["English only"]),
-     (["--subtitles", "{srt}", "--asr", "whisper"], ["--asr-model"])],
+     (["--subtitles", "{srt}", "--asr", "whisper"], ["--asr-model"]),
+     (["--subtitles", "{srt}", "--preset", "warp9"], ["--preset", "warp9"])],
 )  # fmt: skip
 def test_bad_input_is_one_sentence(clip, tmp_path, capsys, extra, words):
     args = [a.replace("{srt}", str(clip.subtitles)) for a in extra]
@@ -53,6 +54,28 @@ def test_bad_input_is_one_sentence(clip, tmp_path, capsys, extra, words):
     for word in words:
         assert word in lines[0]
     assert not (tmp_path / "o.mp4").exists()
+
+
+def test_no_lipsync_at_crf_0_keeps_every_frame_as_decoded(clip, tmp_path):
+    """--crf/--preset/--tune reach the plain re-mux too: at --crf 0 (lossless, tune none) the
+    picture comes back exactly as decoded, only the sound changes."""
+    import av
+    import numpy as np
+
+    out = tmp_path / "same.mp4"
+    code = run(cli, ["-q", "translate", str(clip.video), "--to", "es", "--subtitles",
+                     str(clip.subtitles), "--no-lipsync", "--crf", "0", "--preset", "ultrafast",
+                     "--no-timeline", "-o", str(out)])  # fmt: skip
+    assert code == 0
+
+    def planes(path):
+        with av.open(str(path)) as box:
+            return [np.concatenate([np.asarray(p).ravel() for p in f.to_ndarray(format="yuv420p")])
+                    for f in box.decode(video=0)]  # fmt: skip
+
+    before, after = planes(clip.video), planes(out)
+    assert len(before) == len(after)
+    assert all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))
 
 
 def test_help_lists_the_backends():

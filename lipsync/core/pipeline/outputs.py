@@ -3,6 +3,7 @@ when the lip sync is switched off."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -89,14 +90,20 @@ def write_subtitle_files(
     write_text(paths["target_vtt"], format_vtt(target, several), inputs)
 
 
-def remux(video: Path, audio: Path, output: Path, on_progress: CountCallback | None = None) -> int:
-    """``video``'s frames (re-encoded, same timing) with ``audio`` as its sound; the number of
-    frames written. For runs without lip sync."""
+def remux(
+    video: Path,
+    audio: Path,
+    output: Path,
+    on_progress: CountCallback | None = None,
+    encode: EncodeOptions | None = None,
+) -> int:
+    """``video``'s frames (re-encoded with ``encode``'s codec, quality and tune; same timing)
+    with ``audio`` as its sound; the number of frames written. For runs without lip sync."""
     report = on_progress or (lambda done, total: None)
     with open_video(video) as reader:
         info = reader.info
         total = info.frame_count or None
-        options = EncodeOptions(audio_mode="replace")
+        options = dataclasses.replace(encode or EncodeOptions(), audio_mode="replace")
         with VideoWriter(output, info, options=options, audio=audio, original=video) as writer:
             n = 0
             for _, frame in reader.iter_decoded():

@@ -85,6 +85,9 @@ class _Run:
             check_input_path(Path(options.subtitles), "subtitles")
         if output is not None:
             check_output_path(output, [video])
+            from lipsync.core.engine import check_encode
+
+            check_encode(options.sync.encode)  # a bad --preset fails before recognition
         self.info = probe(video)
         if not self.info.video:
             raise NoStreamError(f"The file '{video}' has no video stream: give a video file.")
@@ -412,7 +415,13 @@ class _Run:
                 self.warnings.extend(sync.get("warnings", ()))
                 self.timed("lipsync", t)
             else:
-                remux(self.video, mix_path, self.output, self.progress("Writing video"))
+                remux(
+                    self.video,
+                    mix_path,
+                    self.output,
+                    self.progress("Writing video"),
+                    encode=o.sync.encode,
+                )
                 self.timed("mux", t)
             inputs = [self.video]
             save_audio(paths["dub_audio"], load_audio(dub_path, MIX_RATE), MIX_RATE)

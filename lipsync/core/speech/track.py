@@ -308,9 +308,9 @@ def analyse_speech_curve(
         except ProcessingError as e:
             log.warning("%s Using the audio-only analysis instead.", e)
     elif asr is not None:
-        from lipsync.core.speech.recognised import recognise_and_align, recogniser
+        from lipsync.core.speech.recognised import recognise_once
 
-        heard = recognise_and_align(x, recogniser(asr, asr_model, lang), lang)
+        heard = recognise_once(x, asr, asr_model, lang)
         if heard is None:
             log.warning("%s heard no words: using the audio-only analysis.", asr)
         elif not heard.aligned:

@@ -63,3 +63,35 @@ def test_bad_recogniser_choices_are_one_sentence(asr, model, lang, expected):
             recogniser(asr, model, lang)
     assert str(e.value).startswith(expected)
     assert "\n" not in str(e.value)
+
+
+def test_an_utterance_that_cannot_be_aligned_keeps_the_phone_loops_label(english):
+    """An utterance the aligner refuses (here: a language espeak-ng has no voice for) is
+    analysed audio-only, and its phones say so: they are not labelled as aligned."""
+    syn = english.synthesis
+    heard = recognise_and_align(syn.samples, recogniser("pocketsphinx"), lang="xx-nowhere")
+    assert heard is not None and heard.aligned == 0 and heard.utterances >= 1
+    assert heard.phones and {p.source for p in heard.phones} == {"audio"}
+
+
+def test_the_same_audio_is_recognised_once(english, monkeypatch):
+    """The run and its report analyse the same speech: the second analysis reuses the first
+    recognition (same phones, the recogniser not run again); other audio is recognised anew."""
+    from lipsync.core.speech import recognised
+
+    calls = []
+    real = recognised.recognise_and_align
+
+    def counted(*args, **kwargs):
+        calls.append(args[0].shape)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(recognised, "recognise_and_align", counted)
+    monkeypatch.setattr(recognised, "_last", None)
+    samples = english.synthesis.samples[:32_000].copy()
+    first = recognised.recognise_once(samples, "pocketsphinx")
+    again = recognised.recognise_once(samples.copy(), "pocketsphinx")
+    assert len(calls) == 1 and again is first
+    samples[:100] += 0.01  # other audio
+    recognised.recognise_once(samples, "pocketsphinx")
+    assert len(calls) == 2

@@ -158,7 +158,7 @@ def recognise_once(
     without a sampling recogniser hearing something else the second time)."""
     global _last
     data = np.ascontiguousarray(samples, dtype=np.float32)
-    digest = hashlib.blake2b(data.view(np.uint8), digest_size=16).digest()
+    digest = hashlib.blake2b(data.data, digest_size=16).digest()
     key = (digest, data.shape, asr, model, lang)
     if _last is not None and _last[0] == key:
         return _last[1]

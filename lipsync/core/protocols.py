@@ -5,7 +5,7 @@ A leaf module (numpy and the shared types only at run time), so any part of the 
 name these without importing the others. The protocols are structural: a class need not
 inherit from them, it only needs the members.
 
-The renderer has one required method and four optional capabilities. The stream asks for a
+The renderer has one required method and five optional capabilities. The stream asks for a
 capability with ``isinstance(renderer, BatchRenderer)`` (and likewise for the others): the
 protocols are ``runtime_checkable``, so the check is "has these members", and the type checker
 then knows the members' signatures. A renderer without a capability gets the default:
@@ -17,6 +17,7 @@ capability               without it
 :class:`SpeechReader`    the renderer is never given the speech samples
 :class:`RegionRenderer`  it may change the lower face (``sync_stream.lower_face_bounds``)
 :class:`ExemplarUser`    face tracks keep no exemplar bank for it
+:class:`TrackForgetter`  it keeps nothing per face track (or keeps it for the whole run)
 =======================  ===================================================================
 """
 
@@ -92,6 +93,17 @@ class ExemplarUser(Protocol):
     """Optional: draws on the speaker's own mouths, so each face track keeps exemplars."""
 
     uses_exemplars: bool
+
+
+@runtime_checkable
+class TrackForgetter(Protocol):
+    """Optional: keeps state per face track and lets go of it when the track has ended. Track
+    ids never come back (a face found again, or the same face after a cut, gets a new id), so
+    a video of many shots holds only its current tracks' state."""
+
+    def forget(self, track_id: int) -> None:
+        """Track ``track_id`` has ended: every frame of it has been rendered."""
+        ...
 
 
 class Tracker(Protocol):

@@ -51,6 +51,7 @@ from lipsync.core.protocols import (
     Renderer,
     SpeechReader,
     Tracker,
+    TrackForgetter,
 )
 from lipsync.core.selection import FramePlanner, handover_strength
 from lipsync.core.streaming import prefetch
@@ -118,6 +119,7 @@ class _Entry:
     changed: bool = False
     staged: tuple[list, list] | None = None  # live: the first face's jobs and places
     drawn: list | None = None  # live: their renders, not yet put into the frame
+    ended: tuple[int, ...] = ()  # tracks none of whose frames come after this one
 
 
 class SyncStream:
@@ -158,6 +160,8 @@ class SyncStream:
         self._history: deque[bool] = deque(maxlen=ramp + 1)
         self._builders: dict[int, Appearance] = {}
         self._built: dict[int, tuple[int, TrackAppearance]] = {}
+        self._last_seen: dict[int, int] = {}  # track -> index of the newest frame it is in
+        self._forgets = renderer if isinstance(renderer, TrackForgetter) else None
         self._t0: float | None = None
         self._left_time: float | None = None  # s from the first frame, of the last to leave
         self._targets: dict[int, np.ndarray] = {}
@@ -288,6 +292,7 @@ class SyncStream:
             if builder is None:
                 builder = self._builders[face.track_id] = self._new_builder()
             builder.add(image, face)
+            self._last_seen[face.track_id] = item.index
         opts = self.options
         inside = (opts.start is None or rel >= opts.start) and (opts.end is None or rel < opts.end)
         picked, reason = self._planner.choose(faces, inside)
@@ -312,6 +317,7 @@ class SyncStream:
         entry.target = self._targets.pop(entry.index, None)
         if entry.picked:
             entry.appearances = {tid: self._appearance(tid) for tid in entry.picked}
+        entry.ended = self._end_tracks(window[0].index if window else None)
         ready.append(entry)
         jobs = sum(len(e.picked) for e in ready)
         return jobs == 0 or jobs >= self.batch_size
@@ -348,6 +354,7 @@ class SyncStream:
             entry.appearances = {tid: self._appearance(tid) for tid in entry.picked}
             if stage:
                 entry.staged = self._stage([entry], 0, eyes)
+        entry.ended = self._end_tracks(entry.index)
         return entry
 
     def known_until(self) -> float:
@@ -387,6 +394,7 @@ class SyncStream:
         entry.staged = entry.drawn = None
         for k in range(1, len(entry.picked)):
             self._render([entry], k, eyes)
+        self._forget(entry)
         return entry
 
     def _live_target(self, time: float) -> np.ndarray:
@@ -450,6 +458,29 @@ class SyncStream:
         for k, e in enumerate(keep):
             self._targets[e.index] = values[offset + k]
 
+    def _end_tracks(self, oldest: int | None) -> tuple[int, ...]:
+        """Let go of the tracks none of whose frames are at or after frame ``oldest`` (the
+        oldest frame still to plan; None: none is left): their appearance builders now, and
+        (through the returned ids, see :meth:`_forget`) the renderer's state once the frames
+        before have been rendered. A track id never comes back, so a long video of many shots
+        holds only its current faces' samples."""
+        ended = tuple(
+            tid for tid, last in self._last_seen.items() if oldest is None or last < oldest
+        )
+        for tid in ended:
+            del self._last_seen[tid]
+            self._builders.pop(tid, None)
+            self._built.pop(tid, None)
+        return ended
+
+    def _forget(self, entry: _Entry) -> None:
+        """Tell the renderer of the tracks that ended by ``entry`` (rendered: frames go in
+        order, so no frame still to render is of them)."""
+        if self._forgets is not None:
+            for tid in entry.ended:
+                self._forgets.forget(tid)
+        entry.ended = ()
+
     def _appearance(self, track_id: int) -> TrackAppearance:
         """The track's appearance from every frame seen so far (rebuilt only after changes)."""
         builder = self._builders[track_id]
@@ -470,6 +501,7 @@ class SyncStream:
             for at in range(0, len(todo), self.batch_size):
                 self._render(todo[at : at + self.batch_size], k)
         for entry in ready:
+            self._forget(entry)
             yield self._out(entry, total)
         ready.clear()
 

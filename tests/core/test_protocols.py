@@ -20,6 +20,7 @@ CAPABILITIES = (
     protocols.SpeechReader,
     protocols.RegionRenderer,
     protocols.ExemplarUser,
+    protocols.TrackForgetter,
 )
 
 
@@ -98,7 +99,7 @@ def test_wav2lip_declares_its_capabilities_on_the_class():
     """Checked on the class: building one needs a model file."""
     from lipsync.core.render.wav2lip import Wav2LipRenderer
 
-    for member in ("render", "render_batch", "prepare", "bounds"):
+    for member in ("render", "render_batch", "prepare", "bounds", "forget"):
         assert callable(getattr(Wav2LipRenderer, member)), member
 
 

@@ -5,7 +5,8 @@ detector). The detector runs on the first frame, whenever a face was lost or non
 and every ``detect_every`` frames to pick up new faces; a detection that overlaps a tracked
 face is the same face. Only rigid quantities are smoothed: the seed region (changes below a
 dead band are ignored, so a still face is cropped identically every frame), the face box and
-the pose (One Euro filter). Lip points are never smoothed.
+the pose (One Euro filter). Lip points are never smoothed. At a hard cut between shots every
+face ends, and the faces of the new shot get new ids (:mod:`lipsync.core.shots`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from lipsync.core.face.detection import box_iou
 from lipsync.core.face.imaging import Region, check_frame
 from lipsync.core.face.pose import estimate_pose
 from lipsync.core.face.smoothing import OneEuro, SmoothingOptions
+from lipsync.core.shots import CutDetector
 from lipsync.core.types import FaceObservation, Pose
 
 logger = logging.getLogger("lipsync")
@@ -45,7 +47,8 @@ class TrackerOptions:
     look for large ones only; with no face tracked, or one lost, every pass is thorough).
     ``max_faces``: faces tracked at once. ``fps``: frame rate for the smoothing filters
     (frames/s). ``smoothing``: One Euro settings for the face box and pose. ``backend``: which
-    landmark backend."""
+    landmark backend. ``new_at_cuts``: at a hard cut between shots (:mod:`lipsync.core.shots`)
+    every face is followed anew, with a new id, even one in the same place."""
 
     detect_every: int = DEFAULT_DETECT_EVERY
     thorough_every: int = THOROUGH_EVERY
@@ -53,6 +56,7 @@ class TrackerOptions:
     fps: float = 25.0
     smoothing: SmoothingOptions = field(default_factory=SmoothingOptions)
     backend: BackendOptions = field(default_factory=BackendOptions)
+    new_at_cuts: bool = True
 
 
 @dataclass(eq=False)
@@ -95,6 +99,7 @@ class FaceTracker:
             )
         self.backend = backend or create_backend(self.options.backend)
         self._ids = itertools.count()
+        self._cuts = CutDetector() if o.new_at_cuts else None
         self.reset()
 
     def reset(self) -> None:
@@ -115,6 +120,9 @@ class FaceTracker:
     def update(self, image: np.ndarray) -> list[FaceObservation]:
         """Observations for the next frame of the sequence."""
         check_frame(image)
+        if self._cuts is not None and self._cuts.starts_shot(image) and self._tracks:
+            logger.debug("a cut: faces %s end", [t.track_id for t in self._tracks])
+            self.reset()
         fits: list[tuple[_Track, Fit]] = []
         survivors: list[_Track] = []
         for track in self._tracks:

@@ -7,8 +7,9 @@ the speech (never the engine's internals) and measures:
   the sound. Only the stretch the speech moves the mouth in is compared: before and after
   it the mouth keeps its own rest shape. (The loudness envelope was tried as the reference
   and rejected: its correlation with the mouth is weak and nearly flat over lags.)
-- per shot (cuts found from frame differences): the share of frames with a face, the landmark
-  confidence, the correlation at that offset, and a confidence 0..1 that is their product;
+- per shot (cuts as :mod:`lipsync.core.shots` finds them): the share of frames with a face,
+  the landmark confidence, the correlation at that offset, and a confidence 0..1 that is
+  their product;
 - thumbnails before/after of the lower face at the widest mouth openings;
 - a plot of mouth opening against the speech.
 
@@ -29,15 +30,13 @@ import numpy as np
 from lipsync.core.constants import DEFAULT_FPS
 from lipsync.core.progress import CountCallback, ProgressCallback
 from lipsync.core.quality.aperture import mouth_aperture
+from lipsync.core.shots import change as frame_change
+from lipsync.core.shots import find_cuts, thumbnail
 
 MAX_OFFSET_SECONDS = 0.5  # s; offsets searched from -this to +this
 THUMBNAILS = 3  # before/after pairs in the report
 THUMB_HEIGHT = 160  # px, height of a thumbnail
 THUMB_MIN_GAP = 0.5  # s between the frames thumbnails are taken from
-CUT_SIZE = (64, 36)  # px; frames are compared at this size to find cuts
-CUT_DIFF = 30.0  # mean absolute grey difference 0..255 from which a change can be a cut
-CUT_RATIO = 4.0  # ... and that is this many times the typical change between frames
-MIN_SHOT_FRAMES = 5  # frames; a change sooner after a cut is part of it (a flash, a dissolve)
 SPEECH_VARIES = 0.02  # std of the expected opening below which a shot has no speech to follow
 SPEAKING_OPEN = 0.02  # expected opening above which the speech moves the mouth
 SPEAKING_PAD = 0.2  # s around the speech still compared (the mouth anticipates and lingers)
@@ -182,18 +181,6 @@ def estimate_offset(
     return AvOffset((lag + shift) / fps, lag, float(r[k]), reference)
 
 
-def find_cuts(change: np.ndarray) -> list[int]:
-    """Frame indices that start a new shot, from ``change`` (``float (N,)`` mean grey
-    difference of each frame to the previous one; the first value is ignored)."""
-    cuts: list[int] = []
-    for i in range(1, len(change)):
-        typical = float(np.median(change[max(1, i - 12) : i])) if i > 1 else 0.0
-        jump = change[i] >= CUT_DIFF and change[i] >= CUT_RATIO * max(typical, 1.0)
-        if jump and (not cuts or i - cuts[-1] >= MIN_SHOT_FRAMES):
-            cuts.append(i)
-    return cuts
-
-
 def shot_reports(
     m: _Measured, expected: np.ndarray, lag: int, compared: np.ndarray | None = None
 ) -> tuple[ShotReport, ...]:
@@ -287,7 +274,6 @@ def analyse_run(
 def _measure_output(video: Path, on_progress: CountCallback) -> _Measured:
     """Track every frame of ``video``: the largest face's aperture, confidence and box, and
     the change from the previous frame (for cuts). Memory: a few numbers a frame."""
-    import cv2
 
     from lipsync.core.face import BackendOptions, FaceTracker, TrackerOptions
     from lipsync.core.media import open_video
@@ -307,12 +293,8 @@ def _measure_output(video: Path, on_progress: CountCallback) -> _Measured:
             aperture.append(mouth_aperture(face) if face is not None else np.nan)
             confidence.append(face.confidence if face is not None else 0.0)
             boxes.append(face.box if face is not None else (np.nan,) * 4)
-            small = cv2.resize(
-                cv2.cvtColor(frame.image, cv2.COLOR_RGB2GRAY),
-                CUT_SIZE,
-                interpolation=cv2.INTER_AREA,
-            ).astype(np.float32)
-            change.append(0.0 if previous is None else float(np.abs(small - previous).mean()))
+            small = thumbnail(frame.image)
+            change.append(0.0 if previous is None else frame_change(small, previous))
             previous = small
             on_progress(frame.index + 1, total)
     t = np.asarray(times, np.float64)

@@ -103,6 +103,18 @@ def _ring(lips: np.ndarray) -> np.ndarray:
     return (centre + np.stack([np.cos(a), np.sin(a)], axis=1) * half).astype(np.float32)
 
 
+def _verdict(trust: float, bank: ExemplarBank) -> str:
+    """Which renderer drew a track's mouth, and why (the run report's words)."""
+    held = f"{bank.coverage} aperture steps in {len(bank.samples)} samples"
+    origin = f" ({', '.join(s or 'this footage' for s in bank.sources)})"
+    what = f"{held}{origin if bank.samples else ''} from {bank.frames} frames"
+    if trust >= 1.0:
+        return f"exemplar: {what}"
+    if trust > 0.0:
+        return f"exemplar over warp ({trust:.0%}): {what}, a short shot"
+    return f"warp: {what}, too few mouth shapes (a still or a short shot)"
+
+
 class ExemplarRenderer:
     """Shows the speaker's own mouth from their footage, morphed to the target shape."""
 
@@ -114,6 +126,7 @@ class ExemplarRenderer:
         self._warp = WarpRenderer()
         self._shown: dict[int, Exemplar] = {}  # track -> the sample shown last
         self._banks: dict[int, tuple[float, ExemplarBank]] = {}  # track -> best trust, bank
+        self._ended: dict[int, str] = {}  # track -> its verdict, once the track has ended
 
     # --- choosing ---------------------------------------------------------------------------
 
@@ -123,18 +136,16 @@ class ExemplarRenderer:
 
     def verdicts(self) -> dict[int, str]:
         """Per track rendered so far: which renderer drew its mouth, and why."""
-        out = {}
-        for track, (trust, bank) in sorted(self._banks.items()):
-            held = f"{bank.coverage} aperture steps in {len(bank.samples)} samples"
-            origin = f" ({', '.join(s or 'this footage' for s in bank.sources)})"
-            what = f"{held}{origin if bank.samples else ''} from {bank.frames} frames"
-            if trust >= 1.0:
-                out[track] = f"exemplar: {what}"
-            elif trust > 0.0:
-                out[track] = f"exemplar over warp ({trust:.0%}): {what}, a short shot"
-            else:
-                out[track] = f"warp: {what}, too few mouth shapes (a still or a short shot)"
-        return out
+        out = dict(self._ended)
+        out.update((track, _verdict(trust, bank)) for track, (trust, bank) in self._banks.items())
+        return dict(sorted(out.items()))
+
+    def forget(self, track_id: int) -> None:
+        """Track ``track_id`` has ended: keep its verdict, let go of its samples."""
+        self._shown.pop(track_id, None)
+        held = self._banks.pop(track_id, None)
+        if held is not None:
+            self._ended[track_id] = _verdict(*held)
 
     def _note(self, track: int, bank: ExemplarBank | None, trust: float) -> None:
         bank = bank if bank is not None else ExemplarBank((), 0)

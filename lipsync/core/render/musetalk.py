@@ -113,6 +113,10 @@ class MuseTalkRenderer:
 
     # --- hooks ------------------------------------------------------------------------------
 
+    def forget(self, track_id: int) -> None:
+        """Track ``track_id`` has ended: let go of its reference latent."""
+        self._references.pop(track_id, None)
+
     def prepare(self, speech: np.ndarray, sample_rate: int, fps: float) -> None:
         """Keep the whole ``speech`` (``float32 (n,)`` mono at ``sample_rate`` Hz; time 0 =
         the first frame) for video at ``fps`` frames/s."""

@@ -74,6 +74,10 @@ class Wav2LipRenderer:
 
     # --- hooks ------------------------------------------------------------------------------
 
+    def forget(self, track_id: int) -> None:
+        """Track ``track_id`` has ended: let go of its crop sides."""
+        self._sides.forget(track_id)
+
     def prepare(self, speech: np.ndarray, sample_rate: int, fps: float) -> None:
         """Compute the features of the whole ``speech`` (``float32 (n,)`` mono at
         ``sample_rate`` Hz; time 0 = the first frame) for video at ``fps`` frames/s."""

@@ -106,6 +106,9 @@ class SideSmoother:
         recent = [s for i, s in history if index - i < SMOOTH_FRAMES]
         return float(np.mean(recent))
 
+    def forget(self, track_id: int) -> None:
+        self._history.pop(track_id, None)
+
     def reset(self) -> None:
         self._history.clear()
 

@@ -12,10 +12,10 @@ from quality_media import FPS, ClipSpec, save_wav, speech, write_clip
 from lipsync.core.quality.run_report import (
     analyse_run,
     estimate_offset,
-    find_cuts,
     lag_correlations,
     pick_widest,
 )
+from lipsync.core.shots import find_cuts
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -1,0 +1,137 @@
+"""Hard cuts between shots: found from the pictures, and a face after a cut is a new face.
+
+Before cuts were looked for, a face in the next shot sitting where the last shot's face was
+kept its id, so the exemplar renderer drew the new person's mouth from the last person's
+samples (a man's stubble smeared into a woman's chin). Real footage: the repository's two
+seconds of a real speaker, cut into shots by a colour grade that changes every 12 frames (the
+face stays in place, as in a cut between two people framed alike); with ``../shared``, a cut
+from one real speaker to another.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lipsync.core.engine import LipSyncEngine, decoded_frames
+from lipsync.core.face import FaceTracker, TrackerOptions
+from lipsync.core.media import iter_frames, open_video
+from lipsync.core.shots import MIN_SHOT_FRAMES, CutDetector, find_cuts
+from lipsync.core.speech import MouthCurve
+from lipsync.core.sync_options import SyncOptions
+from lipsync.core.sync_stream import SyncStream
+
+CLIP = Path(__file__).resolve().parents[1] / "data" / "retalking_face3_2s.mp4"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "real-clips"
+SHOT = 12  # frames per shot of the graded clip
+CUTS = [12, 24, 36]
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    """The real clip (51 frames) with every other run of 12 frames graded darker: 4 shots."""
+    out = tmp_path_factory.mktemp("shots") / "shots.mp4"
+    graded = f"between(n,{CUTS[0]},{CUTS[1] - 1})+gte(n,{CUTS[2]})"
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(CLIP), "-vf",
+         f"eq=brightness=-0.25:enable='{graded}'", "-an", "-c:v", "libx264", "-crf", "16",
+         str(out)],
+        check=True,
+    )  # fmt: skip
+    return out
+
+
+def _ids(video: Path, **options) -> list[tuple[int, ...]]:
+    tracker = FaceTracker(TrackerOptions(**options))
+    return [tuple(f.track_id for f in tracker.update(fr.image)) for fr in iter_frames(video)]
+
+
+def test_the_cut_rule_on_changes():
+    steady = [0.0] + [3.0] * 20
+    assert find_cuts(np.array(steady)) == []
+    cut = steady.copy()
+    cut[10] = 60.0
+    assert find_cuts(np.array(cut)) == [10]
+    flash = cut.copy()
+    flash[10 + MIN_SHOT_FRAMES - 1] = 60.0  # a second jump too soon: part of the first
+    assert find_cuts(np.array(flash)) == [10]
+    # every frame changes a lot (a pan): the first change, with nothing before it to judge
+    # by, may be a cut; the rest are not, even one twice as large
+    panning = [0.0] + [40.0] * 20
+    panning[12] = 90.0
+    assert find_cuts(np.array(panning)) == [1]
+    assert find_cuts(np.array([0.0, 35.0])) == [1]
+    assert find_cuts(np.zeros(0)) == []
+
+
+def test_cuts_are_found_in_real_footage_and_nowhere_else(shots):
+    detector = CutDetector()
+    found = [fr.index for fr in iter_frames(shots) if detector.starts_shot(fr.image)]
+    assert found == CUTS
+    detector = CutDetector()  # the same speaker, ungraded: talking, nodding, no cut
+    assert not any(detector.starts_shot(fr.image) for fr in iter_frames(CLIP))
+
+
+def test_a_face_after_a_cut_is_a_new_face(shots):
+    ids = _ids(shots)
+    assert all(len(i) == 1 for i in ids), ids
+    runs = [ids[c : c + SHOT] for c in (0, *CUTS)]
+    assert all(len(set(run)) == 1 for run in runs), runs
+    assert len({run[0] for run in runs}) == 4
+    # without looking for cuts the face in the same place keeps its id through every shot
+    assert len(set(_ids(shots, new_at_cuts=False))) == 1
+
+
+def test_a_long_run_of_shots_holds_only_the_current_faces(shots):
+    """Each shot's face gets its own samples, and a face that has ended is let go of: with a
+    look-ahead shorter than a shot, the appearance builders and the renderer's banks hold at
+    most the faces of two shots (the one leaving, the one arriving), never all four."""
+    engine = LipSyncEngine(SyncOptions(renderer="auto", lookahead=0.2))
+    renderer = engine.renderer
+    held: list[tuple[int, int]] = []
+    render_batch = renderer.render_batch
+
+    def counted(jobs):
+        held.append((len(stream._builders), len(renderer._banks)))
+        return render_batch(jobs)
+
+    renderer.render_batch = counted
+    with open_video(shots) as reader:
+        info = reader.info
+        stream = SyncStream(renderer, engine.options, info, MouthCurve((), "silence", 25.0))
+        out = list(stream.run(decoded_frames(reader.iter_decoded(), info)))
+    frames = sum(1 for _ in iter_frames(shots))
+    assert len(out) == frames and stream.rendered == frames
+    assert held and max(b for b, _ in held) <= 2 and max(k for _, k in held) <= 2
+    verdicts = renderer.verdicts()
+    assert len(verdicts) == 4, verdicts
+    learnt = [int(v.split(" from ")[1].split()[0]) for v in verdicts.values()]
+    assert max(learnt) <= frames - CUTS[-1], verdicts  # no bank learnt across a cut
+    assert stream._builders == {} and renderer._banks == {}
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/real-clips is not here")
+def test_a_cut_between_two_real_speakers_keeps_their_mouths_apart(tmp_path):
+    """A man, then a woman framed alike: two faces, each drawn from its own shot only."""
+    video = tmp_path / "two.mp4"
+    speech = tmp_path / "speech.wav"
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-y",
+         "-ss", "1", "-t", "1.2", "-i", str(SHARED / "retalking_face1.mp4"),
+         "-ss", "1", "-t", "1.2", "-i", str(SHARED / "retalking_face3.mp4"),
+         "-filter_complex",
+         "[0:v]fps=25,scale=320:320,setsar=1[a];[1:v]fps=25,scale=320:320,setsar=1[b];"
+         "[a][b]concat=n=2:v=1:a=0[v];[0:a][1:a]concat=n=2:v=0:a=1[s]",
+         "-map", "[v]", "-c:v", "libx264", "-crf", "16", str(video),
+         "-map", "[s]", "-ac", "1", "-ar", "16000", str(speech)],
+        check=True,
+    )  # fmt: skip
+    engine = LipSyncEngine(SyncOptions(renderer="auto"))
+    report = engine.run(video, speech, tmp_path / "out.mp4")
+    assert report.rendered == report.frames
+    assert sorted(report.faces) == [0, 1]
+    for verdict in engine.renderer.verdicts().values():  # each from about its own 30 frames
+        assert int(verdict.split(" from ")[1].split()[0]) <= report.frames // 2 + 2, verdict

@@ -142,10 +142,14 @@ def lip_colour(image: np.ndarray, outer_lip: np.ndarray, inner_lip: np.ndarray) 
     cv2.fillPoly(mask, [np.round(outer - off).astype(np.int32)], 1)
     ring = mask.copy()
     cv2.fillPoly(ring, [np.round(np.asarray(inner_lip, np.float32) - off).astype(np.int32)], 0)
-    use = ring if ring.any() else mask
-    if not use.any():
+    count = cv2.countNonZero(ring)
+    use, count = (ring, count) if count else (mask, cv2.countNonZero(mask))
+    if not count:
         return np.full(3, 128.0, dtype=np.float32)
-    return image[y0:y1, x0:x1][use.astype(bool)].mean(axis=0).astype(np.float32)
+    patch = image[y0:y1, x0:x1]
+    if count * 255 < 1 << 24:  # the same float32 as numpy's mean (see masked_mean), 3x faster
+        return np.array(cv2.mean(patch, use)[:3], np.float32)
+    return patch[use.view(bool)].mean(axis=0).astype(np.float32)
 
 
 class AppearanceBuilder:

@@ -126,13 +126,18 @@ class ExemplarBank:
             return 0.0
         need = max(P.EXEMPLAR_TYPICAL_MIN, round(P.EXEMPLAR_TYPICAL_SHARE * offered))
         step = cell_of(gap, 0.0)[0]
-        far = np.array([abs(s - step) for s, _, _ in self.sharp_steps])
+        far = [abs(s - step) for s, _, _ in self.sharp_steps]
+        # the nearest reach that holds enough frames (all of them when none does), in Python
+        # ints (numpy's unique and masked sums per reach cost 20x)
+        held, reach = 0, max(far)
+        for distance, n in sorted((abs(s - step), n) for s, n, _ in self.sharp_steps):
+            held += n
+            if held >= need:
+                reach = distance
+                break
+        near = np.array(far) <= reach
         count = np.array([n for _, n, _ in self.sharp_steps])
         total = np.array([t for _, _, t in self.sharp_steps])
-        for reach in np.unique(far):
-            near = far <= reach
-            if count[near].sum() >= need:
-                break
         return float(np.exp(total[near].sum() / count[near].sum()))
 
     @property

@@ -3,9 +3,10 @@
 Before cuts were looked for, a face in the next shot sitting where the last shot's face was
 kept its id, so the exemplar renderer drew the new person's mouth from the last person's
 samples (a man's stubble smeared into a woman's chin). Real footage: the repository's two
-seconds of a real speaker, cut into shots by a colour grade that changes every 12 frames (the
-face stays in place, as in a cut between two people framed alike); with ``../shared``, a cut
-from one real speaker to another.
+seconds of a real speaker, cut into shots by mirroring every other run of 12 frames (her face
+stays in place, as in a cut between two people framed alike; the podium and the background
+change sides), with a flash in the first shot; with ``../shared``, a cut from one real speaker
+to another.
 """
 
 from __future__ import annotations
@@ -28,17 +29,20 @@ CLIP = Path(__file__).resolve().parents[1] / "data" / "retalking_face3_2s.mp4"
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "real-clips"
 SHOT = 12  # frames per shot of the graded clip
 CUTS = [12, 24, 36]
+FLASH = 5  # a frame of the first shot brightened as by a photographer's flash: no cut
 
 
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory) -> Path:
-    """The real clip (51 frames) with every other run of 12 frames graded darker: 4 shots."""
+    """The real clip (51 frames) with every other run of 12 frames mirrored (4 shots) and a
+    flash in the first."""
     out = tmp_path_factory.mktemp("shots") / "shots.mp4"
-    graded = f"between(n,{CUTS[0]},{CUTS[1] - 1})+gte(n,{CUTS[2]})"
+    mirrored = f"between(n,{CUTS[0]},{CUTS[1] - 1})+gte(n,{CUTS[2]})"
     subprocess.run(
-        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(CLIP), "-vf",
-         f"eq=brightness=-0.25:enable='{graded}'", "-an", "-c:v", "libx264", "-crf", "16",
-         str(out)],
+        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(CLIP), "-filter_complex",
+         f"[0:v]split[a][b];[b]hflip[m];[a][m]overlay=enable='{mirrored}',"
+         f"eq=brightness=0.3:contrast=1.3:enable='eq(n,{FLASH})'",
+         "-an", "-c:v", "libx264", "-crf", "16", str(out)],
         check=True,
     )  # fmt: skip
     return out
@@ -65,13 +69,18 @@ def test_the_cut_rule_on_changes():
     assert find_cuts(np.array(panning)) == [1]
     assert find_cuts(np.array([0.0, 35.0])) == [1]
     assert find_cuts(np.zeros(0)) == []
+    # a large change of brightness alone (a flash, an exposure step) is no cut
+    structures = np.full(len(cut), 0.02)
+    assert find_cuts(np.array(cut), structures) == []
+    structures[10] = 0.9
+    assert find_cuts(np.array(cut), structures) == [10]
 
 
 def test_cuts_are_found_in_real_footage_and_nowhere_else(shots):
     detector = CutDetector()
     found = [fr.index for fr in iter_frames(shots) if detector.starts_shot(fr.image)]
     assert found == CUTS
-    detector = CutDetector()  # the same speaker, ungraded: talking, nodding, no cut
+    detector = CutDetector()  # the same speaker as recorded: talking, nodding, no cut
     assert not any(detector.starts_shot(fr.image) for fr in iter_frames(CLIP))
 
 
@@ -81,7 +90,8 @@ def test_a_face_after_a_cut_is_a_new_face(shots):
     runs = [ids[c : c + SHOT] for c in (0, *CUTS)]
     assert all(len(set(run)) == 1 for run in runs), runs
     assert len({run[0] for run in runs}) == 4
-    # without looking for cuts the face in the same place keeps its id through every shot
+    # the flash did not end the first shot's face; without looking for cuts the face in the
+    # same place keeps its id through every shot
     assert len(set(_ids(shots, new_at_cuts=False))) == 1
 
 

@@ -31,7 +31,7 @@ from lipsync.core.constants import DEFAULT_FPS
 from lipsync.core.progress import CountCallback, ProgressCallback
 from lipsync.core.quality.aperture import mouth_aperture
 from lipsync.core.shots import change as frame_change
-from lipsync.core.shots import find_cuts, thumbnail
+from lipsync.core.shots import find_cuts, structure, thumbnail
 
 MAX_OFFSET_SECONDS = 0.5  # s; offsets searched from -this to +this
 THUMBNAILS = 3  # before/after pairs in the report
@@ -132,6 +132,7 @@ class _Measured:
     confidence: np.ndarray  # float64 (N,), 0 without a face
     boxes: np.ndarray  # float32 (N, 4) face box, NaN without a face
     change: np.ndarray  # float64 (N,) mean grey difference to the previous frame
+    restructure: np.ndarray  # float64 (N,) structural change from it (shots.structure)
     fps: float
 
 
@@ -188,7 +189,7 @@ def shot_reports(
     default the measured aperture, with ``expected`` at ``lag`` frames), confidence."""
     n = len(m.times)
     compared = m.aperture if compared is None else compared
-    bounds = [0, *find_cuts(m.change), n]
+    bounds = [0, *find_cuts(m.change, m.restructure), n]
     step = 1.0 / m.fps
     shots = []
     for index, (a, b) in enumerate(itertools.pairwise(bounds)):
@@ -279,7 +280,7 @@ def _measure_output(video: Path, on_progress: CountCallback) -> _Measured:
     from lipsync.core.media import open_video
     from lipsync.core.models import SessionOptions
 
-    times, aperture, confidence, boxes, change = [], [], [], [], []
+    times, aperture, confidence, boxes, change, restructure = [], [], [], [], [], []
     previous = None
     with open_video(video) as reader:
         fps = float(reader.info.fps or DEFAULT_FPS)
@@ -295,6 +296,7 @@ def _measure_output(video: Path, on_progress: CountCallback) -> _Measured:
             boxes.append(face.box if face is not None else (np.nan,) * 4)
             small = thumbnail(frame.image)
             change.append(0.0 if previous is None else frame_change(small, previous))
+            restructure.append(0.0 if previous is None else structure(small, previous))
             previous = small
             on_progress(frame.index + 1, total)
     t = np.asarray(times, np.float64)
@@ -304,6 +306,7 @@ def _measure_output(video: Path, on_progress: CountCallback) -> _Measured:
         confidence=np.asarray(confidence, np.float64),
         boxes=np.asarray(boxes, np.float32).reshape(-1, 4),
         change=np.asarray(change, np.float64),
+        restructure=np.asarray(restructure, np.float64),
         fps=fps,
     )
 

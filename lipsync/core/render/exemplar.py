@@ -56,7 +56,7 @@ from lipsync.core.render.meshwarp import piecewise_maps
 from lipsync.core.render.mouth_model import check_target, target_shape
 from lipsync.core.render.normalise import face_transform
 from lipsync.core.render.registry import RenderJob
-from lipsync.core.render.warp import WarpRenderer, check_frame
+from lipsync.core.render.warp import WarpRenderer, check_frame, down_the_face
 from lipsync.core.types import OUTER_LIP_LEFT_CORNER, OUTER_LIP_RIGHT_CORNER, FaceObservation
 
 NEAR, FAR = 0.035, 0.08  # IO; samples this close are used fully, this far not at all
@@ -221,14 +221,19 @@ class ExemplarRenderer:
         choice: Choice,
     ) -> np.ndarray:
         check_frame(image)
-        out = self._warp.render(image, face, params, appearance, strength)
-        strength = float(np.clip(strength, 0.0, 1.0))
+        strength = min(max(float(strength), 0.0), 1.0)
+        inter_ocular = face.inter_ocular  # a property, computed on each use
+        face_map = None  # the warp's and the sample's, when both draw
+        if appearance is not None and strength > 0.0 and inter_ocular >= P.MIN_INTER_OCULAR_PX:
+            face_map = face_transform(appearance.neutral, face.landmarks)
+        out = self._warp.render(
+            image, face, params, appearance, strength, io=inter_ocular, face_map=face_map
+        )
         weight = choice.weight * (1.0 - _smoothstep(*TURNED, abs(face.pose.yaw)))
         if appearance is None or not choice.picks or weight * strength <= 0.0:
             return out
-        if face.inter_ocular < P.MIN_INTER_OCULAR_PX:
+        if face_map is None:  # the face is too small
             return out
-        face_map = face_transform(appearance.neutral, face.landmarks)
         io = face_map.scale
         nose = np.asarray(appearance.neutral["nose"], np.float32).mean(axis=0)
         rigid = _rigid_target(appearance, params)
@@ -269,7 +274,7 @@ class ExemplarRenderer:
             lower_face_polygon(
                 face.landmarks["jaw"],
                 face.landmarks["nose"],
-                face_map.apply_vectors(np.array([[0.0, 1.0]]))[0] / io,
+                down_the_face(face_map),
                 io,
             )
         ]

@@ -92,6 +92,16 @@ WORK_PAD = 8
 FOOTAGE_OPENING_MARGIN = 0.03
 
 
+#: normalised; the cheek anchors of the skin's spline
+_CHEEKS = np.array([[-P.CHEEK_ANCHOR_X, P.CHEEK_ANCHOR_Y], [P.CHEEK_ANCHOR_X, P.CHEEK_ANCHOR_Y]])
+
+
+def down_the_face(face_map: Similarity) -> np.ndarray:
+    """``float32 (2,)``: the unit vector down the face of ``face_map`` in image px, the value of
+    ``face_map.apply_vectors([[0, 1]])[0] / face_map.scale`` (the matrix's second column)."""
+    return face_map.matrix[:, 1].astype(np.float32) / face_map.scale
+
+
 def check_frame(image: np.ndarray) -> None:
     """Raise :class:`InputError` unless ``image`` is RGB ``uint8 (H, W, 3)``."""
     if not isinstance(image, np.ndarray) or image.ndim != 3 or image.shape[2] != 3:
@@ -522,7 +532,7 @@ def _target_jaw(
     0.25-0.35 IO across the beard beside the mouth (latentsync_demo2: a diagonal streak from
     the mouth corner to the jaw)."""
     io = face_map.scale
-    across = face_map.apply_vectors(np.array([[1.0, 0.0]]))[0] / io
+    across = face_map.matrix[:, 0].astype(np.float32) / io  # apply_vectors of (1, 0) / io
     side = (np.asarray(source, np.float64) - face_map.apply(neutral)) @ across
     slack = P.JAW_TURN_SLACK * io
     beyond = side - np.clip(side, -slack, slack)
@@ -541,6 +551,9 @@ class WarpRenderer:
         target: np.ndarray,
         appearance: TrackAppearance | None = None,
         strength: float = 1.0,
+        *,
+        io: float | None = None,
+        face_map: Similarity | None = None,
     ) -> np.ndarray:
         """The frame with ``face``'s mouth moved to ``target``.
 
@@ -548,16 +561,22 @@ class WarpRenderer:
         ``target``: ``float32 (6,)`` in :data:`~lipsync.core.types.MOUTH_PARAMS` order;
         ``appearance``: the face's track appearance (``None``: built from this frame alone, a
         poor neutral); ``strength`` 0..1 blends between the input (0) and the full render (1).
-        Returns a new ``uint8 (H, W, 3)`` array; only the lower face differs from ``image``.
+        ``io`` (``face.inter_ocular``, a property computed on each use) and ``face_map``
+        (:func:`~.normalise.face_transform` of the appearance's neutral and ``face``): for a
+        caller that has them already. Returns a new ``uint8 (H, W, 3)`` array; only the lower
+        face differs from ``image``.
         """
         check_frame(image)
         params = check_target(target)
         strength = min(max(float(strength), 0.0), 1.0)
-        if strength <= 0.0 or face.inter_ocular < P.MIN_INTER_OCULAR_PX:
+        if io is None:
+            io = face.inter_ocular
+        if strength <= 0.0 or io < P.MIN_INTER_OCULAR_PX:
             return image.copy()
         if appearance is None:
             appearance = TrackAppearance.from_face(image, face)
-        face_map = face_transform(appearance.neutral, face.landmarks)
+        if face_map is None:
+            face_map = face_transform(appearance.neutral, face.landmarks)
         return self._render(image, face, params, appearance, face_map, strength)
 
     def _render(
@@ -579,7 +598,7 @@ class WarpRenderer:
         src_moving = np.vstack([lm["outer_lip"], src_inner, np.asarray(lm["jaw"])[_MOVING]]).astype(
             np.float32
         )
-        down = face_map.apply_vectors(np.array([[0.0, 1.0]]))[0] / io
+        down = down_the_face(face_map)
         target_jaw = _target_jaw(lm["jaw"], appearance.neutral["jaw"], shape["jaw"], face_map)
         dst_moving = np.vstack(
             [
@@ -587,9 +606,7 @@ class WarpRenderer:
                 target_jaw[_MOVING],
             ]
         )
-        cheeks = face_map.apply(
-            np.array([[-P.CHEEK_ANCHOR_X, P.CHEEK_ANCHOR_Y], [P.CHEEK_ANCHOR_X, P.CHEEK_ANCHOR_Y]])
-        )
+        cheeks = face_map.apply(_CHEEKS)
         # neck anchors: below whichever of the source and the target jaw is lower, fixed
         src_jaw = np.asarray(lm["jaw"], dtype=np.float32)[_NECK]
         dst_jaw = target_jaw[_NECK]

@@ -22,6 +22,7 @@ import numpy as np
 
 from lipsync.core.constants import SPEECH_SAMPLE_RATE
 from lipsync.core.media import frame_times, open_video, probe
+from lipsync.core.shots import CUT_SIZE, CutRule, change, structure
 
 DEFAULT_CHUNK_SECONDS = 60.0  # s; the length chunks aim at
 DEFAULT_LEAD_IN = 2.0  # s rendered before a chunk and dropped: the engine learns the faces
@@ -29,9 +30,6 @@ SEARCH_FRACTION = 0.2  # of the chunk length: how far from an ideal cut to look 
 MAX_SEARCH_SECONDS = 10.0  # s; and never further than this
 MIN_CHUNK_FRACTION = 0.5  # no chunk shorter than this fraction of the chunk length
 SINGLE_CHUNK_FACTOR = 1.5  # videos up to this many chunk lengths are rendered in one piece
-THUMB_SIZE = (64, 36)  # px; frames are compared at this size, in grey
-SHOT_MIN_DIFF = 30.0  # mean absolute grey difference (0..255) a shot change must reach
-SHOT_RATIO = 4.0  # ... and this many times the window's median difference
 SILENCE_HOP = 0.02  # s; loudness is measured over hops of this length
 SILENCE_DB = -35.0  # dB below the window's loud (95th percentile) level counts as silence
 SILENCE_FLOOR = 10 ** (-55 / 20)  # RMS (full scale 1); quieter than this is always silence
@@ -116,15 +114,19 @@ def chunks_from_cuts(frames: int, cuts: list[tuple[int, str]], lead: int, tail: 
     return out
 
 
-def shot_boundaries(diffs: dict[int, float]) -> list[int]:
-    """Frames that start a new shot, from ``diffs`` (frame index -> mean absolute grey
-    difference to the frame before, 0..255): a difference of at least :data:`SHOT_MIN_DIFF`
-    and :data:`SHOT_RATIO` times the median difference."""
-    if not diffs:
-        return []
-    median = float(np.median(np.fromiter(diffs.values(), float)))
-    limit = max(SHOT_MIN_DIFF, SHOT_RATIO * median)
-    return sorted(k for k, d in diffs.items() if d >= limit)
+def shot_boundaries(diffs: dict[int, tuple[float, float]]) -> list[int]:
+    """Frames that start a new shot, by the rule the face tracker follows
+    (:mod:`lipsync.core.shots`), from ``diffs`` (frame index -> its grey and structural change
+    from the frame before); each run of consecutive frames is judged on its own."""
+    cuts: list[int] = []
+    rule, last = CutRule(), None
+    for index in sorted(diffs):
+        if last is not None and index != last + 1:
+            rule = CutRule()  # another window: the frames before it were not measured
+        if rule.step(*diffs[index]):
+            cuts.append(index)
+        last = index
+    return cuts
 
 
 def silent_gaps(rms: np.ndarray, hop: float, start: float = 0.0) -> list[tuple[float, float]]:
@@ -216,11 +218,14 @@ def plan_job(
     return Plan(n, fps, tuple(chunks_from_cuts(n, cuts, lead, tail)))
 
 
-def _frame_differences(video: str | Path, windows: list[tuple[int, int]]) -> dict[int, float]:
-    """Frame index -> mean absolute difference of its grey thumbnail to the previous frame's,
-    for the frames inside ``windows`` (one decoding pass; other frames are not converted)."""
+def _frame_differences(
+    video: str | Path, windows: list[tuple[int, int]]
+) -> dict[int, tuple[float, float]]:
+    """Frame index -> the grey and structural change of its thumbnail from the previous
+    frame's (:func:`lipsync.core.shots.change`, :func:`~lipsync.core.shots.structure`), for
+    the frames inside ``windows`` (one decoding pass; other frames are not converted)."""
     wanted = sorted(windows)
-    diffs: dict[int, float] = {}
+    diffs: dict[int, tuple[float, float]] = {}
     if not wanted:
         return diffs
     last_end = wanted[-1][1]
@@ -233,10 +238,10 @@ def _frame_differences(video: str | Path, windows: list[tuple[int, int]]) -> dic
             if not inside:
                 previous = None
                 continue
-            thumb = frame.reformat(width=THUMB_SIZE[0], height=THUMB_SIZE[1], format="gray")
-            grey = thumb.to_ndarray()[:, : THUMB_SIZE[0]].astype(np.float32)
+            thumb = frame.reformat(width=CUT_SIZE[0], height=CUT_SIZE[1], format="gray")
+            grey = thumb.to_ndarray()[:, : CUT_SIZE[0]].astype(np.float32)
             if previous is not None:
-                diffs[index] = float(np.mean(np.abs(grey - previous)))
+                diffs[index] = (change(grey, previous), structure(grey, previous))
             previous = grey
     return diffs
 

@@ -45,8 +45,10 @@ def test_chunks_cover_every_frame_once(frames):
 
 
 def test_shots_and_gaps_are_found():
-    diffs = {k: 2.0 for k in range(10, 60)} | {33: 80.0}
-    assert shot_boundaries(diffs) == [33]
+    diffs = {k: (2.0, 0.02) for k in range(10, 60)} | {33: (80.0, 0.9), 45: (70.0, 0.15)}
+    assert shot_boundaries(diffs) == [33]  # 45 is a flash: brighter, the same picture
+    later = {k: (2.0, 0.02) for k in range(200, 230)} | {200: (60.0, 1.0), 215: (60.0, 1.0)}
+    assert shot_boundaries(diffs | later) == [33, 200, 215]  # a window judged on its own
     rms = np.full(100, 0.2)
     rms[40:60] = 0.0005  # 0.4 s of silence at 20 ms hops
     rms[80:85] = 0.0005  # 0.1 s: too short

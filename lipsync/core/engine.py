@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -147,8 +149,7 @@ class LipSyncEngine:
         if result.audio_cut > 0.01:
             warnings.append(f"{result.audio_cut:.2f} s of speech after the video's end was cut.")
         tracks = renderer_tracks(self.renderer, stream.faces)
-        for track, why in tracks.items():
-            log.info("face %s: %s", track, why)
+        log_tracks(tracks)
         return SyncReport(
             video=str(video),
             audio=str(audio),
@@ -300,6 +301,27 @@ def no_face_message(video: Path | str, counts: Iterable[tuple[str, int]] | dict)
     items = sorted(dict(counts).items())
     detail = ", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in items)
     return f"No frame of '{video}' has a face that can be lip-synced ({detail})."
+
+
+TRACK_LINES = 8  # faces logged one line each; more (a film of many shots) are summed up
+
+
+def log_tracks(tracks: dict[str, str]) -> None:
+    """Which renderer drew each face and why: a line per face, or, for more than
+    :data:`TRACK_LINES` faces (each shot's faces are new faces), one line counting them by
+    renderer, with the lines per face at debug level (``-v``)."""
+    if len(tracks) <= TRACK_LINES:
+        for track, why in tracks.items():
+            log.info("face %s: %s", track, why)
+        return
+    kinds = Counter(re.sub(r" \(\d+%\)", "", why.split(":")[0]) for why in tracks.values())
+    log.info(
+        "%d faces: %s (each face: -v, or renderer_tracks in --report)",
+        len(tracks),
+        ", ".join(f"{n} {kind}" for kind, n in kinds.most_common()),
+    )
+    for track, why in tracks.items():
+        log.debug("face %s: %s", track, why)
 
 
 def renderer_tracks(renderer: Any, faces: set[int]) -> dict[str, str]:

@@ -145,3 +145,31 @@ def test_a_cut_between_two_real_speakers_keeps_their_mouths_apart(tmp_path):
     assert sorted(report.faces) == [0, 1]
     for verdict in engine.renderer.verdicts().values():  # each from about its own 30 frames
         assert int(verdict.split(" from ")[1].split()[0]) <= report.frames // 2 + 2, verdict
+
+
+def test_a_film_of_many_faces_is_summed_up_in_one_log_line(caplog):
+    """Each shot's faces are new faces: past a few, the log counts them by renderer in one
+    line (each face at debug level, and all in the report)."""
+    import logging
+
+    from lipsync.core.engine import TRACK_LINES, log_tracks
+
+    few = {"0": "exemplar: 12 aperture steps in 31 samples (this footage) from 183 frames"}
+    many = {
+        str(k): (
+            "exemplar: 12 aperture steps in 31 samples (this footage) from 183 frames"
+            if k % 3
+            else f"exemplar over warp ({20 + k}%): 4 aperture steps in 5 samples (this footage) "
+            "from 20 frames, a short shot"
+        )
+        for k in range(TRACK_LINES + 4)
+    }
+    with caplog.at_level(logging.INFO, logger="lipsync"):
+        log_tracks(few)
+        log_tracks(many)
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines[0] == f"face 0: {few['0']}"
+    assert lines[1:] == [
+        f"{len(many)} faces: 8 exemplar, 4 exemplar over warp (each face: -v, or "
+        "renderer_tracks in --report)"
+    ]

@@ -34,15 +34,22 @@ def command() -> None:
 )
 @click.option(
     "--face",
+    "faces",
     type=click.IntRange(min=0),
-    help="Track id of the speaker in every video (see `lipsync faces`); default: the face "
-    "seen in most frames.",
+    multiple=True,
+    help="Track id of the speaker in every video (see `lipsync faces`); repeat it for a "
+    "speaker seen in several shots (each shot's faces get new ids); default: the face seen "
+    "in most frames.",
 )
 @click.option("--name", help="The speaker's name in reports (default: the first video's name).")
 @no_overwrite_option
 @click.pass_obj
 def build(
-    ctx: CliContext, videos: tuple[Path, ...], output: Path, face: int | None, name: str | None
+    ctx: CliContext,
+    videos: tuple[Path, ...],
+    output: Path,
+    faces: tuple[int, ...],
+    name: str | None,
 ) -> None:
     """Learn a speaker's mouths from VIDEOS (one face per video) into a profile.
 
@@ -50,6 +57,7 @@ def build(
     Example:
       lipsync profile build interview.mp4 -o anna.lsprofile
       lipsync profile build ep1.mp4 ep2.mp4 --face 0 --name Anna -o anna.lsprofile
+      lipsync profile build interview.mp4 --face 0 --face 3 --face 7 -o anna.lsprofile
     """
     from lipsync.core.media import check_input_path
     from lipsync.core.profile_build import build_profile
@@ -63,7 +71,7 @@ def build(
     with staged_progress(ctx) as update:
         profile = build_profile(
             videos,
-            face=face,
+            faces=faces,
             name=name,
             on_progress=lambda k, done, total: update(
                 f"Learning mouths in {videos[k].name}", done, total

@@ -173,3 +173,17 @@ def test_a_film_of_many_faces_is_summed_up_in_one_log_line(caplog):
         f"{len(many)} faces: 8 exemplar, 4 exemplar over warp (each face: -v, or "
         "renderer_tracks in --report)"
     ]
+
+
+def test_a_profile_learns_from_the_shots_it_is_given(shots):
+    """By default a profile takes the face seen in most frames: now the longest shot; given
+    every shot's id (``--face`` repeated) it learns from all of them."""
+    from lipsync.core.profile_build import build_profile
+
+    frames = sum(1 for _ in iter_frames(shots))
+    longest = build_profile([shots])
+    assert longest.frames == frames - CUTS[-1]
+    ids = {i for seen in _ids(shots) for i in seen}
+    every = build_profile([shots], faces=ids)
+    assert every.frames == frames
+    assert len(every.exemplars) >= len(longest.exemplars)

@@ -13,7 +13,7 @@ Format (version 1; every relative path is relative to the job file's folder)::
         {"directory": "talks/season2", "pattern": "*.mp4",
          "languages": ["es", "de"], "dubs": "{dir}/{stem}_{lang}.wav"},
         {"video": "talks/panel.mp4", "kind": "translate", "languages": ["fr"],
-         "options": {"subtitles": "subs/panel.{lang}.srt", "face": 1}}
+         "options": {"subtitles": "subs/panel.{lang}.srt", "face": "all"}}
       ]
     }
 

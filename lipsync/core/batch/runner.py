@@ -14,6 +14,7 @@ reported as failed and the others go on.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -223,6 +224,16 @@ class _Driver:
             ChunkReport(c.index, c.first, c.end - 1, c.lead, c.tail, c.cut) for c in plan.chunks
         ]
         self.chunks_total += len(plan.chunks)
+        face = spec.options.get("face", "largest")
+        if len(plan.chunks) > 1 and str(face).strip() not in ("largest", "all"):
+            seconds = plan.frames / float(plan.fps)
+            self.fail(job, f"face {face} names a face of the whole video, but this job is cut "
+                           f"into {len(plan.chunks)} chunks whose faces are tracked anew: give "
+                           "face 'largest' or 'all', or chunk_seconds of at least "
+                           f"{math.ceil(seconds)} to render it in one piece.")  # fmt: skip
+            self.chunks_done += len(plan.chunks)
+            self.tick(job)
+            return
         done = self.work.job_done(spec.id, job.plan_key or "", spec.output)
         if done is not None:
             for chunk in job.report.chunks:

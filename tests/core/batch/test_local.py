@@ -165,3 +165,18 @@ def test_a_translate_job_dubs_with_the_pipeline_then_lip_syncs(media, job_file):
     assert report.ok, job.error
     assert job.dub.endswith("mix.wav") and "translate" in job.dub
     assert job.frames == len(frames(video)) and job.chunks[0].rendered > 0
+
+
+def test_a_face_id_in_a_job_cut_into_chunks_is_refused_in_one_sentence(media, job_file):
+    """Each chunk tracks its faces anew (and each shot's faces get new ids), so an id from
+    `lipsync faces` names nothing in a chunk: the job fails before any chunk is rendered,
+    saying what to give instead; the other jobs are not held up."""
+    spec = load_job_file(job_file("face_id.json", "out_face_id", chunk_seconds=3, face=1))
+    pool = RecordingPool(1)
+    report = run_batch(spec, BatchOptions(), pool=pool)
+    pool.close()
+    job = report.jobs[0]
+    assert job.status == "failed" and not report.ok
+    assert "face 1 names a face of the whole video" in job.error
+    assert "chunk_seconds of at least 9" in job.error
+    assert "chunk" not in pool.names and "join" not in pool.names

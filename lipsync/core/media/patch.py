@@ -6,6 +6,12 @@ rotation). Only a region, aligned to whole chroma blocks, is converted to RGB fo
 and only the samples of pixels the renderer changed (and of chroma blocks holding one) are
 converted back and pasted in; every other sample reaches the output with its decoded code
 value, and the cost of a full-frame RGB round trip is avoided.
+
+Renderers draw in 8-bit RGB. Deeper than 8 bits, what goes back is the renderer's *change*
+laid on the region read at 16 bits (``before16 + (after - before) * 257``), not its 8-bit
+picture: where a feathered edge moved a pixel by less than one 8-bit step, or not at all
+within a changed chroma block, the source keeps its own precision instead of being rounded
+to 8 bits (which a colourist grading a 10-bit master could see as banding on skin).
 """
 
 from __future__ import annotations
@@ -145,11 +151,15 @@ class PatchFrame:
         if not changed.any():
             return
         box = self._to_coded(region)
-        after, changed, box = self._crop_to_change(after, changed, box)
+        picture: np.ndarray = after
+        if self.layout.dtype.itemsize > 1 and self.layout.samples == 1:
+            picture = self._deep_change(box, before, after)
+        picture, changed, box = self._crop_to_change(picture, changed, box)
         if self.layout.samples == 3:
-            new = [after[..., ::-1] if self.layout.pix_fmt == "bgr24" else after]
+            new = [picture[..., ::-1] if self.layout.pix_fmt == "bgr24" else picture]
         else:
-            small = av.VideoFrame.from_ndarray(after, format="rgb24")
+            rgb = "rgb24" if picture.dtype == np.uint8 else "rgb48le"
+            small = av.VideoFrame.from_ndarray(picture, format=rgb)
             fmt = self.layout.pix_fmt
             converted = reformatter("region_to_native").reformat(
                 small, **from_rgb_options(self.info, fmt), threads=EXACT_THREADS
@@ -163,6 +173,20 @@ class PatchFrame:
                 mask = mask[..., None]
             self._edits.append((k, self._plane_box(box, k), np.array(values), mask))
         self.changed = True
+
+    def _deep_change(self, box: Region, before: np.ndarray, after: np.ndarray) -> np.ndarray:
+        """``uint16 (h, w, 3)`` RGB of the coded ``box`` at 16 bits with the 8-bit change
+        ``after - before`` (coded orientation, ``uint8``) laid on it (see the module)."""
+        small = frame_from_planes(self._read(box), *_box_size(box), self.layout)
+        options = {**to_rgb_options(self.info), "format": "rgb48le"}
+        deep = (
+            reformatter("region_to_rgb48")
+            .reformat(small, **options, threads=EXACT_THREADS)
+            .to_ndarray()
+            .astype(np.int32)
+        )
+        change = after.astype(np.int32) - before.astype(np.int32)
+        return np.clip(deep + change * 257, 0, 65535).astype(np.uint16)
 
     def _crop_to_change(
         self, after: np.ndarray, changed: np.ndarray, box: Region

@@ -144,3 +144,35 @@ def test_a_changed_frame_keeps_the_decoder_s_colour_tags_and_chroma_siting(tmp_p
     for k, (a, b) in enumerate(zip(reference, converted, strict=True)):
         assert np.count_nonzero((a != b) & outside) == 0, f"plane {k}"
         assert np.any(a != b), f"plane {k} did not change"
+
+
+@pytest.mark.parametrize("pix_fmt", ["yuv420p10le", "yuv422p10le", "yuv444p12le"])
+def test_a_deep_frame_keeps_its_own_precision_under_a_small_change(tmp_path, pix_fmt):
+    """The renderers draw in 8-bit RGB. Deeper than 8 bits, a change of one 8-bit step laid on
+    a smooth gradient moves every pixel by that step and keeps the gradient's own fine values,
+    instead of rounding the region to 8 bits (bands of four 10-bit codes)."""
+    from lipsync.core.media.planes import plane_layout, read_planes
+
+    src = tmp_path / "ramp.mkv"
+    ffmpeg("-f", "lavfi", "-i", "gradients=size=320x240:c0=0x405060:c1=0xc0a090:n=2:seed=3",
+           "-frames:v", "1", "-pix_fmt", pix_fmt, "-c:v", "ffv1", str(src))  # fmt: skip
+    with open_video(src) as reader:
+        _, decoded = next(reader.iter_decoded())
+        info = reader.info
+    layout = plane_layout(pix_fmt)
+    y_in = read_planes(decoded, layout)[0].astype(np.int64)
+    patch = PatchFrame(decoded, info)
+    region = patch.align((80, 60, 240, 180))
+    before = patch.rgb(region)
+    after = np.clip(before.astype(np.int16) + 1, 0, 255).astype(np.uint8)  # one step brighter
+    patch.put_rgb(region, before, after)
+    y_out = read_planes(patch.to_av(), layout)[0].astype(np.int64)
+    inside = (slice(70, 170), slice(90, 230))
+    step = (y_out - y_in)[inside]
+    codes = 1 << (int(pix_fmt[-4:-2]) - 8)  # one 8-bit step in this depth's codes, about
+    assert abs(float(np.median(step)) - codes * 219 / 255) <= 1.0  # luma: limited range
+    # the change is the same everywhere (within the conversions' rounding): no 8-bit bands
+    assert float(np.std(step)) < 0.5 * codes, float(np.std(step))
+    outside = np.ones(y_in.shape, bool)
+    outside[region[1] : region[3], region[0] : region[2]] = False
+    assert np.array_equal(y_out[outside], y_in[outside])

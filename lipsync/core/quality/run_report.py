@@ -30,8 +30,7 @@ import numpy as np
 from lipsync.core.constants import DEFAULT_FPS
 from lipsync.core.progress import CountCallback, ProgressCallback
 from lipsync.core.quality.aperture import mouth_aperture
-from lipsync.core.shots import change as frame_change
-from lipsync.core.shots import find_cuts, structure, thumbnail
+from lipsync.core.shots import CutDetector
 
 MAX_OFFSET_SECONDS = 0.5  # s; offsets searched from -this to +this
 THUMBNAILS = 3  # before/after pairs in the report
@@ -131,8 +130,7 @@ class _Measured:
     aperture: np.ndarray  # float64 (N,), NaN without a face
     confidence: np.ndarray  # float64 (N,), 0 without a face
     boxes: np.ndarray  # float32 (N, 4) face box, NaN without a face
-    change: np.ndarray  # float64 (N,) mean grey difference to the previous frame
-    restructure: np.ndarray  # float64 (N,) structural change from it (shots.structure)
+    cuts: tuple[int, ...]  # frames that start a new shot (shots.CutDetector)
     fps: float
 
 
@@ -189,7 +187,7 @@ def shot_reports(
     default the measured aperture, with ``expected`` at ``lag`` frames), confidence."""
     n = len(m.times)
     compared = m.aperture if compared is None else compared
-    bounds = [0, *find_cuts(m.change, m.restructure), n]
+    bounds = [0, *m.cuts, n]
     step = 1.0 / m.fps
     shots = []
     for index, (a, b) in enumerate(itertools.pairwise(bounds)):
@@ -274,14 +272,14 @@ def analyse_run(
 
 def _measure_output(video: Path, on_progress: CountCallback) -> _Measured:
     """Track every frame of ``video``: the largest face's aperture, confidence and box, and
-    the change from the previous frame (for cuts). Memory: a few numbers a frame."""
+    the frames that start a new shot. Memory: a few numbers a frame."""
 
     from lipsync.core.face import BackendOptions, FaceTracker, TrackerOptions
     from lipsync.core.media import open_video
     from lipsync.core.models import SessionOptions
 
-    times, aperture, confidence, boxes, change, restructure = [], [], [], [], [], []
-    previous = None
+    times, aperture, confidence, boxes, cuts = [], [], [], [], []
+    detector = CutDetector()
     with open_video(video) as reader:
         fps = float(reader.info.fps or DEFAULT_FPS)
         backend = BackendOptions(session=SessionOptions(threads=1))
@@ -294,10 +292,8 @@ def _measure_output(video: Path, on_progress: CountCallback) -> _Measured:
             aperture.append(mouth_aperture(face) if face is not None else np.nan)
             confidence.append(face.confidence if face is not None else 0.0)
             boxes.append(face.box if face is not None else (np.nan,) * 4)
-            small = thumbnail(frame.image)
-            change.append(0.0 if previous is None else frame_change(small, previous))
-            restructure.append(0.0 if previous is None else structure(small, previous))
-            previous = small
+            if detector.starts_shot(frame.image):
+                cuts.append(len(times) - 1)
             on_progress(frame.index + 1, total)
     t = np.asarray(times, np.float64)
     return _Measured(
@@ -305,8 +301,7 @@ def _measure_output(video: Path, on_progress: CountCallback) -> _Measured:
         aperture=np.asarray(aperture, np.float64),
         confidence=np.asarray(confidence, np.float64),
         boxes=np.asarray(boxes, np.float32).reshape(-1, 4),
-        change=np.asarray(change, np.float64),
-        restructure=np.asarray(restructure, np.float64),
+        cuts=tuple(cuts),
         fps=fps,
     )
 

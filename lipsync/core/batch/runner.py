@@ -36,8 +36,10 @@ from lipsync.core.batch.report import (
     JobReport,
 )
 from lipsync.core.batch.state import WorkDir, digest, read_json, write_json
+from lipsync.core.errors import InputError
 from lipsync.core.media.fingerprint import file_digest
 from lipsync.core.progress import ProgressCallback
+from lipsync.core.selection import SelectionOptions
 
 log = logging.getLogger("lipsync")
 
@@ -225,7 +227,7 @@ class _Driver:
         ]
         self.chunks_total += len(plan.chunks)
         face = spec.options.get("face", "largest")
-        if len(plan.chunks) > 1 and str(face).strip() not in ("largest", "all"):
+        if len(plan.chunks) > 1 and _face_id(face):
             seconds = plan.frames / float(plan.fps)
             self.fail(job, f"face {face} names a face of the whole video, but this job is cut "
                            f"into {len(plan.chunks)} chunks whose faces are tracked anew: give "
@@ -320,6 +322,15 @@ class _Driver:
         self.progress(BATCH_STAGE, self.chunks_done, self.chunks_total or None)
         total = len(job.report.chunks)
         self.progress(f"  {job.spec.id}", total - max(job.left, 0) if total else 0, total or None)
+
+
+def _face_id(face: Any) -> bool:
+    """Whether a job's ``face`` option names one face by its id (as the engine reads it; a
+    choice it refuses is left to the chunks, which fail with the engine's own sentence)."""
+    try:
+        return isinstance(SelectionOptions(face=face).face, int)
+    except InputError:
+        return False
 
 
 def _file_key(path: Any) -> str | None:

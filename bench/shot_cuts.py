@@ -15,8 +15,13 @@ later), which may or may not count as a cut. It reports:
    the run report and, per face, how many frames its exemplar bank was learnt from (a face
    that learnt from more frames than its shot has crossed a cut).
 
+Then a second montage joins one piece of each clip (``--dissolve-seconds`` long) by dissolves
+(ffmpeg's ``xfade``, 0.4, 0.8 and 1.2 s in turn), and reports the same for dissolves: found
+(a new shot while the two pictures mix), frames taken as inside a dissolve that are not
+(false), the dissolves' own frames left out, and ``lipsync sync``'s faces.
+
     .venv/bin/python bench/shot_cuts.py [--shared ../shared] [--size 640] [--pieces 12]
-        [--piece-seconds 1.2] [--jump 2.0] [--out bench/out/shot_cuts]
+        [--piece-seconds 1.2] [--jump 2.0] [--dissolve-seconds 2.4] [--out bench/out/shot_cuts]
 """
 
 from __future__ import annotations
@@ -68,8 +73,37 @@ def montage(shared: Path, out: Path, size: int, pieces: int, seconds: float, jum
     return cuts, jumps
 
 
+DISSOLVES = (0.4, 0.8, 1.2)  # s, in turn
+
+
+def dissolved(shared: Path, out: Path, size: int, seconds: float):
+    """One piece of each clip joined by dissolves, at ``out``; returns each dissolve's (first,
+    last) frame."""
+    inputs, filters, spans = [], [], []
+    for k, clip in enumerate(CLIPS):
+        inputs += ["-ss", "1", "-t", f"{seconds:g}", "-i", str(shared / f"{clip}.mp4")]
+        filters.append(
+            f"[{k}:v]fps={FPS},scale={size}:{size}:force_original_aspect_ratio=decrease,"
+            f"pad={size}:{size}:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p,"
+            f"trim=end_frame={round(seconds * FPS)},setpts=PTS-STARTPTS[v{k}]"
+        )
+    last, length = "[v0]", seconds
+    for k in range(1, len(CLIPS)):
+        fade = DISSOLVES[(k - 1) % len(DISSOLVES)]
+        offset = length - fade
+        spans.append((round(offset * FPS), round((offset + fade) * FPS) - 1))
+        filters.append(
+            f"{last}[v{k}]xfade=transition=fade:duration={fade:g}:offset={offset:g}[x{k}]"
+        )
+        last, length = f"[x{k}]", offset + seconds
+    ffmpeg(*inputs, "-filter_complex", ";".join(filters), "-map", last, "-c:v", "libx264",
+           "-crf", "14", str(out))  # fmt: skip
+    return spans
+
+
 def detector_cost(size: tuple[int, int], frames: int = 300) -> float:
-    """ms per frame of the cut detector on noise frames of ``size`` (w, h)."""
+    """ms per frame of the cut detector on noise frames of ``size`` (w, h): its worst case,
+    every window's ends differing as two shots do, so each is tested for a dissolve."""
     rng = np.random.default_rng(0)
     images = [rng.integers(0, 255, (size[1], size[0], 3), np.uint8) for _ in range(4)]
     detector = CutDetector()
@@ -86,6 +120,7 @@ def main() -> None:
     parser.add_argument("--pieces", type=int, default=12)
     parser.add_argument("--piece-seconds", type=float, default=1.2)
     parser.add_argument("--jump", type=float, default=2.0)
+    parser.add_argument("--dissolve-seconds", type=float, default=2.4)
     parser.add_argument("--out", type=Path, default=Path("bench/out/shot_cuts"))
     args = parser.parse_args()
     clips = args.shared / "real-clips"
@@ -118,6 +153,45 @@ def main() -> None:
     print(f"lipsync sync: {len(doc['faces'])} faces for {shots} shots "
           f"({len(jumps)} of them with a jump cut); faces that learnt from more frames than "
           f"their shot ({longest}): {len(crossed)} {crossed}")  # fmt: skip
+    dissolves(args, clips)
+
+
+def dissolves(args, clips: Path) -> None:
+    video = args.out / "dissolves.mp4"
+    spans = dissolved(clips, video, args.size, args.dissolve_seconds)
+    detector = CutDetector()
+    starts, inside, seconds = [], [], 0.0
+    for f in iter_frames(video):
+        t0 = time.process_time()
+        if detector.starts_shot(f.image):
+            starts.append(f.index)
+        seconds += time.process_time() - t0
+        if detector.in_transition:
+            inside.append(f.index)
+    frames = f.index + 1
+    found = [s for s in spans if any(s[0] <= k <= s[1] for k in starts)]
+    false = [k for k in inside if not any(a <= k <= b + 2 for a, b in spans)]
+    held = sum(sum(a <= k <= b for k in inside) for a, b in spans)
+    total = sum(b - a + 1 for a, b in spans)
+    stray = [k for k in starts if not any(a <= k <= b for a, b in spans)]
+    print(f"dissolves: {len(spans)} of {', '.join(f'{d:g}' for d in DISSOLVES)} s in turn "
+          f"between {len(CLIPS)} speakers, {frames} frames; found {len(found)} of {len(spans)} "
+          f"(first seen {[k - a for k, (a, _) in zip(starts, spans, strict=False)]} frames in); "
+          f"new shots elsewhere: {len(stray)} {stray}; frames taken as inside a dissolve: "
+          f"{held} of the dissolves' {total}, {len(false)} outside any {false[:10]}; "
+          f"detector {seconds / frames * 1000:.3f} ms/frame (CPU)")  # fmt: skip
+    speech = speech_of(args.out / "speech_dissolves.wav", frames / FPS)
+    report = args.out / "report_dissolves.json"
+    out = args.out / "out_dissolves.mp4"
+    subprocess.run([exe("lipsync"), "-q", "sync", str(video), str(speech), "-o", str(out),
+                    "--report", str(report)], check=True)  # fmt: skip
+    doc = json.loads(report.read_text(encoding="utf-8"))
+    learnt = {k: int(v.split(" from ")[1].split()[0]) for k, v in doc["renderer_tracks"].items()}
+    longest = round(args.dissolve_seconds * FPS)
+    crossed = {k: n for k, n in learnt.items() if n > longest}
+    print(f"lipsync sync: {len(doc['faces'])} faces for {len(CLIPS)} speakers; faces that "
+          f"learnt from more frames than a piece ({longest}): {len(crossed)} {crossed}; "
+          f"untouched {doc['passed_through']}")  # fmt: skip
 
 
 if __name__ == "__main__":

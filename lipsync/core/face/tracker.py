@@ -6,7 +6,8 @@ and every ``detect_every`` frames to pick up new faces; a detection that overlap
 face is the same face. Only rigid quantities are smoothed: the seed region (changes below a
 dead band are ignored, so a still face is cropped identically every frame), the face box and
 the pose (One Euro filter). Lip points are never smoothed. At a hard cut between shots every
-face ends, and the faces of the new shot get new ids (:mod:`lipsync.core.shots`).
+face ends, and the faces of the new shot get new ids (:mod:`lipsync.core.shots`); inside a
+dissolve no face is reported (two faces show at once), and the faces after it are new ones.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ class TrackerOptions:
     ``max_faces``: faces tracked at once. ``fps``: frame rate for the smoothing filters
     (frames/s). ``smoothing``: One Euro settings for the face box and pose. ``backend``: which
     landmark backend. ``new_at_cuts``: at a hard cut between shots (:mod:`lipsync.core.shots`)
-    every face is followed anew, with a new id, even one in the same place."""
+    every face is followed anew, with a new id, even one in the same place, and the frames of
+    a dissolve have no face."""
 
     detect_every: int = DEFAULT_DETECT_EVERY
     thorough_every: int = THOROUGH_EVERY
@@ -123,6 +125,11 @@ class FaceTracker:
         if self._cuts is not None and self._cuts.starts_shot(image) and self._tracks:
             logger.debug("a cut: faces %s end", [t.track_id for t in self._tracks])
             self.reset()
+        if self._cuts is not None and self._cuts.in_transition:
+            # a dissolve: two faces at once in every frame; none is followed or learnt from,
+            # and the first face after it is a new one
+            self.reset()
+            return []
         fits: list[tuple[_Track, Fit]] = []
         survivors: list[_Track] = []
         for track in self._tracks:

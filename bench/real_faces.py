@@ -550,7 +550,13 @@ def parse(argv: list[str], repo: Path) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=repo / "bench" / "out" / "real_faces")
     parser.add_argument("--shared", type=Path, default=repo.parent / "shared")
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each cross-dub")
-    parser.add_argument("--lipsync", help="command that runs lipsync (default: the venv's)")
+    parser.add_argument(
+        "--lipsync",
+        help="command that runs lipsync (default: the venv's). Another commit's checkout: a "
+        "script running PYTHONSAFEPATH=1 PYTHONPATH=CHECKOUT python -c 'from lipsync.cli.main "
+        "import main; main()' \"$@\"; without PYTHONSAFEPATH, python -c (and the tracker's "
+        "python -m child) import the lipsync of the current directory first",
+    )
     parser.add_argument(
         "--crf",
         type=int,

@@ -153,7 +153,8 @@ _OPTIONS: dict[str, Callable[[F], F]] = {
         "--face",
         default=DEFAULTS["face"],
         show_default=True,
-        help="Who speaks: 'largest', 'all', or a face id from `lipsync faces`.",
+        help="Who speaks: 'largest', 'all', a face id from `lipsync faces`, or several ids "
+        "separated by commas (one speaker's id in each shot: ids start anew at every cut).",
     ),
     "start": _option("--start", type=float, help="Change only frames from this time on (seconds)."),
     "end": _option("--end", type=float, help="Change only frames before this time (seconds)."),

@@ -33,26 +33,55 @@ NOT_SELECTED = "face_not_selected"
 
 @dataclass(frozen=True)
 class SelectionOptions:
-    """``face``: "largest" (per frame the largest face, with hysteresis), "all", or a track id
-    (as listed by ``lipsync faces``). ``max_abs_yaw`` in degrees, ``min_face_height`` in px,
+    """``face``: "largest" (per frame the largest face, with hysteresis), "all", a track id
+    (as listed by ``lipsync faces``), or several ids ("0,4,7" or a sequence of ints: one
+    speaker's id in each of their shots, since ids start anew at every cut and dissolve; read
+    as a sorted tuple). ``max_abs_yaw`` in degrees, ``min_face_height`` in px,
     ``handover_frames`` in frames."""
 
-    face: str | int = "largest"
+    face: str | int | tuple[int, ...] | list[int] = "largest"
     max_abs_yaw: float = MAX_ABS_YAW
     min_face_height: float = MIN_FACE_HEIGHT
     handover_frames: int = HANDOVER_FRAMES
 
     def __post_init__(self) -> None:
-        face = self.face
-        if isinstance(face, str) and face not in ("largest", "all"):
-            if not face.isdigit():
-                raise InputError(
-                    f"Unknown face choice '{face}': use 'largest', 'all' or a face id "
-                    "from `lipsync faces`."
-                )
-            object.__setattr__(self, "face", int(face))
+        object.__setattr__(self, "face", _face_choice(self.face))
         if self.handover_frames < 0:
             raise InputError("The hand-over length must be 0 frames or more.")
+
+
+def _face_choice(face: object) -> str | int | tuple[int, ...]:
+    """``face`` as :class:`SelectionOptions` keeps it (InputError: not a choice)."""
+    if face in ("largest", "all"):
+        return str(face)
+    if isinstance(face, bool):
+        raise InputError(f"Unknown face choice {face!r}: use 'largest', 'all' or face ids.")
+    if isinstance(face, int):
+        if face < 0:
+            raise InputError(f"Face ids are 0 or more, not {face}: see `lipsync faces`.")
+        return face
+    parts: list[object]
+    if isinstance(face, str):
+        parts = [p.strip() for p in face.split(",")]
+    elif isinstance(face, (list, tuple)):
+        parts = list(face)
+    else:
+        raise InputError(f"Unknown face choice {face!r}: use 'largest', 'all' or face ids.")
+    ids = []
+    for part in parts:
+        if isinstance(part, str) and part.isdigit():
+            ids.append(int(part))
+        elif isinstance(part, int) and not isinstance(part, bool) and part >= 0:
+            ids.append(part)
+        else:
+            raise InputError(
+                f"Unknown face choice '{face}': use 'largest', 'all', a face id from "
+                "`lipsync faces`, or several ids separated by commas (e.g. 0,4)."
+            )
+    if not ids:
+        raise InputError("No face id given: use 'largest', 'all' or ids from `lipsync faces`.")
+    unique = tuple(sorted(set(ids)))
+    return unique[0] if len(unique) == 1 else unique
 
 
 @dataclass(frozen=True)
@@ -123,9 +152,10 @@ class FramePlanner:
             if not picked and reason is None:
                 reason = _reason_for(next(f for f in faces if f.track_id == current), options)
         else:
-            picked = tuple(f.track_id for f in candidates if f.track_id == options.face)
+            wanted = options.face if isinstance(options.face, tuple) else (options.face,)
+            picked = tuple(f.track_id for f in candidates if f.track_id in wanted)
             if not picked:
-                target = [f for f in faces if f.track_id == options.face]
+                target = [f for f in faces if f.track_id in wanted]
                 reason = _reason_for(target[0], options) if target else NOT_SELECTED
         return picked, None if picked else (reason or NOT_SELECTED)
 

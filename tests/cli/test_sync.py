@@ -58,6 +58,7 @@ def test_no_face_is_one_sentence_unless_allowed(inputs, tmp_path):
     ("extra", "code", "words"),
     [
         (["--face", "loudest"], 3, ["Unknown face choice"]),
+        (["--face", "0,x"], 3, ["Unknown face choice", "separated by commas"]),
         (["--renderer", "magic"], 3, ["magic", "warp"]),
         (["--start", "2", "--end", "1"], 3, ["not after"]),
     ],

@@ -64,9 +64,24 @@ def test_by_id_and_all():
     assert every.faces == ((3, 5), (3,))
 
 
-def test_bad_face_choice():
-    with pytest.raises(InputError, match="Unknown face choice"):
-        SelectionOptions(face="loudest")
+def test_several_ids_one_speaker_in_each_shot():
+    # ids start anew at every cut: the speaker is 3 in one shot and 8 in the next
+    frames = [[face(3), face(5)], [face(5)], [face(8, 150), face(9, 300)]]
+    plan = plan_frames(frames, [True] * 3, SelectionOptions(face="8, 3", handover_frames=0))
+    assert plan.faces == ((3,), (), (8,))
+    assert plan.reasons == (None, NOT_SELECTED, None)
+    assert SelectionOptions(face="8,3,3").face == (3, 8)
+    assert SelectionOptions(face=[8, 3]).face == (3, 8)  # from a job file or the API
+    assert SelectionOptions(face="4,4").face == 4  # one id is an id
+    assert SelectionOptions(face=7).face == 7
+
+
+@pytest.mark.parametrize("choice", ["loudest", "1,x", "1,,2", "-1", -1, True, 1.5, "", [1, "a"]])
+def test_bad_face_choice(choice):
+    with pytest.raises(InputError) as caught:
+        SelectionOptions(face=choice)
+    message = str(caught.value)
+    assert message.endswith(".") and "\n" not in message
 
 
 def test_handover_ramps_at_inner_edges_only():

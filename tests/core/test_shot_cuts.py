@@ -20,6 +20,7 @@ import pytest
 from lipsync.core.engine import LipSyncEngine, decoded_frames
 from lipsync.core.face import FaceTracker, TrackerOptions
 from lipsync.core.media import iter_frames, open_video
+from lipsync.core.selection import NOT_SELECTED, SelectionOptions
 from lipsync.core.shots import MIN_SHOT_FRAMES, CutDetector, find_cuts
 from lipsync.core.speech import MouthCurve
 from lipsync.core.sync_options import SyncOptions
@@ -93,6 +94,24 @@ def test_a_face_after_a_cut_is_a_new_face(shots):
     # the flash did not end the first shot's face; without looking for cuts the face in the
     # same place keeps its id through every shot
     assert len(set(_ids(shots, new_at_cuts=False))) == 1
+
+
+def test_one_speaker_in_several_shots_is_chosen_by_their_ids(shots):
+    """``--face 0,2``: the face of the first and the third shot, the others left untouched."""
+    first = _ids(shots)
+    wanted = (first[0][0], first[CUTS[1]][0])
+    options = SyncOptions(
+        renderer="warp", selection=SelectionOptions(face=f"{wanted[1]},{wanted[0]}")
+    )
+    with open_video(shots) as reader:
+        info = reader.info
+        stream = SyncStream(
+            LipSyncEngine(options).renderer, options, info, MouthCurve((), "silence", 25.0)
+        )
+        list(stream.run(decoded_frames(reader.iter_decoded(), info)))
+    frames = sum(1 for _ in iter_frames(shots))
+    assert stream.rendered == 2 * SHOT
+    assert stream.counts == {NOT_SELECTED: frames - 2 * SHOT}
 
 
 def test_a_long_run_of_shots_holds_only_the_current_faces(shots):

@@ -35,11 +35,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from lipsync.core.batch.templates import TemplateError, fill, output_path, template_fields
 from lipsync.core.errors import InputError, LipsyncError, MissingDependencyError
 from lipsync.core.media import check_input_path
+from lipsync.core.selection import SelectionOptions
 
 FORMAT_VERSION = 1
 DEFAULT_OUTPUT_DIR = "dubbed"
@@ -54,7 +55,7 @@ OPTION_TYPES: dict[str, tuple[type, ...]] = {
     "renderer": (str,),
     "model": (str,),
     "profile": (str,),
-    "face": (str, int),
+    "face": (str, int, list),
     "start": NUMBER,
     "end": NUMBER,
     "text": (str,),
@@ -295,9 +296,15 @@ def _options(raw: Any, where: str, base: Path, fail) -> dict[str, Any]:
         if isinstance(value, bool) and bool not in types:
             types = ()  # True is an int to Python, not to a job file
         if value is not None and not isinstance(value, types):
-            words = {float: "number", int: "whole number", str: "string", bool: "true or false"}
+            words = {float: "number", int: "whole number", str: "string", bool: "true or false",
+                     list: "list of face ids"}  # fmt: skip
             names = " or ".join(words.get(t, t.__name__) for t in types) or "number"
             raise fail(f"{where}.{key}", f"{value!r} is not a {names}.")
+        if key == "face" and value is not None:
+            try:
+                SelectionOptions(face=cast(Any, value))  # one sentence now, not one per chunk
+            except InputError as e:
+                raise fail(f"{where}.face", str(e)[0].lower() + str(e)[1:]) from None
         if key in PATH_OPTIONS and isinstance(value, str) and "{" not in value:
             value = str(_resolve(base, value))
         out[key] = value

@@ -325,10 +325,10 @@ class _Driver:
 
 
 def _face_id(face: Any) -> bool:
-    """Whether a job's ``face`` option names one face by its id (as the engine reads it; a
+    """Whether a job's ``face`` option names faces by their ids (as the engine reads it; a
     choice it refuses is left to the chunks, which fail with the engine's own sentence)."""
     try:
-        return isinstance(SelectionOptions(face=face).face, int)
+        return isinstance(SelectionOptions(face=face).face, (int, tuple))
     except InputError:
         return False
 

@@ -90,6 +90,10 @@ def test_yaml_job_files_are_read(folder):
          ["inputs[0].directory", "does not exist"]),
         ({"inputs": [{"video": "a.mp4", "dubs": {"es": "a_es.wav"},
                       "options": {"chunk_seconds": 0}}]}, ["chunk_seconds", "out of range"]),
+        ({"inputs": [{"video": "a.mp4", "dubs": {"es": "a_es.wav"},
+                      "options": {"face": "0,x"}}]}, ["inputs[0].options.face", "commas"]),
+        ({"inputs": [{"video": "a.mp4", "dubs": {"es": "a_es.wav"},
+                      "options": {"face": [0, "a"]}}]}, ["inputs[0].options.face", "face choice"]),
     ],
 )  # fmt: skip
 def test_mistakes_are_one_sentence_naming_the_field(folder, doc, words):

@@ -29,6 +29,7 @@ TOO_SMALL = "too_small"
 TURNED_AWAY = "turned_away"
 OUTSIDE_RANGE = "outside_range"
 NOT_SELECTED = "face_not_selected"
+IN_DISSOLVE = "in_dissolve"  # the tracker's frames of a dissolve (two faces at once)
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ class FramePlanner:
         if not inside:
             return (), OUTSIDE_RANGE
         if not faces:
-            return (), NO_FACE
+            return (), IN_DISSOLVE if getattr(faces, "dissolve", False) else NO_FACE
         candidates, reason = _candidates(faces, options)
         if options.face == "all":
             picked = tuple(f.track_id for f in candidates)

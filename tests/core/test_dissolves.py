@@ -20,6 +20,7 @@ import pytest
 from lipsync.core.engine import LipSyncEngine
 from lipsync.core.face import FaceTracker, TrackerOptions
 from lipsync.core.media import iter_frames
+from lipsync.core.selection import IN_DISSOLVE
 from lipsync.core.shots import CutDetector, is_dissolve, thumbnail
 from lipsync.core.sync_options import SyncOptions
 
@@ -96,6 +97,9 @@ def test_a_dissolve_starts_a_shot_and_its_frames_have_no_face(dissolved):
     assert before == {0}
     assert after and not after & before  # a new face, never the first one's id
     assert all(ids[i] == () for i in inside)
+    faces = FaceTracker(TrackerOptions())
+    said = [getattr(faces.update(f.image), "dissolve", None) for f in iter_frames(dissolved)]
+    assert [i for i, d in enumerate(said) if d] == inside
 
 
 def test_without_cut_finding_a_dissolve_is_one_face(dissolved):
@@ -128,8 +132,9 @@ def test_a_dissolve_between_two_real_speakers_keeps_their_mouths_apart(tmp_path)
     engine = LipSyncEngine(SyncOptions(renderer="auto"))
     report = engine.run(video, speech, tmp_path / "out.mp4")
     assert sorted(report.faces) == [0, 1], engine.renderer.verdicts()
-    inside = report.passed_through.get("no_face", 0)
+    inside = report.passed_through.get(IN_DISSOLVE, 0)
     assert 8 <= inside <= 30, report.passed_through  # the dissolve's frames: 0.8 s = 20
+    assert set(report.passed_through) == {IN_DISSOLVE}
     assert report.rendered + inside == report.frames
     for verdict in engine.renderer.verdicts().values():  # each from its own shot only
         assert int(verdict.split(" from ")[1].split()[0]) <= 60, verdict

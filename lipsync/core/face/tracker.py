@@ -61,6 +61,15 @@ class TrackerOptions:
     new_at_cuts: bool = True
 
 
+class Faces(list):
+    """The faces of one frame (a list of :class:`FaceObservation`); ``dissolve``: the frame is
+    inside a dissolve, so none is reported (see :mod:`lipsync.core.shots`). Pickles with it."""
+
+    def __init__(self, faces: Iterable[FaceObservation] = (), dissolve: bool = False) -> None:
+        super().__init__(faces)
+        self.dissolve = dissolve
+
+
 @dataclass(eq=False)
 class _Track:
     track_id: int
@@ -129,7 +138,7 @@ class FaceTracker:
             # a dissolve: two faces at once in every frame; none is followed or learnt from,
             # and the first face after it is a new one
             self.reset()
-            return []
+            return Faces(dissolve=True)
         fits: list[tuple[_Track, Fit]] = []
         survivors: list[_Track] = []
         for track in self._tracks:

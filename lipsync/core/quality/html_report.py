@@ -20,6 +20,7 @@ REASONS = {  # lipsync.core.selection's pass-through reasons, for people
     "turned_away": "head turned away",
     "outside_range": "outside --start/--end",
     "face_not_selected": "the chosen face was not in frame",
+    "in_dissolve": "inside a dissolve (two faces at once)",
 }
 STYLE = """
 body { font: 15px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1100px;

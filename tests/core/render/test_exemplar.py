@@ -183,7 +183,9 @@ def test_closed_lips_show_no_teeth_over_an_open_source(tracked, judge):
         closed = renderer.render(image, face, CLOSED, appearance)
         shut = judge.points(closed)
         assert shut is not None
-        assert judge.aperture(shut) < 0.06, judge.aperture(shut)
+        # dlib reads these shut lips 0.04-0.061 IO open as OpenCV changes (4.14 to 5.1, the
+        # same code; the sources read at least 0.15): the tooth pixels below are the measure
+        assert judge.aperture(shut) < 0.07, judge.aperture(shut)
         before += _tooth_pixels(image, pts)
         after += _tooth_pixels(closed, shut)
     assert before >= 200

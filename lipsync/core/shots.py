@@ -76,7 +76,12 @@ def normal(t: np.ndarray) -> np.ndarray:
 def structure(a: np.ndarray, b: np.ndarray) -> float:
     """Mean absolute difference of two thumbnails each brought to mean 0 and standard
     deviation 1 (:func:`normal`): what changed besides brightness and contrast."""
-    return float(np.abs(normal(a) - normal(b)).mean())
+    return normal_change(normal(a), normal(b))
+
+
+def normal_change(a: np.ndarray, b: np.ndarray) -> float:
+    """:func:`structure` of two thumbnails from their :func:`normal` copies."""
+    return float(np.abs(a - b).mean())
 
 
 def mix_share(x: np.ndarray, first: np.ndarray, last: np.ndarray) -> tuple[float, float]:
@@ -121,21 +126,27 @@ class DissolveRule:
         self._frames = np.zeros((size, CUT_SIZE[1], CUT_SIZE[0]), np.float32)
         self._normals = np.zeros_like(self._frames)
         self._lengths = np.array(DISSOLVE_LENGTHS)
-        self._seen = 0  # frames put in the rings since the last restart
+        self._at = -1  # ring index of the newest frame
+        self._held = 0  # frames held since the last restart, the newest included
 
-    def restart(self) -> None:
-        """Forget the frames seen (at a cut: no window may reach back over it)."""
-        self._seen = 0
+    def restart(self, keep_newest: bool = False) -> None:
+        """Forget the frames seen, or all but the newest (at a cut, or where a dissolve was
+        seen: no window may reach back over it)."""
+        self._held = min(self._held, 1) if keep_newest else 0
+
+    def newest(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The newest frame's thumbnail and its :func:`normal` (None: none held)."""
+        return (self._frames[self._at], self._normals[self._at]) if self._held else None
 
     def step(self, small: np.ndarray, normalised: np.ndarray | None = None) -> int:
         """Frames the dissolve seen at thumbnail ``small`` (the newest frame; ``normalised``:
         its :func:`normal`, when known) goes on for from here, 0 when none is seen."""
         size = self._frames.shape[0]
-        at = self._seen % size
+        at = self._at = (self._at + 1) % size
         self._frames[at] = small
         self._normals[at] = normal(small) if normalised is None else normalised
-        self._seen += 1
-        lengths = self._lengths[self._lengths < min(self._seen, size)]
+        self._held = min(self._held + 1, size)
+        lengths = self._lengths[self._lengths < self._held]
         if not lengths.size:
             return 0
         starts = (at - lengths) % size
@@ -189,7 +200,6 @@ class CutDetector:
     :attr:`in_transition` then says whether that frame is inside a dissolve."""
 
     def __init__(self) -> None:
-        self._previous: tuple[np.ndarray, np.ndarray] | None = None  # thumbnail, its normal
         self._rule = CutRule()
         self._dissolves = DissolveRule()
         self._left = 0  # frames of the dissolve seen still to come, this one included
@@ -205,14 +215,13 @@ class CutDetector:
         as long again as the window that showed it)."""
         small = thumbnail(image)
         now = normal(small)
-        previous, self._previous = self._previous, (small, now)
+        previous = self._dissolves.newest()  # the frame before, as the rings hold it
         if self._left > 0:
             self._left -= 1
         if previous is None:
             self._dissolves.step(small, now)
             return False
-        restructured = float(np.abs(now - previous[1]).mean())  # structure(small, previous)
-        if self._rule.step(change(small, previous[0]), restructured):
+        if self._rule.step(change(small, previous[0]), normal_change(now, previous[1])):
             self._dissolves.restart()
             self._dissolves.step(small, now)
             self._left = 0
@@ -220,8 +229,8 @@ class CutDetector:
         longest = self._dissolves.step(small, now)
         if not longest:
             return False
-        self._dissolves.restart()  # the next window starts inside the dissolve: never again
-        self._dissolves.step(small, now)
+        # the next window starts inside the dissolve: never again
+        self._dissolves.restart(keep_newest=True)
         fresh = self._left == 0
         self._left = max(self._left, longest + 1)
         return fresh

@@ -174,11 +174,15 @@ def dissolves(args, clips: Path) -> None:
     held = sum(sum(a <= k <= b for k in inside) for a, b in spans)
     total = sum(b - a + 1 for a, b in spans)
     stray = [k for k in starts if not any(a <= k <= b for a, b in spans)]
+    # frames still taken as inside after each dissolve's last mixed frame, up to the next one
+    nexts = [a for a, _ in spans[1:]] + [frames]
+    after = [sum(b < k < n for k in inside) for (_, b), n in zip(spans, nexts, strict=True)]
     print(f"dissolves: {len(spans)} of {', '.join(f'{d:g}' for d in DISSOLVES)} s in turn "
           f"between {len(CLIPS)} speakers, {frames} frames; found {len(found)} of {len(spans)} "
           f"(first seen {[k - a for k, (a, _) in zip(starts, spans, strict=False)]} frames in); "
           f"new shots elsewhere: {len(stray)} {stray}; frames taken as inside a dissolve: "
-          f"{held} of the dissolves' {total}, {len(false)} outside any {false[:10]}; "
+          f"{held} of the dissolves' {total}, {len(false)} outside any {false[:10]}, "
+          f"after each one's end {after}; "
           f"detector {seconds / frames * 1000:.3f} ms/frame (CPU)")  # fmt: skip
     speech = speech_of(args.out / "speech_dissolves.wav", frames / FPS)
     report = args.out / "report_dissolves.json"

@@ -21,7 +21,7 @@ from lipsync.core.engine import LipSyncEngine
 from lipsync.core.face import FaceTracker, TrackerOptions
 from lipsync.core.media import iter_frames
 from lipsync.core.selection import IN_DISSOLVE
-from lipsync.core.shots import CutDetector, is_dissolve, thumbnail
+from lipsync.core.shots import END_FRAMES, CutDetector, is_dissolve, thumbnail
 from lipsync.core.sync_options import SyncOptions
 
 CLIP = Path(__file__).resolve().parents[1] / "data" / "retalking_face3_2s.mp4"
@@ -88,7 +88,8 @@ def test_a_dissolve_starts_a_shot_and_its_frames_have_no_face(dissolved):
     begin, end = round(START * FPS), round((START + LENGTH) * FPS)
     assert len(starts) == 1 and begin < starts[0] < end, (starts, begin, end)
     assert inside and inside[0] == starts[0] and inside == list(range(inside[0], inside[-1] + 1))
-    assert inside[-1] >= end - 2, (inside, end)  # through to (about) the dissolve's end
+    # through to the dissolve's end, and no further than the frames that show it has ended
+    assert end - 2 <= inside[-1] <= end + END_FRAMES, (inside, end)
 
     tracker = FaceTracker(TrackerOptions())
     ids = [tuple(o.track_id for o in tracker.update(f.image)) for f in iter_frames(dissolved)]
@@ -100,6 +101,40 @@ def test_a_dissolve_starts_a_shot_and_its_frames_have_no_face(dissolved):
     faces = FaceTracker(TrackerOptions())
     said = [getattr(faces.update(f.image), "dissolve", None) for f in iter_frames(dissolved)]
     assert [i for i, d in enumerate(said) if d] == inside
+
+
+@pytest.mark.parametrize("length", [8, 15, 25, 40])
+def test_a_dissolve_ends_where_the_mix_stops(length):
+    """The real clip (its speaker moving) dissolving, linearly over ``length`` frames, into its
+    moving mirror image, which then goes on alone: the transition lasts until the outgoing
+    picture is all but gone (at most a tenth of it left) and ends within ``END_FRAMES`` + 1
+    frames of the last mixed frame (before, it went on as long again as the window that
+    showed it: up to 14 frames past the end of real dissolves of 0.4-1.2 s)."""
+    frames = [f.image for f in iter_frames(CLIP)]
+    start = 10
+    if start + length + END_FRAMES + 2 > len(frames):
+        frames += frames[::-1]  # the clip played back: motion goes on
+    mirror = [f[:, ::-1] for f in frames]
+
+    def share(k: int) -> float:  # of the outgoing picture in frame k
+        return min(max(1.0 - (k - start) / length, 0.0), 1.0)
+
+    seq = []
+    for k, (f, m) in enumerate(zip(frames, mirror, strict=True)):
+        a = share(k)
+        seq.append(np.rint(a * f.astype(np.float32) + (1 - a) * m).astype(np.uint8))
+    detector = CutDetector()
+    starts, inside = [], []
+    for k, image in enumerate(seq):
+        if detector.starts_shot(image):
+            starts.append(k)
+        if detector.in_transition:
+            inside.append(k)
+    last_mixed = start + length - 1
+    assert len(starts) == 1 and start < starts[0] <= last_mixed, starts
+    assert inside == list(range(starts[0], inside[-1] + 1))
+    assert share(inside[-1] + 1) <= 0.1, (inside, last_mixed)
+    assert inside[-1] <= last_mixed + END_FRAMES + 1, (inside, last_mixed)
 
 
 def test_without_cut_finding_a_dissolve_is_one_face(dissolved):

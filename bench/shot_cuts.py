@@ -160,11 +160,12 @@ def dissolves(args, clips: Path) -> None:
     video = args.out / "dissolves.mp4"
     spans = dissolved(clips, video, args.size, args.dissolve_seconds)
     detector = CutDetector()
-    starts, inside, seconds = [], [], 0.0
+    starts, inside, mixed, seconds = [], [], [], 0.0
     for f in iter_frames(video):
         t0 = time.process_time()
         if detector.starts_shot(f.image):
             starts.append(f.index)
+            mixed.append(detector.mixed_before)
         seconds += time.process_time() - t0
         if detector.in_transition:
             inside.append(f.index)
@@ -179,7 +180,8 @@ def dissolves(args, clips: Path) -> None:
     after = [sum(b < k < n for k in inside) for (_, b), n in zip(spans, nexts, strict=True)]
     print(f"dissolves: {len(spans)} of {', '.join(f'{d:g}' for d in DISSOLVES)} s in turn "
           f"between {len(CLIPS)} speakers, {frames} frames; found {len(found)} of {len(spans)} "
-          f"(first seen {[k - a for k, (a, _) in zip(starts, spans, strict=False)]} frames in); "
+          f"(first seen {[k - a for k, (a, _) in zip(starts, spans, strict=False)]} frames in, "
+          f"of them already mixed {mixed}, left untouched by sync as well); "
           f"new shots elsewhere: {len(stray)} {stray}; frames taken as inside a dissolve: "
           f"{held} of the dissolves' {total}, {len(false)} outside any {false[:10]}, "
           f"after each one's end {after}; "

@@ -48,6 +48,7 @@ DISSOLVE_LENGTHS = (6, 10, 15, 20, 25, 30, 40, 50)  # frames; the windows a diss
 BLEND_RESIDUAL = 0.2  # a frame fits a mix of the window's ends to within this share of their change
 BLEND_MIDDLE = (0.1, 0.9)  # the middle frame's share of the first end: a real mix, neither end
 BLEND_PROGRESS = 0.3  # the first end's share falls at least this much from 1/4 to 3/4 of the way
+BEGUN_SHARE = 0.1  # share of the incoming picture from which a frame counts as mixed
 END_FRAMES = 3  # a dissolve has ended once the mix stood still for this many frames ...
 END_STILL = 0.25  # ... its share moving less than this part of its pace while it was seen
 _SAMPLES_PER_SIDE = 72  # about this many pixels read along the shorter side (see thumbnail)
@@ -215,12 +216,21 @@ class CutDetector:
         #: share of the newest frames
         self._ends: tuple[np.ndarray, np.ndarray] | None = None
         self._seen_after = 1
+        self._began = 0
         self._shares: deque[float] = deque(maxlen=END_FRAMES + 1)
 
     @property
     def in_transition(self) -> bool:
         """Whether the last frame given to :meth:`starts_shot` is inside a dissolve."""
         return self._left > 0
+
+    @property
+    def mixed_before(self) -> int:
+        """Where the last frame given to :meth:`starts_shot` is the one a dissolve was seen
+        at: how many frames just before it were already mixes of the two shots (at least
+        ``BEGUN_SHARE`` of the incoming one); 0 for every other frame. A caller that still
+        holds them can leave them untouched too."""
+        return self._began
 
     def starts_shot(self, image: np.ndarray) -> bool:
         """Whether RGB ``image`` starts a new shot (never the first frame): a cut, or the
@@ -230,6 +240,7 @@ class CutDetector:
         small = thumbnail(image)
         now = normal(small)
         previous = self._dissolves.newest()  # the frame before, as the rings hold it
+        self._began = 0
         if self._left > 0:
             self._left -= 1
         if previous is None:
@@ -246,14 +257,27 @@ class CutDetector:
             return False
         # the next window starts inside the dissolve: never again
         first = self._dissolves.before(longest).copy()
+        began = self._mixed_before(first, small, longest)
         self._dissolves.restart(keep_newest=True)
         fresh = self._left == 0
         self._left = max(self._left, longest + 1)
         if fresh:
-            self._ends, self._seen_after = (first, small.copy()), 1
+            self._ends, self._seen_after, self._began = (first, small.copy()), 1, began
             self._shares.clear()
             self._shares.append(0.0)  # the frame where it was seen is itself the second end
         return fresh
+
+    def _mixed_before(self, first: np.ndarray, seen: np.ndarray, length: int) -> int:
+        """Frames just before ``seen`` (the newest thumbnail, where a dissolve from ``first``,
+        ``length`` frames before, is seen) that are mixes of the two: those after the last
+        frame that is still ``first`` but for less than ``BEGUN_SHARE`` of ``seen`` (inside
+        the dissolve the share of ``first`` falls steadily; before it, motion moves it by a
+        few hundredths)."""
+        for back in range(1, length):
+            share, _ = mix_share(self._dissolves.before(back), first, seen)
+            if share >= 1.0 - BEGUN_SHARE:
+                return back - 1
+        return length - 1
 
     def _follow(self, small: np.ndarray) -> None:
         """End the dissolve being followed at thumbnail ``small`` (the newest frame) once the

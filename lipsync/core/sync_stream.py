@@ -53,7 +53,7 @@ from lipsync.core.protocols import (
     Tracker,
     TrackForgetter,
 )
-from lipsync.core.selection import FramePlanner, handover_strength
+from lipsync.core.selection import IN_DISSOLVE, OUTSIDE_RANGE, FramePlanner, handover_strength
 from lipsync.core.streaming import prefetch
 from lipsync.core.sync_options import SyncOptions
 from lipsync.core.types import FaceObservation
@@ -215,6 +215,11 @@ class SyncStream:
         window: deque[_Entry] = deque()
         ready: list[_Entry] = []
         for item, image, faces in self._tracked(frames):
+            mixed = getattr(faces, "mixed_before", 0)
+            if mixed:  # a dissolve seen only now: the frames of it still held stay untouched
+                for entry in list(window)[-mixed:]:
+                    if entry.reason != OUTSIDE_RANGE:
+                        entry.picked, entry.reason = (), IN_DISSOLVE
             window.append(self._learn(item, image, faces))
             # a speech still arriving (a live pipe) holds frames back until it is known
             while len(window) > self.window and window[0].time <= self._known_until():

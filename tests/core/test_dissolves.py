@@ -20,6 +20,7 @@ import pytest
 from lipsync.core.engine import LipSyncEngine
 from lipsync.core.face import FaceTracker, TrackerOptions
 from lipsync.core.media import iter_frames
+from lipsync.core.media.writer import EncodeOptions
 from lipsync.core.selection import IN_DISSOLVE
 from lipsync.core.shots import END_FRAMES, CutDetector, is_dissolve, thumbnail
 from lipsync.core.sync_options import SyncOptions
@@ -137,6 +138,36 @@ def test_a_dissolve_ends_where_the_mix_stops(length):
     assert inside[-1] <= last_mixed + END_FRAMES + 1, (inside, last_mixed)
 
 
+def test_the_mixed_frames_before_a_dissolve_is_seen_are_left_untouched(dissolved, tmp_path):
+    """Seen some frames in, a dissolve's earlier frames are still held (the look-ahead): they
+    pass untouched too, instead of the outgoing face's mouth drawn whole over a fading face.
+    Lossless output, so an untouched frame decodes exactly as its input; the clip's frames
+    before the dissolve and after it are lip-synced."""
+    detector = CutDetector()
+    for i, f in enumerate(iter_frames(dissolved)):
+        if detector.starts_shot(f.image):
+            seen, mixed = i, detector.mixed_before
+            break
+    begin = START * FPS  # where the mix starts (the incoming share 0 there, 1/15 a frame)
+    assert begin + 1 <= seen - mixed <= begin + 3, (seen, mixed)
+
+    speech = tmp_path / "speech.wav"
+    subprocess.run(["espeak-ng", "-w", str(speech), "One picture fades into the other."],
+                   check=True)  # fmt: skip
+    out = tmp_path / "out.mkv"
+    report = LipSyncEngine(SyncOptions(encode=EncodeOptions(crf=0))).run(dissolved, speech, out)
+    same = [
+        np.array_equal(a.image, b.image)
+        for a, b in zip(iter_frames(dissolved), iter_frames(out), strict=True)
+    ]
+    untouched = [i for i, s in enumerate(same) if s]
+    end = round((START + LENGTH) * FPS)
+    assert untouched[0] == seen - mixed, (untouched, seen, mixed)
+    assert untouched == list(range(untouched[0], untouched[-1] + 1))
+    assert end - 2 <= untouched[-1] <= end + END_FRAMES, (untouched, end)
+    assert report.passed_through == {IN_DISSOLVE: len(untouched)}
+
+
 def test_without_cut_finding_a_dissolve_is_one_face(dissolved):
     """The behaviour before: one id from the first frame to the last."""
     tracker = FaceTracker(TrackerOptions(new_at_cuts=False))
@@ -168,7 +199,7 @@ def test_a_dissolve_between_two_real_speakers_keeps_their_mouths_apart(tmp_path)
     report = engine.run(video, speech, tmp_path / "out.mp4")
     assert sorted(report.faces) == [0, 1], engine.renderer.verdicts()
     inside = report.passed_through.get(IN_DISSOLVE, 0)
-    assert 8 <= inside <= 30, report.passed_through  # the dissolve's frames: 0.8 s = 20
+    assert 16 <= inside <= 26, report.passed_through  # the dissolve's frames: 0.8 s = 20
     assert set(report.passed_through) == {IN_DISSOLVE}
     assert report.rendered + inside == report.frames
     for verdict in engine.renderer.verdicts().values():  # each from its own shot only

@@ -63,11 +63,20 @@ class TrackerOptions:
 
 class Faces(list):
     """The faces of one frame (a list of :class:`FaceObservation`); ``dissolve``: the frame is
-    inside a dissolve, so none is reported (see :mod:`lipsync.core.shots`). Pickles with it."""
+    inside a dissolve, so none is reported (see :mod:`lipsync.core.shots`); ``mixed_before``:
+    at the frame a dissolve is seen, how many frames just before it were already part of it
+    (their faces were reported: a caller still holding them should leave them untouched).
+    Pickles with them."""
 
-    def __init__(self, faces: Iterable[FaceObservation] = (), dissolve: bool = False) -> None:
+    def __init__(
+        self,
+        faces: Iterable[FaceObservation] = (),
+        dissolve: bool = False,
+        mixed_before: int = 0,
+    ) -> None:
         super().__init__(faces)
         self.dissolve = dissolve
+        self.mixed_before = mixed_before
 
 
 @dataclass(eq=False)
@@ -138,7 +147,7 @@ class FaceTracker:
             # a dissolve: two faces at once in every frame; none is followed or learnt from,
             # and the first face after it is a new one
             self.reset()
-            return Faces(dissolve=True)
+            return Faces(dissolve=True, mixed_before=self._cuts.mixed_before)
         fits: list[tuple[_Track, Fit]] = []
         survivors: list[_Track] = []
         for track in self._tracks:

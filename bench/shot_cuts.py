@@ -49,6 +49,16 @@ CLIPS = (
 FPS = 25
 
 
+def piece(k: int, size: int, frames: int) -> str:
+    """The filter chain of input ``k``: ``frames`` frames at :data:`FPS`, scaled and padded
+    to ``size`` px square (yuv420p), labelled ``[v{k}]``."""
+    return (
+        f"[{k}:v]fps={FPS},scale={size}:{size}:force_original_aspect_ratio=decrease,"
+        f"pad={size}:{size}:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p,"
+        f"trim=end_frame={frames},setpts=PTS-STARTPTS[v{k}]"
+    )
+
+
 def montage(shared: Path, out: Path, size: int, pieces: int, seconds: float, jump: float):
     """The montage at ``out``; returns (true cut frames, jump-cut frames)."""
     inputs, filters, labels = [], [], []
@@ -58,11 +68,7 @@ def montage(shared: Path, out: Path, size: int, pieces: int, seconds: float, jum
         clip = CLIPS[(k // 2) % len(CLIPS)]
         start = 1.0 + (jump if k % 2 else 0.0)
         inputs += ["-ss", f"{start:g}", "-t", f"{seconds:g}", "-i", str(shared / f"{clip}.mp4")]
-        filters.append(
-            f"[{k}:v]fps={FPS},scale={size}:{size}:force_original_aspect_ratio=decrease,"
-            f"pad={size}:{size}:(ow-iw)/2:(oh-ih)/2,setsar=1,trim=end_frame={frames},"
-            f"setpts=PTS-STARTPTS[v{k}]"
-        )
+        filters.append(piece(k, size, frames))
         labels.append(f"[v{k}]")
         if k:
             (jumps if k % 2 else cuts).append(at)
@@ -82,11 +88,7 @@ def dissolved(shared: Path, out: Path, size: int, seconds: float):
     inputs, filters, spans = [], [], []
     for k, clip in enumerate(CLIPS):
         inputs += ["-ss", "1", "-t", f"{seconds:g}", "-i", str(shared / f"{clip}.mp4")]
-        filters.append(
-            f"[{k}:v]fps={FPS},scale={size}:{size}:force_original_aspect_ratio=decrease,"
-            f"pad={size}:{size}:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p,"
-            f"trim=end_frame={round(seconds * FPS)},setpts=PTS-STARTPTS[v{k}]"
-        )
+        filters.append(piece(k, size, round(seconds * FPS)))
     last, length = "[v0]", seconds
     for k in range(1, len(CLIPS)):
         fade = DISSOLVES[(k - 1) % len(DISSOLVES)]

@@ -51,9 +51,9 @@ def test_clean_shot_passes_every_check(clean_run):
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()
     assert all(line.startswith("PASS  ") for line in lines[:-1]), proc.stdout
-    assert lines[-1].endswith("14 passed, 0 warnings, 0 failed.")
+    assert lines[-1].endswith("15 passed, 0 warnings, 0 failed.")
     data = json.loads(out_json.read_text(encoding="utf-8"))
-    assert data["status"] == "pass" and len(data["checks"]) == 14
+    assert data["status"] == "pass" and len(data["checks"]) == 15
     page = out_html.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "Speech present" in page
     assert f"wrote {out_json}" in proc.stderr
@@ -91,7 +91,7 @@ def test_quick_check_and_video_only(media):
     assert proc.returncode == 0, proc.stderr
     assert "Head motion: Not measured: frames sampled 1.0 s apart" in proc.stdout
     assert "Speech present" not in proc.stdout
-    assert proc.stdout.rstrip().endswith("7 passed, 2 warnings, 0 failed.")
+    assert proc.stdout.rstrip().endswith("8 passed, 2 warnings, 0 failed.")
 
 
 def test_bad_input_is_one_sentence(media, tmp_path):

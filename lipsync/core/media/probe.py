@@ -40,6 +40,21 @@ class VideoStreamInfo:
     color_primaries: int
     color_trc: int
     metadata: dict[str, str]
+    #: "progressive", or interlaced as ffprobe's field_order names it: "tt" or "tb" (top
+    #: field first), "bb" or "bt" (bottom field first)
+    field_order: str = "progressive"
+
+    @property
+    def interlaced(self) -> bool:
+        return self.field_order != "progressive"
+
+    @property
+    def top_field_first(self) -> bool:
+        """Of an interlaced stream: whether its top field is the earlier one in time. "tb"
+        and "bt" are, by their names, coded one way and shown the other, but ffmpeg itself
+        writes an H.264 or ProRes frame of interleaved fields as "tb" when its top field comes
+        first and "bt" when its bottom one does: read as ffmpeg writes them."""
+        return self.field_order in ("tt", "tb")
 
 
 @dataclass(frozen=True)
@@ -147,7 +162,13 @@ def _video_info(container: av.container.InputContainer, stream: av.video.stream.
         color_primaries=int(first.color_primaries) if first is not None else 2,
         color_trc=int(first.color_trc) if first is not None else 2,
         metadata=dict(stream.metadata),
+        field_order=FIELD_ORDERS.get(int(cc.field_order or 0), "progressive"),
     )
+
+
+#: libavcodec's AVFieldOrder codes of interlaced streams and ffprobe's names for them (0 is
+#: unknown and 1 progressive: both read as progressive)
+FIELD_ORDERS = {2: "tt", 3: "bb", 4: "tb", 5: "bt"}
 
 
 def _audio_info(stream: av.audio.stream.AudioStream) -> AudioStreamInfo:

@@ -35,7 +35,7 @@ from lipsync.core.media.audio import iter_audio
 from lipsync.core.media.colour import colour_spec, encoder_pix_fmt
 from lipsync.core.media.container import PathLike, open_input
 from lipsync.core.media.convert import EXACT_THREADS, reformatter, rgb_to_frame
-from lipsync.core.media.probe import VideoStreamInfo
+from lipsync.core.media.probe import FIELD_ORDERS, VideoStreamInfo
 from lipsync.core.media.video_reader import VideoFrame
 
 log = logging.getLogger("lipsync")
@@ -204,8 +204,11 @@ class VideoWriter:
             quality = {"qp": "0"} if opts.crf == 0 else {"crf": str(opts.crf)}
             tune = opts.encoder_tune
             cc.options = {**quality, "preset": opts.preset,
-                          **({"tune": tune} if tune != "none" else {})}  # fmt: skip
+                          **({"tune": tune} if tune != "none" else {}),
+                          **_interlacing(opts.codec, v)}  # fmt: skip
             log.debug("video: %s %s preset %s tune %s", opts.codec, quality, opts.preset, tune)
+        if v.interlaced:  # the container's field order (mov's fiel atom, Matroska's FieldOrder)
+            cc.field_order = next(k for k, name in FIELD_ORDERS.items() if name == v.field_order)
         if v.rotation:
             stream.set_display_rotation(v.rotation)
         for key in _STREAM_TAGS_KEPT:
@@ -492,6 +495,14 @@ class _CopiedFeed(_AudioFeed):
                 break
             packet.stream = self.stream
             out.mux(packet)
+
+
+def _interlacing(codec: str, video: VideoStreamInfo) -> dict[str, str]:
+    """Encoder options that code an interlaced ``video``'s frames as the two fields they hold,
+    in its field order (x264; other encoders code the frames whole, flagged only)."""
+    if not video.interlaced or codec != "libx264":
+        return {}
+    return {"x264-params": "tff=1" if video.top_field_first else "bff=1"}
 
 
 def transcode_frame(frame: av.VideoFrame, info: VideoStreamInfo, pix_fmt: str) -> av.VideoFrame:

@@ -61,6 +61,27 @@ def check_resolution(v: VideoSamples) -> Check:
     )
 
 
+def check_interlacing(v: VideoSamples) -> Check:
+    """Interlaced footage keeps its field order, but its new mouth is drawn a frame at a time."""
+    base: dict[str, Any] = dict(name="interlacing", title="Interlacing", group="video")
+    if v.field_order == "progressive":
+        return Check(
+            **base, status=PASS, message="Progressive.", values={"field_order": "progressive"}
+        )
+    first = "top" if v.field_order in ("tt", "tb") else "bottom"
+    return Check(
+        **base,
+        status=WARN,
+        message=f"Interlaced, {first} field first ({v.field_order}): the output is coded "
+        f"interlaced in the same field order, but the new mouth is drawn a frame at a time, "
+        f"both fields alike (it moves {v.fps:g} times a second, not {2 * v.fps:g}).",
+        advice="For a mouth that moves with every field, deinterlace to double rate first "
+        "(ffmpeg -vf bwdif=mode=send_field) and lip-sync that.",
+        values={"field_order": v.field_order},
+        ranges=(time_range(0.0, v.duration, v.fps),),
+    )
+
+
 def check_face_size(v: VideoSamples) -> Check:
     """Faces smaller than the renderer can use pass through; small ones render soft."""
     times, faces = v.main_faces()
@@ -316,6 +337,7 @@ def video_checks(v: VideoSamples) -> list[Check]:
     """Every picture check, in report order."""
     return [
         check_resolution(v),
+        check_interlacing(v),
         check_face_presence(v),
         check_face_size(v),
         check_several_faces(v),

@@ -86,6 +86,7 @@ class VideoSamples:
     frames: int
     step: float
     samples: tuple[FrameSample, ...]
+    field_order: str = "progressive"  # as :attr:`VideoStreamInfo.field_order`
 
     @property
     def times(self) -> np.ndarray:
@@ -202,4 +203,5 @@ def sample_video(
         frames=frames,
         step=step,
         samples=tuple(samples),
+        field_order=vinfo.field_order,
     )

@@ -219,6 +219,19 @@ def test_presence_several_faces_motion_and_resolution():
     assert statuses(samples_of([[face()]] * 4, size=(320, 180)))["resolution"] == FAIL
 
 
+@pytest.mark.parametrize(("order", "first"), [("tt", "top"), ("tb", "top"), ("bb", "bottom"),
+                                              ("bt", "bottom")])  # fmt: skip
+def test_interlaced_footage_is_said_and_what_follows(order, first):
+    import dataclasses
+
+    v = dataclasses.replace(samples_of([[face()]] * 4), field_order=order)
+    (check,) = [c for c in video_checks(v) if c.name == "interlacing"]
+    assert check.status == WARN and check.values == {"field_order": order}
+    assert f"{first} field first" in check.message and "25 times a second, not 50" in check.message
+    assert "bwdif" in check.advice and check.ranges
+    assert statuses(samples_of([[face()]] * 4))["interlacing"] == PASS
+
+
 def test_face_light_measures_the_face_region():
     from lipsync.core.quality.sampling import face_light
 

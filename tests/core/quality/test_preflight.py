@@ -47,9 +47,9 @@ def test_clean_clip_passes_everything(media):
     assert statuses(report) == dict.fromkeys(statuses(report), PASS), [
         format_check(c) for c in report.problems
     ]
-    assert len(report.checks) == 14 and report.status == PASS and not report.quick
+    assert len(report.checks) == 15 and report.status == PASS and not report.quick
     data = json.loads(json.dumps(report.to_json()))
-    assert data["status"] == "pass" and len(data["checks"]) == 14
+    assert data["status"] == "pass" and len(data["checks"]) == 15
     raise_on_failure(report)  # nothing failed: no error
 
 

@@ -163,7 +163,8 @@ _OPTIONS: dict[str, Callable[[F], F]] = {
         type=click.Choice(["replace", "keep", "both"]),
         default=DEFAULTS["audio_mode"],
         show_default=True,
-        help="Output audio: the new speech, the original audio, or both as two tracks.",
+        help="Output audio: the new speech, the original audio (every track of it), or both "
+        "(the new speech first).",
     ),
     "crf": _option(
         "--crf",

@@ -5,9 +5,10 @@
         for frame in reader:
             writer.write(frame)  # or dataclasses.replace(frame, image=new_image)
 
-Audio modes: ``replace`` (the new audio as AAC), ``keep`` (the original audio stream copied
-packet for packet, re-encoded to AAC only if the container cannot hold its codec), ``both``
-(the new audio first and default, the original second), ``none``. Audio never runs past the
+Audio modes: ``replace`` (the new audio as AAC), ``keep`` (every original audio stream, in
+order, copied packet for packet with its language and title, each re-encoded to AAC only if
+the container cannot hold its codec), ``both`` (the new audio first and default, then the
+originals), ``none``. Audio never runs past the
 video's end; :attr:`WriteResult.audio_cut` says how much of the new audio was dropped.
 
 The output is written to a temporary file beside the destination and renamed on success.
@@ -226,7 +227,7 @@ class VideoWriter:
         if self._audio_in is not None:
             self._feeds.append(self._new_audio_feed(self._audio_in))
         if self.options.audio_mode in ("keep", "both"):
-            self._feeds.append(self._original_audio_feed())
+            self._feeds.extend(self._original_audio_feeds())
         if len(self._feeds) > 1:
             self._feeds[0].stream.disposition = av.stream.Disposition.default
 
@@ -277,28 +278,44 @@ class VideoWriter:
         stream.metadata["handler_name"] = "Dub audio (lipsync)"
         return _EncodedFeed(stream, blocks, enc_rate, self._start_time, counts_cut=True)
 
-    def _original_audio_feed(self) -> _AudioFeed:
+    def _original_audio_feeds(self) -> list[_AudioFeed]:
+        """Every audio stream of the original, in its order (a master may hold several: a mix,
+        a 5.1, music and effects), each with its language and title."""
         container = self._original_container
         assert container is not None
-        if not container.streams.audio:
+        count = len(container.streams.audio)
+        if not count:
             raise NoStreamError(
                 f"The original '{self._original}' has no audio to keep: use --audio-mode replace."
             )
-        src = container.streams.audio[0]
+        assert self._original is not None
+        feeds = [self._original_audio_feed(container, 0)]
+        for k in range(1, count):  # each copied stream reads the file on its own demuxer
+            own = self._stack.enter_context(open_input(self._original, "original"))
+            feeds.append(self._original_audio_feed(own, k))
+        return feeds
+
+    def _original_audio_feed(self, container: av.container.InputContainer, k: int) -> _AudioFeed:
+        """The original's ``k``-th audio stream, copied packet for packet, or re-encoded to
+        AAC where the output's container cannot hold its codec."""
+        src = container.streams.audio[k]
+        name = "Original audio" if k == 0 else f"Original audio {k + 1}"
         codec = src.codec_context.name
         if codec in self._out.supported_codecs:
             stream = self._out.add_stream_from_template(src)
-            stream.metadata["handler_name"] = "Original audio"
+            _keep_tags(src, stream, name)
             return _CopiedFeed(stream, container, src)
         log.info("original audio codec %s cannot go into %s: re-encoding", codec, self.dest.suffix)
         rate = _aac_rate(src.codec_context.sample_rate)
         channels = min(src.codec_context.channels or 1, 2)
         assert self._original is not None
-        blocks = iter_audio(self._original, rate, channels, chunk=C.AUDIO_CHUNK_SAMPLES)
+        blocks = iter_audio(
+            self._original, rate, channels, stream_index=k, chunk=C.AUDIO_CHUNK_SAMPLES
+        )
         stream = self._out.add_stream(C.DEFAULT_AUDIO_CODEC, rate=rate)
         stream.layout = "mono" if channels == 1 else "stereo"
         stream.bit_rate = self.options.audio_bitrate
-        stream.metadata["handler_name"] = "Original audio"
+        _keep_tags(src, stream, name)
         start = float(src.start_time * src.time_base) if src.start_time is not None else 0.0
         return _EncodedFeed(stream, blocks, rate, start, counts_cut=False)
 
@@ -495,6 +512,15 @@ class _CopiedFeed(_AudioFeed):
                 break
             packet.stream = self.stream
             out.mux(packet)
+
+
+def _keep_tags(src, stream, name: str) -> None:
+    """An original audio stream's language and title on its copy; ``name`` as the handler
+    (what players list the track as when it has no title)."""
+    for key in ("language", "title"):
+        if key in src.metadata:
+            stream.metadata[key] = src.metadata[key]
+    stream.metadata["handler_name"] = name
 
 
 def _interlacing(codec: str, video: VideoStreamInfo) -> dict[str, str]:

@@ -80,6 +80,42 @@ def test_both_mode_writes_new_then_original(clip, tmp_path):
     assert [s[2] for s in streams] == ["Dub audio (lipsync)", "Original audio"]
 
 
+@pytest.fixture
+def master(clip, tmp_path):
+    """The clip with three audio streams, as a master holds a mix, a second language and
+    music and effects: AAC (English), PCM (French), AAC (no language)."""
+    out = tmp_path / "master.mov"
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-i", str(clip), "-f", "lavfi", "-i",
+         "sine=f=600:d=1", "-f", "lavfi", "-i", "anoisesrc=d=1:a=0.05", "-map", "0:v",
+         "-map", "0:a", "-map", "1:a", "-map", "2:a", "-c:v", "copy", "-c:a:0", "aac",
+         "-c:a:1", "pcm_s16le", "-c:a:2", "aac", "-metadata:s:a:0", "language=eng",
+         "-metadata:s:a:1", "language=fra", "-shortest", str(out)],
+        check=True,
+    )  # fmt: skip
+    return out
+
+
+@pytest.mark.parametrize("suffix", [".mov", ".mkv"])
+def test_keep_and_both_copy_every_original_audio_stream(master, tmp_path, suffix):
+    keep = tmp_path / f"keep{suffix}"
+    assert copy_video(master, keep, mode="keep").audio_tracks == 3
+    with av.open(str(master)) as a, av.open(str(keep)) as b:
+        assert [s.codec_context.name for s in b.streams.audio] == ["aac", "pcm_s16le", "aac"]
+        assert [s.metadata.get("language") for s in b.streams.audio[:2]] == ["eng", "fra"]
+        for k in range(3):
+            src = [bytes(p) for p in a.demux(audio=k) if p.size]
+            a.seek(0)
+            out = [bytes(p) for p in b.demux(audio=k) if p.size]
+            b.seek(0)
+            assert out == src[: len(out)] and len(out) >= len(src) - 1, k
+    both = tmp_path / f"both{suffix}"
+    assert copy_video(master, both, audio=tone(1.0), mode="both").audio_tracks == 4
+    names = [s[2] for s in audio_streams(both)] if suffix == ".mov" else None
+    assert names in (None, ["Dub audio (lipsync)", "Original audio", "Original audio 2",
+                            "Original audio 3"])  # fmt: skip
+
+
 def test_none_mode_writes_video_only(clip, tmp_path):
     copy_video(clip, tmp_path / "out.mp4", mode="none")
     assert probe(tmp_path / "out.mp4").audio == ()

@@ -33,6 +33,7 @@ DEFAULTS: dict[str, Any] = {
     "renderer": C.DEFAULT_RENDERER,
     "face": "largest",
     "audio_mode": "replace",
+    "codec": "h264",
     "crf": C.DEFAULT_CRF,
     "preset": C.DEFAULT_PRESET,
     "tune": "auto",
@@ -53,6 +54,7 @@ ALL = (
     "start",
     "end",
     "audio_mode",
+    "codec",
     "crf",
     "preset",
     "tune",
@@ -166,6 +168,15 @@ _OPTIONS: dict[str, Callable[[F], F]] = {
         help="Output audio: the new speech, the original audio (every track of it), or both "
         "(the new speech first).",
     ),
+    "codec": _option(
+        "--codec",
+        type=click.Choice(list(C.VIDEO_CODECS)),
+        default=DEFAULTS["codec"],
+        show_default=True,
+        help="Video codec: h264 (x264: --crf, --preset, --tune), prores (ProRes 422 HQ, or 4444 "
+        "for 4:4:4 sources; .mov or .mkv) for editing, ffv1 (lossless at every bit depth; .mkv) "
+        "to archive.",
+    ),
     "crf": _option(
         "--crf",
         type=click.IntRange(0, 51),
@@ -251,7 +262,10 @@ def sync_options(engine: Mapping[str, Any], **fixed: Any) -> SyncOptions:
         given["profile"] = load_profile(given["profile"])
     if "face" in given:
         fields["selection"] = SelectionOptions(face=given.pop("face"))
-    encode = {k: given.pop(k) for k in ("audio_mode", "crf", "preset", "tune") if k in given}
+    if "codec" in given:
+        given["codec"] = C.VIDEO_CODECS[given["codec"]]
+    keys = ("audio_mode", "codec", "crf", "preset", "tune")
+    encode = {k: given.pop(k) for k in keys if k in given}
     if encode:
         fields["encode"] = replace(SyncOptions().encode, **encode)
     fields.update(given)

@@ -82,7 +82,7 @@ def new(
               help="Frames rendered beyond each end of a clip.")  # fmt: skip
 @engine_options("renderer", "model", "profile", "allow_no_face")
 @click.option("--force", is_flag=True, help="Render every clip again, changed or not.")
-@engine_options("crf", "preset", "tune")
+@engine_options("codec", "crf", "preset", "tune")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=str),
               help="Write the clip-by-clip report (JSON) here.")  # fmt: skip
 @no_overwrite_option

@@ -65,7 +65,7 @@ from lipsync.cli.engine_options import EngineParams, engine_options, sync_option
 )  # fmt: skip
 @click.option("--no-lipsync", is_flag=True, help="Only dub the sound; leave the picture as it is.")
 @engine_options("renderer", "model", "profile", "face")
-@engine_options("crf", "preset", "tune")
+@engine_options("codec", "crf", "preset", "tune")
 @click.option("--no-timeline", is_flag=True, help="Do not write the OTIO dub timeline.")
 @no_overwrite_option
 @click.pass_obj

@@ -215,15 +215,29 @@ def check_output_format(output: Path, codec: str) -> None:
         raise OutputError(
             f"The output '{output}' has no video file extension: end its name in {VIDEO_SUFFIXES}."
         )
-    try:
-        with av.open(io.BytesIO(), mode="w", format=fmt.name) as probe_out:
-            probe_out.add_stream(codec)
-    except (ValueError, av.error.FFmpegError) as e:
-        label = {"libx264": "H.264", "libx265": "H.265"}.get(codec, codec)
+    if not _holds(fmt.name, codec):
+        label = CODEC_LABELS.get(codec, codec)
+        names = [f".{s}" for s in ("mp4", "mov", "mkv") if _holds(_CONTAINERS[s], codec)]
+        within = VIDEO_SUFFIXES if len(names) == 3 else " or ".join(names)
         raise OutputError(
             f"The output '{output}' cannot hold video: .{suffix} makes a {fmt.long_name} file, "
-            f"which takes no {label} video; end its name in {VIDEO_SUFFIXES}."
-        ) from e
+            f"which takes no {label} video; end its name in {within}."
+        )
+
+
+_CONTAINERS = {"mp4": "mp4", "mov": "mov", "mkv": "matroska"}  # the muxers of the documented names
+#: How the messages name the video encoders
+CODEC_LABELS = {"libx264": "H.264", "libx265": "H.265", "prores_ks": "ProRes", "ffv1": "FFV1"}
+
+
+def _holds(muxer: str, codec: str) -> bool:
+    """Whether the container ``muxer`` takes ``codec`` video."""
+    try:
+        with av.open(io.BytesIO(), mode="w", format=muxer) as probe_out:
+            probe_out.add_stream(codec)
+    except (ValueError, av.error.FFmpegError):
+        return False
+    return True
 
 
 def _muxer_for(suffix: str) -> av.format.ContainerFormat | None:

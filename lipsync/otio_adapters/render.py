@@ -123,6 +123,11 @@ class RenderOptions:
     def __post_init__(self) -> None:
         if self.handles < 0:
             raise InputError(f"--handles {self.handles} is negative: give 0 or more frames.")
+        if self.encode.codec == "ffv1":  # QuickTime takes no FFV1
+            raise InputError(
+                "The clip renders are QuickTime .mov files, which take no FFV1 video: use "
+                "--codec h264 or prores."
+            )
 
 
 def render_timeline(

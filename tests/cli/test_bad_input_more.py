@@ -137,6 +137,18 @@ def test_timeline_render_not_a_timeline(here, kind):
     refused(here, ["timeline", "render", "bad.otio", "-o", "t.otio"], "bad.otio")
 
 
+def test_a_codec_the_output_cannot_hold(here):
+    """ProRes in an .mp4, FFV1 in a .mov, FFV1 for a timeline's .mov renders: one sentence
+    naming the containers that can hold it, before any work."""
+    refused(here, ["sync", "face.mp4", "line.wav", "-o", "o.mp4", "--codec", "prores"],
+            "ProRes", ".mov or .mkv")  # fmt: skip
+    refused(here, ["sync", "face.mp4", "line.wav", "-o", "o.mov", "--codec", "ffv1"],
+            "FFV1", ".mp4 or .mkv")  # fmt: skip
+    (here / "cut.otio").write_bytes(BAD_TIMELINES["a bare track"])
+    refused(here, ["timeline", "render", "cut.otio", "-o", "t.otio", "--codec", "ffv1"],
+            "FFV1", "prores")  # fmt: skip
+
+
 SYNC_INPUT = b'{"video": "face.mp4", "dubs": {"es": "line.wav"}}'
 BAD_JOBS = {
     "garbage JSON": ("jobs.json", b"{not json"),

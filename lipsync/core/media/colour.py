@@ -64,14 +64,31 @@ def colour_spec(colorspace: int, color_range: int, pix_fmt: str = "") -> ColourS
     return ColourSpec(matrix=matrix, range="JPEG" if full else "MPEG")
 
 
-def encoder_pix_fmt(
-    source_pix_fmt: str, bit_depth: int, width: int, height: int, requested: str = "auto"
-) -> str:
-    """The pixel format to encode a ``width`` x ``height`` picture with.
+#: Pixel formats FFV1 encodes here: libavcodec's planar YUV and grey ones, 8 to 16 bits (12
+#: bits included, which x264 has not), without alpha
+FFV1_PIX_FMTS = tuple(
+    [f"yuv{c}p{d}" for c in ("420", "422", "444") for d in ("", "9le", "10le", "12le",
+                                                             "14le", "16le")]
+    + ["yuv440p", "yuv440p10le", "yuv440p12le", "yuv411p", "yuv410p"]
+    + ["gray", "gray9le", "gray10le", "gray12le", "gray14le", "gray16le"]
+)  # fmt: skip
 
-    ``requested`` is used as given unless it is "auto"; then the source's own layout when
-    libx264 supports it, else the nearest supported one (chroma and depth kept). Subsampled
-    chroma needs even sizes, so an odd-sized picture is encoded 4:4:4 rather than cropped.
+
+def encoder_pix_fmt(
+    source_pix_fmt: str,
+    bit_depth: int,
+    width: int,
+    height: int,
+    requested: str = "auto",
+    codec: str = "libx264",
+) -> str:
+    """The pixel format to encode a ``width`` x ``height`` picture with, by ``codec``.
+
+    ``requested`` is used as given unless it is "auto"; then, for x264 and FFV1, the source's
+    own layout when the encoder supports it, else the nearest supported one (chroma and depth
+    kept); for ProRes (``prores_ks``), 10-bit 4:2:2 (422 HQ), or 4:4:4 (4444) for a 4:4:4 or
+    RGB source. Subsampled chroma needs even sizes, so an odd-sized picture is encoded 4:4:4
+    rather than cropped.
     """
     odd = width % 2 or height % 2
     if requested != "auto":
@@ -81,7 +98,11 @@ def encoder_pix_fmt(
                 f"is {width}x{height}: use --pix-fmt auto or a 4:4:4 format."
             )
         return requested
-    fmt = source_pix_fmt if source_pix_fmt in X264_PIX_FMTS else _nearest(source_pix_fmt, bit_depth)
+    if codec == "prores_ks":
+        wide = "444" in source_pix_fmt or source_pix_fmt.startswith(("gbr", "rgb", "bgr"))
+        return "yuv444p10le" if wide or odd else "yuv422p10le"
+    supported = FFV1_PIX_FMTS if codec == "ffv1" else X264_PIX_FMTS
+    fmt = source_pix_fmt if source_pix_fmt in supported else _nearest(source_pix_fmt, bit_depth)
     if odd and _subsampled(fmt):
         fmt = fmt.replace("420", "444").replace("422", "444")
     return fmt

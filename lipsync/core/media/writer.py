@@ -181,7 +181,7 @@ class VideoWriter:
         self._write_tags()
 
         pix_fmt = encoder_pix_fmt(
-            v.pix_fmt, v.bit_depth, v.coded_width, v.coded_height, opts.pix_fmt
+            v.pix_fmt, v.bit_depth, v.coded_width, v.coded_height, opts.pix_fmt, opts.codec
         )
         rate = v.fps if v.fps else C.DEFAULT_FPS
         try:
@@ -208,6 +208,10 @@ class VideoWriter:
                           **({"tune": tune} if tune != "none" else {}),
                           **_interlacing(opts.codec, v)}  # fmt: skip
             log.debug("video: %s %s preset %s tune %s", opts.codec, quality, opts.preset, tune)
+        elif opts.codec == "prores_ks":  # HQ, or 4444 for 4:4:4; Apple's vendor id for NLEs
+            cc.options = {"profile": "4" if "444" in pix_fmt else "3", "vendor": "apl0"}
+        elif opts.codec == "ffv1":  # version 3, every frame a key frame, checksummed slices
+            cc.options = {"level": "3", "g": "1", "slicecrc": "1"}
         if v.interlaced:  # the container's field order (mov's fiel atom, Matroska's FieldOrder)
             cc.field_order = next(k for k, name in FIELD_ORDERS.items() if name == v.field_order)
         if v.rotation:

@@ -245,3 +245,46 @@ def test_pipes_keep_every_sample_outside_the_lower_face(media, pix_fmt, size, fm
     before = raw_planes(before_bytes, pix_fmt, *size)
     after = raw_planes(after_bytes, pix_fmt, *size)
     assert_only_the_lower_face_changed(before, after, boxes, pix_fmt, size)
+
+
+@pytest.mark.parametrize("pix_fmt", ["yuv420p12le", "yuv422p12le", "yuv444p12le"])
+def test_ffv1_keeps_twelve_bits_exactly(media, tmp_path, pix_fmt):
+    """x264 holds no 12-bit layout (its output is a conversion, above); FFV1 does: with
+    ``--codec ffv1`` a 12-bit master keeps its own samples, every one outside the lower face
+    exactly as decoded."""
+    _, speech, _, boxes = media
+    src = source(media, pix_fmt, SIZE)
+    out = tmp_path / "out.mkv"
+    LipSyncEngine(SyncOptions(encode=EncodeOptions(codec="ffv1"))).run(src, speech, out)
+    with open_video(out) as reader:
+        assert reader.info.pix_fmt == pix_fmt and reader.info.codec == "ffv1"
+    before = raw_planes(decode_raw(src, pix_fmt), pix_fmt, *SIZE)
+    after = raw_planes(decode_raw(out, pix_fmt), pix_fmt, *SIZE)
+    assert_only_the_lower_face_changed(before, after, boxes, pix_fmt, SIZE)
+
+
+# (ffmpeg's ProRes decoder gives 4444 as 12 bits whatever was coded)
+@pytest.mark.parametrize(
+    ("pix_fmt", "profile", "written"),
+    [("yuv420p", "HQ", "yuv422p10le"), ("yuv444p10le", "4444", "yuv444p12le")],
+)
+def test_prores_for_editing(media, tmp_path, pix_fmt, profile, written):
+    """``--codec prores``: ProRes 422 HQ (10-bit 4:2:2), or 4444 for a 4:4:4 source, in a .mov,
+    every frame at its time; an .mp4 cannot hold it: one sentence, exit 3, nothing written."""
+    _, speech, _, _ = media
+    src = source(media, pix_fmt, SIZE)
+    out = tmp_path / "out.mov"
+    proc = lipsync("-q", "sync", str(src), str(speech), "-o", str(out), "--codec", "prores")
+    assert proc.returncode == 0, proc.stderr
+    got = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries",
+         "stream=codec_name,profile,pix_fmt,nb_frames", "-of", "default=nw=1", str(out)],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "codec_name=prores" in got and f"profile={profile}" in got, got
+    assert f"pix_fmt={written}" in got and f"nb_frames={round(SECONDS * 25)}" in got, got
+    bad = tmp_path / "out.mp4"
+    proc = lipsync("-q", "sync", str(src), str(speech), "-o", str(bad), "--codec", "prores")
+    assert proc.returncode == 3 and not bad.exists()
+    assert "takes no ProRes video; end its name in .mov or .mkv" in proc.stderr
+    assert "Traceback" not in proc.stderr

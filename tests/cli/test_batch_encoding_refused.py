@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,9 @@ BAD = [
     ("crf_negative", {}, {"crf": -1}, "inputs[0].options.crf", "-1"),
     ("audio_mode", {"audio_mode": "mute"}, None, "defaults.audio_mode", "mute"),
     ("audio_mode_none", {"audio_mode": "none"}, None, "defaults.audio_mode", "none"),
+    ("codec", {"codec": "xvid"}, None, "defaults.codec", "xvid"),
+    # the default output template keeps the input's .mp4, which holds no ProRes
+    ("codec_container", {"codec": "prores"}, None, "inputs[0].output (job talk.es)", ".mov"),
 ]
 
 
@@ -68,7 +72,7 @@ def test_a_bad_encoding_is_refused_when_the_job_file_is_read(
                          ids=[b[0] for b in BAD])  # fmt: skip
 def test_the_library_refuses_it_too(media, name, defaults, options, field, value):
     path = write_jobs(media, name, defaults, options)
-    with pytest.raises(InputError, match=field.replace("[", r"\[").replace("]", r"\]")):
+    with pytest.raises(InputError, match=re.escape(field)):
         load_job_file(path)
 
 
@@ -77,6 +81,7 @@ def test_the_library_refuses_it_too(media, name, defaults, options, field, value
     [
         ({"preset": "veryslow", "crf": 0, "audio_mode": "keep", "tune": "none"}, None),
         ({}, {"preset": "ultrafast", "crf": 51, "audio_mode": "both", "tune": "grain"}),
+        ({"codec": "ffv1"}, None),
     ],
 )
 def test_valid_encodings_are_accepted(media, defaults, options):
@@ -97,3 +102,15 @@ def test_the_job_tune_reaches_the_output_encoding_and_never_the_lossless_chunks(
     assert sync.encode.tune == "grain"
     assert for_chunk(sync, 0.0).encode is CHUNK_ENCODE
     assert (CHUNK_ENCODE.crf, CHUNK_ENCODE.encoder_tune) == (0, "none")
+
+
+def test_the_job_codec_reaches_the_output_and_ffv1_jobs_keep_ffv1_chunks():
+    """A 12-bit master through an FFV1 job stays 12 bits: its chunks are FFV1 too (lossless
+    x264 holds no 12-bit layout); other jobs' chunks are lossless x264."""
+    from lipsync.core.batch.settings import CHUNK_ENCODE, for_chunk, sync_options
+
+    sync = sync_options({"codec": "ffv1"}, "es")
+    assert sync.encode.codec == "ffv1" and for_chunk(sync, 0.0).encode.codec == "ffv1"
+    assert for_chunk(sync, 0.0).encode.audio_mode == "none"
+    sync = sync_options({"codec": "prores"}, "es")
+    assert sync.encode.codec == "prores_ks" and for_chunk(sync, 0.0).encode is CHUNK_ENCODE

@@ -7,6 +7,7 @@ drops them. A chunk that is the whole video is rendered straight from the video 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -74,7 +75,12 @@ def render_chunk(payload: dict[str, Any]) -> dict[str, Any]:
             engine = _engine(settings.for_chunk(sync, None))
             report = engine.run(video, dub, render)
         else:
-            from lipsync.core.media.excerpt import FrameRange, check_frame_count, write_excerpt
+            from lipsync.core.media.excerpt import (
+                LOSSLESS,
+                FrameRange,
+                check_frame_count,
+                write_excerpt,
+            )
 
             fps = Fraction(payload["fps"])
             offset = Fraction(chunk.first - chunk.lead) / fps
@@ -83,7 +89,9 @@ def render_chunk(payload: dict[str, Any]) -> dict[str, Any]:
             excerpt = stem.with_name(stem.name + ".src" + settings.CHUNK_CONTAINER)
             audio = stem.with_name(stem.name + ".dub.wav")
             scratch += [excerpt, audio, audio.with_name(audio.name + ".phones.json")]
-            check_frame_count(video, span, write_excerpt(video, excerpt, span))
+            source = settings.for_chunk(sync, float(offset)).encode  # FFV1 for FFV1 jobs
+            lossless = dataclasses.replace(LOSSLESS, codec=source.codec)
+            check_frame_count(video, span, write_excerpt(video, excerpt, span, options=lossless))
             write_dub_slice(dub, audio, float(offset), float(expected / fps))
             engine = _engine(settings.for_chunk(sync, float(offset)))
             report = engine.run(excerpt, audio, render)

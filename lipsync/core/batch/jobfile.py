@@ -60,6 +60,7 @@ OPTION_TYPES: dict[str, tuple[type, ...]] = {
     "end": NUMBER,
     "text": (str,),
     "lang": (str,),
+    "codec": (str,),
     "crf": (int,),
     "preset": (str,),
     "tune": (str,),
@@ -319,11 +320,15 @@ def _options(raw: Any, where: str, base: Path, fail) -> dict[str, Any]:
 def _check_encoding(options: dict[str, Any], where: str, fail) -> None:
     """The output encoding of a job, refused when the file is read rather than when each
     chunk starts: an x264 preset and tune, a CRF of 0 to 51, an audio mode keeping the dub."""
-    from lipsync.core.constants import DEFAULT_VIDEO_CODEC
+    from lipsync.core.constants import DEFAULT_VIDEO_CODEC, VIDEO_CODECS
     from lipsync.core.engine import X264_PRESETS
     from lipsync.core.media.writer import AUDIO_MODES, valid_tunes
 
     preset, crf, mode = options.get("preset"), options.get("crf"), options.get("audio_mode")
+    codec = options.get("codec")
+    if codec is not None and codec not in VIDEO_CODECS:
+        raise fail(f"{where}.codec", f"'{codec}' is not a video codec: use one of "
+                                      f"{', '.join(VIDEO_CODECS)}.")  # fmt: skip
     if preset is not None and preset not in X264_PRESETS:
         raise fail(f"{where}.preset", f"'{preset}' is not an x264 preset: use one of "
                                        f"{', '.join(X264_PRESETS)}.")  # fmt: skip
@@ -360,10 +365,18 @@ def _resolve(base: Path, value: str) -> Path:
 
 
 def _check_output(job: JobSpec, where: str, fail) -> None:
+    from lipsync.core.constants import VIDEO_CODECS
+    from lipsync.core.engine import check_output_format
+    from lipsync.core.errors import LipsyncError
+
     out = Path(job.output)
     for src in (job.video, job.dub):
         if src is not None and out.resolve() == Path(src).resolve():
             raise fail(f"{where}.output", f"the output '{out}' would overwrite the input '{src}'.")
+    try:  # a container that cannot hold the job's codec: now, not after its chunks render
+        check_output_format(out, VIDEO_CODECS[job.options.get("codec") or "h264"])
+    except LipsyncError as e:
+        raise fail(f"{where}.output (job {job.id})", str(e)[0].lower() + str(e)[1:]) from e
 
 
 def _check_unique(jobs: list[JobSpec], path: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from lipsync.core.batch.plan import DEFAULT_CHUNK_SECONDS, DEFAULT_LEAD_IN
-from lipsync.core.constants import DEFAULT_RENDERER, LOOKAHEAD_SECONDS
+from lipsync.core.constants import DEFAULT_RENDERER, LOOKAHEAD_SECONDS, VIDEO_CODECS
 from lipsync.core.errors import InputError
 from lipsync.core.media import EncodeOptions
 from lipsync.core.sync_options import SyncOptions
@@ -27,6 +27,7 @@ def sync_options(options: dict[str, Any], language: str) -> SyncOptions:
 
     o = options
     encode = EncodeOptions(
+        codec=VIDEO_CODECS[o.get("codec") or "h264"],
         crf=o.get("crf", EncodeOptions.crf),
         preset=o.get("preset") or EncodeOptions.preset,
         tune=o.get("tune") or EncodeOptions.tune,
@@ -69,7 +70,11 @@ def for_chunk(sync: SyncOptions, offset: float | None) -> SyncOptions:
     """``sync`` for rendering one chunk whose first (handle) frame is ``offset`` s after the
     video's first frame (None: the chunk is the whole video): lossless, silent, never failing
     for want of a face (a chunk may be a shot without one), ``start``/``end`` moved."""
-    changes: dict[str, Any] = {"encode": CHUNK_ENCODE, "allow_no_face": True}
+    # FFV1 jobs keep FFV1 chunks: lossless x264 holds no 12-bit layout
+    chunk = CHUNK_ENCODE
+    if sync.encode.codec == "ffv1":
+        chunk = dataclasses.replace(CHUNK_ENCODE, codec="ffv1", tune="auto")
+    changes: dict[str, Any] = {"encode": chunk, "allow_no_face": True}
     if offset is not None:
         start = None if sync.start is None else sync.start - offset
         end = None if sync.end is None else sync.end - offset

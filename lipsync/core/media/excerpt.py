@@ -17,9 +17,7 @@ from fractions import Fraction
 import av
 
 from lipsync.core.errors import InputError, NoStreamError, ProcessingError
-from lipsync.core.media.colour import colour_spec
 from lipsync.core.media.container import PathLike, media_error, open_input
-from lipsync.core.media.orientation import to_display
 from lipsync.core.media.probe import video_stream_info
 from lipsync.core.media.writer import EncodeOptions, VideoWriter
 from lipsync.core.progress import CountCallback
@@ -77,7 +75,9 @@ def write_excerpt(
     """Write frames ``frames.first`` .. ``frames.end - 1`` of the first video stream of
     ``src`` to ``dest`` (atomically; a .mov keeps the timecode as a tmcd track) and return the
     number of frames written. Decoded pictures are passed to the encoder as they are when the
-    pixel formats agree (no colour conversion), else through RGB with the stream's matrix."""
+    pixel formats agree (no colour conversion), else converted by swscale at the nearest depth
+    the encoder holds (through 8-bit RGB before 3 December 2026: a 12-bit master lost 4 bits
+    in every chunk of a batch)."""
     report = on_progress or (lambda done, total: None)
     with open_input(src, "video") as container:
         if not container.streams.video:
@@ -95,7 +95,6 @@ def write_excerpt(
         fps = info.fps or Fraction(25)
         tb = info.time_base
         t0 = (info.start_pts or 0) * tb
-        spec = colour_spec(info.colorspace, info.color_range, info.pix_fmt)
         written, base_pts = 0, None
         with VideoWriter(dest, out_info, options=options, inputs=[src]) as writer:
             for index, frame in _frames_from(container, stream, frames.first, fps, t0):
@@ -105,16 +104,9 @@ def write_excerpt(
                     continue
                 pts = frame.pts if frame.pts is not None else round(index / fps / tb)
                 base_pts = pts if base_pts is None else base_pts
-                if frame.format.name == writer.pix_fmt:
-                    writer.write_decoded(frame, pts - base_pts)
-                else:
-                    image = frame.to_ndarray(
-                        format="rgb24",
-                        src_colorspace=spec.matrix,
-                        src_color_range=spec.range,
-                        dst_color_range="JPEG",
-                    )
-                    writer.write(to_display(image, info.rotation), pts - base_pts)
+                # in the encoder's format as decoded, else converted by swscale at depth (as
+                # the ffmpeg program would; 12 bits for x264 become 10, never 8)
+                writer.write_decoded(frame, pts - base_pts)
                 written += 1
                 report(written, frames.count)
             if written == 0:

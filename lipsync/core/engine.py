@@ -121,6 +121,10 @@ class LipSyncEngine:
                 "use --audio-mode replace."
             )
         warnings = check_inputs(video, audio, mode, self.options.allow_truncated)
+        shape = pixel_shape_lost(info.video[0], output, self.options.encode.codec)
+        if shape is not None:
+            warnings.append(shape)
+            log.warning("%s", shape)
         # the face tracker's own process starts and loads its models while the speech is
         # analysed (the first frame waited ~0.4 s for them); nothing where it is not used
         warm_up(tracking_backend())
@@ -226,6 +230,24 @@ def check_output_format(output: Path, codec: str) -> None:
 
 
 _CONTAINERS = {"mp4": "mp4", "mov": "mov", "mkv": "matroska"}  # the muxers of the documented names
+def pixel_shape_lost(video: VideoStreamInfo, output: Path, codec: str) -> str | None:
+    """The warning, when ``output`` will show anamorphic ``video`` squeezed: Matroska takes
+    the pixel shape from an H.264 or H.265 stream's own header only (libavformat reads the
+    stream's shape, which the encoding library cannot set), so ProRes or FFV1 in a .mkv lose
+    it; None when it is kept."""
+    if video.sample_aspect == 1 or codec in ("libx264", "libx265"):
+        return None
+    fmt = _muxer_for(output.suffix.lower().lstrip("."))
+    if fmt is None or fmt.name != "matroska":
+        return None
+    sar = video.sample_aspect
+    return (
+        f"The video's pixels are {sar.numerator}:{sar.denominator} (anamorphic), which a .mkv of "
+        f"{CODEC_LABELS.get(codec, codec)} video cannot say here: '{output}' will show squeezed; "
+        "write a .mov or .mp4 to keep the shape."
+    )
+
+
 #: How the messages name the video encoders
 CODEC_LABELS = {"libx264": "H.264", "libx265": "H.265", "prores_ks": "ProRes", "ffv1": "FFV1"}
 

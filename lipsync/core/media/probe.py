@@ -43,6 +43,9 @@ class VideoStreamInfo:
     #: "progressive", or interlaced as ffprobe's field_order names it: "tt" or "tb" (top
     #: field first), "bb" or "bt" (bottom field first)
     field_order: str = "progressive"
+    #: the shape of a coded pixel, width over height (anamorphic footage: HDV's 1440x1080 at
+    #: 4/3, PAL DV 16:9 at 64/45); 1 for square pixels or where the file does not say
+    sample_aspect: Fraction = Fraction(1)
 
     @property
     def interlaced(self) -> bool:
@@ -163,7 +166,16 @@ def _video_info(container: av.container.InputContainer, stream: av.video.stream.
         color_trc=int(first.color_trc) if first is not None else 2,
         metadata=dict(stream.metadata),
         field_order=FIELD_ORDERS.get(int(cc.field_order or 0), "progressive"),
+        sample_aspect=_sample_aspect(stream),
     )
+
+
+def _sample_aspect(stream: av.video.stream.VideoStream) -> Fraction:
+    """The stream's sample aspect ratio (the container's, else the codec's), 1 when unknown."""
+    for value in (stream.sample_aspect_ratio, stream.codec_context.sample_aspect_ratio):
+        if value and value > 0:
+            return Fraction(value)
+    return Fraction(1)
 
 
 #: libavcodec's AVFieldOrder codes of interlaced streams and ffprobe's names for them (0 is

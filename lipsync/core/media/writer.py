@@ -200,6 +200,8 @@ class VideoWriter:
         cc.color_trc = v.color_trc
         cc.thread_type = "AUTO"
         cc.thread_count = opts.threads
+        if v.sample_aspect != 1:  # anamorphic pixels: H.264's VUI, mov's and mp4's pasp
+            cc.sample_aspect_ratio = v.sample_aspect
         if opts.codec.startswith("libx26"):
             # CRF 0 is lossless only at 8 bits (deeper, x264 shifts its scale): QP 0 always is
             quality = {"qp": "0"} if opts.crf == 0 else {"crf": str(opts.crf)}

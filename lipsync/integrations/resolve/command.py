@@ -38,6 +38,7 @@ class JobRequest:
     placement: str | None = None
     handles: int | None = None
     allow_no_face: bool | None = None
+    codec: str | None = None
 
 
 def job_command(python: str, request: JobRequest) -> list[str]:
@@ -57,6 +58,7 @@ def job_command(python: str, request: JobRequest) -> list[str]:
         ("--model", request.model),
         ("--output-dir", request.output_dir),
         ("--placement", request.placement),
+        ("--codec", request.codec),
     ):
         if value:
             argv += [flag, value]
@@ -79,6 +81,7 @@ def render_args(
     model: str | None = None,
     handles: int = 12,
     allow_no_face: bool = False,
+    codec: str = "h264",
 ) -> list[str]:
     """``lipsync`` arguments of the render: ``timeline render TIMELINE -o OUTPUT …``."""
     args = ["timeline", "render", timeline, "-o", output, "--report", report]
@@ -91,6 +94,8 @@ def render_args(
         args += ["--dub-track", dub_track]
     if allow_no_face:
         args.append("--allow-no-face")
+    if codec != "h264":
+        args += ["--codec", codec]
     return args
 
 

@@ -10,7 +10,13 @@ Standard library only (Python 3.7+): this module runs inside Resolve's own Pytho
 
 from __future__ import annotations
 
-from lipsync.integrations.resolve.settings import PLACEMENTS, RENDERERS, TIMELINE, Settings
+from lipsync.integrations.resolve.settings import (
+    CODECS,
+    PLACEMENTS,
+    RENDERERS,
+    TIMELINE,
+    Settings,
+)
 
 TITLE = "Lip Sync"
 DEFAULT = "(default)"
@@ -18,6 +24,7 @@ PLACEMENT_LABELS = {
     "track": "On a new video track above the originals",
     TIMELINE: "As a new timeline",
 }
+CODEC_LABELS = {"h264": "H.264", "prores": "ProRes 422 HQ"}
 
 
 class Console:
@@ -73,6 +80,7 @@ class Dialogs(Console):
                 ui.LineEdit({"ID": "OutputDir", "Text": settings.output_dir or ""}),
             ),
             _row(ui, "Place renders", ui.ComboBox({"ID": "Placement"})),
+            _row(ui, "Codec", ui.ComboBox({"ID": "Codec"})),
             ui.HGroup(
                 [
                     ui.Button({"ID": "Cancel", "Text": "Cancel"}),
@@ -97,11 +105,13 @@ class Dialogs(Console):
         items["DubTrack"].AddItems(audios)
         items["Renderer"].AddItems(renderers)
         items["Placement"].AddItems(placements)
+        items["Codec"].AddItems([CODEC_LABELS[c] for c in CODECS])
         items["VideoTrack"].CurrentIndex = _index_of(settings.video_track, video_tracks)
         dub = settings.dub_track or _guess_dub(audio_tracks)
         items["DubTrack"].CurrentIndex = _index_of(dub, audio_tracks)
         items["Renderer"].CurrentIndex = renderers.index(settings.renderer)
         items["Placement"].CurrentIndex = list(PLACEMENTS).index(settings.placement)
+        items["Codec"].CurrentIndex = list(CODECS).index(settings.codec)
         answer = {}
 
         def ok(ev):
@@ -127,6 +137,7 @@ class Dialogs(Console):
             "model": str(items["Model"].Text).strip() or None,
             "output_dir": str(items["OutputDir"].Text).strip() or None,
             "placement": PLACEMENTS[int(items["Placement"].CurrentIndex)],
+            "codec": CODECS[int(items["Codec"].CurrentIndex)],
         }
 
     def tell(self, message: str) -> None:

@@ -48,6 +48,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--output-dir")
     p.add_argument("--placement", choices=S.PLACEMENTS)
     p.add_argument("--handles", type=int)
+    p.add_argument("--codec", choices=S.CODECS)
     face = p.add_mutually_exclusive_group()
     face.add_argument("--allow-no-face", dest="allow_no_face", action="store_true", default=None)
     face.add_argument("--require-face", dest="allow_no_face", action="store_false")
@@ -79,7 +80,7 @@ def run_job(args: argparse.Namespace) -> dict:
     chosen = S.load(settings_file).merged(
         video_track=args.video_track, dub_track=args.dub_track, renderer=args.renderer,
         model=args.model, output_dir=args.output_dir, placement=args.placement,
-        handles=args.handles, allow_no_face=args.allow_no_face,
+        handles=args.handles, allow_no_face=args.allow_no_face, codec=args.codec,
     )  # fmt: skip
     exported = Path(args.exported)
     if not exported.is_file():
@@ -102,6 +103,7 @@ def run_job(args: argparse.Namespace) -> dict:
         str(source), str(result), str(report_path), str(project_dir / "media"),
         video_track=chosen.video_track, dub_track=chosen.dub_track, renderer=chosen.renderer,
         model=chosen.model, handles=chosen.handles, allow_no_face=chosen.allow_no_face,
+        codec=chosen.codec,
     )  # fmt: skip
     error, summary = render(source, result, report_path, project_dir / "media", chosen)
     info = {
@@ -141,7 +143,9 @@ def render(
     summary on stderr: (the error sentence if it failed or left clips unrendered, the
     summary)."""
     from lipsync.api import failed_clips, render_timeline
+    from lipsync.core.constants import VIDEO_CODECS
     from lipsync.core.errors import LipsyncError
+    from lipsync.core.media import EncodeOptions
     from lipsync.core.output_guard import check_outputs
     from lipsync.otio_adapters.render import RenderOptions
 
@@ -153,6 +157,7 @@ def render(
         video_track=chosen.video_track,
         dub_tracks=(chosen.dub_track,) if chosen.dub_track else (),
         allow_no_face=chosen.allow_no_face,
+        encode=EncodeOptions(codec=VIDEO_CODECS[chosen.codec]),
     )
     try:
         check_outputs(

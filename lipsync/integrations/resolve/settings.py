@@ -12,7 +12,8 @@ are and says so. Every key is optional; a missing or null value means the defaul
       "output_dir": null,       # default: ~/lipsync/Resolve
       "placement": "track",     # "track": renders on a new video track; "timeline": a new timeline
       "handles": 12,
-      "allow_no_face": false
+      "allow_no_face": false,
+      "codec": "h264"           # the renders' codec: "h264" or "prores" (422 HQ)
     }
 
 Standard library only (Python 3.7+): this module also runs inside Resolve's own Python.
@@ -33,6 +34,9 @@ PLACEMENTS = (TRACK, TIMELINE)
 #: lipsync.core.render.registry's names (a test holds them equal; this module cannot import it)
 RENDERERS = ("auto", "exemplar", "musetalk", "warp", "wav2lip")
 DEFAULT_HANDLES = 12  # frames; as `lipsync timeline render`
+#: the renders' codecs: lipsync.core.constants.VIDEO_CODECS but FFV1, which a .mov cannot hold
+#: (a test holds them so)
+CODECS = ("h264", "prores")
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class Settings:
     placement: str = TRACK
     handles: int = DEFAULT_HANDLES
     allow_no_face: bool = False
+    codec: str = "h264"
 
     def check(self, where: str = "the settings") -> Settings:
         """Self, or :class:`SettingsError` naming the first unusable value."""
@@ -62,6 +67,8 @@ class Settings:
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):
                 raise SettingsError(f"{where}: {name} {value!r} must be text or null.")
+        if self.codec not in CODECS:
+            raise SettingsError(f"{where}: codec {self.codec!r} is not one of {', '.join(CODECS)}.")
         if not isinstance(self.renderer, str) or not self.renderer:
             raise SettingsError(f"{where}: renderer must be a name such as 'warp'.")
         return self

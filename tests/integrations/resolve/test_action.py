@@ -5,6 +5,7 @@ renders come back on a new track at the clips' record frames; nothing existing c
 from __future__ import annotations
 
 import json
+import subprocess
 import tempfile
 
 import numpy as np
@@ -109,6 +110,35 @@ def test_dialog_choice_renders_onto_a_new_track_at_the_same_frames(media, env, c
     assert [f.GetName() for f in pool.GetRootFolder().GetSubFolderList()] == ["Lip sync"]
     saved = json.loads(env["settings"].read_text())
     assert saved["dub_track"] == "A2"
+
+
+def test_the_editor_picks_prores_renders(media, env, capsys):
+    """The dialog's codec: ProRes 422 HQ renders on the new track, and the choice is kept."""
+
+    def editor(window):
+        items = window.GetItems()
+        if "Codec" in items:
+            assert items["Codec"].CurrentText == "H.264"  # the default
+            items["DubTrack"].CurrentIndex = 2
+            items["Codec"].CurrentIndex = 1
+            assert items["Codec"].CurrentText == "ProRes 422 HQ"
+        window.fire("OK", "Clicked")
+
+    resolve, bmd, _ = make_resolve(media, user=editor)
+    timeline = resolve.GetProjectManager().GetCurrentProject().GetCurrentTimeline()
+    run_python_launcher(env["launcher"], resolve, bmd)
+    assert "Traceback" not in capsys.readouterr().out
+    new = timeline.GetItemListInTrack("video", 2)
+    assert new
+    for item in new:
+        render = item.GetMediaPoolItem().path
+        codec = subprocess.run(
+            ["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries",
+             "stream=codec_name,profile", "-of", "csv=p=0", str(render)],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+        assert codec == "prores,HQ", (render, codec)
+    assert json.loads(env["settings"].read_text())["codec"] == "prores"
 
 
 def test_free_edition_uses_the_settings_and_imports_a_new_timeline(media, env, capsys):

@@ -80,6 +80,10 @@ def test_job_command_and_render_args():
     args = command.render_args("in.otio", "out.otio", "r.json", "m", dub_track="Dub", handles=4)
     assert args[:7] == ["timeline", "render", "in.otio", "-o", "out.otio", "--report", "r.json"]
     assert args[-2:] == ["--dub-track", "Dub"]
+    args = command.render_args("in.otio", "out.otio", "r.json", "m", codec="prores")
+    assert args[-2:] == ["--codec", "prores"]
+    argv = command.job_command("py", command.JobRequest("t.otio", "p.json", codec="prores"))
+    assert argv[-2:] == ["--codec", "prores"]
     line = command.progress_line("Timeline clips", 1, 2)
     assert command.parse_line(line + "\n") == ("progress", ("Timeline clips", 1, 2))
     assert command.parse_line(f"{command.PLAN}\t/x/p.json") == ("plan", ("/x/p.json",))

@@ -22,3 +22,19 @@ def test_the_defaults_are_the_librarys():
         if p.default is not inspect.Parameter.empty
     }
     assert defaults.get("renderer") == DEFAULT_RENDERER
+
+
+def test_the_codecs_are_the_librarys_that_a_mov_holds():
+    from lipsync.core.constants import VIDEO_CODECS
+    from lipsync.core.errors import SettingsError
+
+    assert set(settings.CODECS) == set(VIDEO_CODECS) - {"ffv1"}
+    assert settings.Settings().codec == "h264"
+    assert settings.from_json({"codec": "prores"}, "x").codec == "prores"
+    for bad in ("ffv1", "dnxhd", 1):
+        try:
+            settings.from_json({"codec": bad}, "the settings")
+        except SettingsError as e:
+            assert "codec" in str(e) and "h264, prores" in str(e)
+        else:
+            raise AssertionError(f"{bad!r} was taken")

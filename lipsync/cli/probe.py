@@ -51,6 +51,11 @@ def format_info(info) -> str:
         extra = [f"rotation {v.rotation}°"] if v.rotation else []
         if v.variable_rate:
             extra.append("variable frame rate")
+        if v.interlaced:
+            extra.append(f"interlaced, {'top' if v.top_field_first else 'bottom'} field first")
+        if v.sample_aspect != 1:
+            sar = v.sample_aspect
+            extra.append(f"pixels {sar.numerator}:{sar.denominator} (anamorphic)")
         lines.append(
             f"  video #{v.index}: {v.codec} {v.width}x{v.height} {v.pix_fmt}, {fps} fps "
             f"({v.fps.numerator}/{v.fps.denominator}), {v.frame_count} frames, "

@@ -89,3 +89,11 @@ def test_progressive_stays_progressive(speech, tmp_path):
     LipSyncEngine(SyncOptions(renderer="warp")).run(CLIP, speech, out)
     assert "field_order=progressive" in _ffprobe(out, "stream=field_order")
     assert "interlaced_frame=0" in _ffprobe(out, "frame=interlaced_frame", frames=True)
+
+
+def test_lipsync_probe_says_it(woven):
+    from lipsync.cli.probe import format_info
+
+    order, path = woven
+    assert f"interlaced, {FIRST[order]} field first" in format_info(probe(path))
+    assert "interlaced" not in format_info(probe(CLIP))

@@ -75,3 +75,10 @@ def test_a_mkv_that_cannot_say_it_is_warned_of(squeezed, speech, tmp_path, codec
     )
     (warning,) = [w for w in report.warnings if "anamorphic" in w]
     assert "4:3" in warning and ".mov or .mp4" in warning
+
+
+def test_lipsync_probe_says_it(squeezed):
+    from lipsync.cli.probe import format_info
+
+    assert "pixels 4:3 (anamorphic)" in format_info(probe(squeezed))
+    assert "anamorphic" not in format_info(probe(CLIP))

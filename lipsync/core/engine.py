@@ -230,6 +230,8 @@ def check_output_format(output: Path, codec: str) -> None:
 
 
 _CONTAINERS = {"mp4": "mp4", "mov": "mov", "mkv": "matroska"}  # the muxers of the documented names
+
+
 def pixel_shape_lost(video: VideoStreamInfo, output: Path, codec: str) -> str | None:
     """The warning, when ``output`` will show anamorphic ``video`` squeezed: Matroska takes
     the pixel shape from an H.264 or H.265 stream's own header only (libavformat reads the

@@ -89,11 +89,12 @@ def render_chunk(payload: dict[str, Any]) -> dict[str, Any]:
             excerpt = stem.with_name(stem.name + ".src" + settings.CHUNK_CONTAINER)
             audio = stem.with_name(stem.name + ".dub.wav")
             scratch += [excerpt, audio, audio.with_name(audio.name + ".phones.json")]
-            source = settings.for_chunk(sync, float(offset)).encode  # FFV1 for FFV1 jobs
-            lossless = dataclasses.replace(LOSSLESS, codec=source.codec)
+            options = settings.for_chunk(sync, float(offset))
+            # the excerpt in the chunk's codec: FFV1 for FFV1 jobs (x264 holds no 12 bits)
+            lossless = dataclasses.replace(LOSSLESS, codec=options.encode.codec)
             check_frame_count(video, span, write_excerpt(video, excerpt, span, options=lossless))
             write_dub_slice(dub, audio, float(offset), float(expected / fps))
-            engine = _engine(settings.for_chunk(sync, float(offset)))
+            engine = _engine(options)
             report = engine.run(excerpt, audio, render)
     finally:
         for path in scratch:

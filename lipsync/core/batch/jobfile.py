@@ -365,7 +365,7 @@ def _resolve(base: Path, value: str) -> Path:
 
 
 def _check_output(job: JobSpec, where: str, fail) -> None:
-    from lipsync.core.constants import VIDEO_CODECS
+    from lipsync.core.batch.settings import encoder
     from lipsync.core.engine import check_output_format
     from lipsync.core.errors import LipsyncError
 
@@ -374,7 +374,7 @@ def _check_output(job: JobSpec, where: str, fail) -> None:
         if src is not None and out.resolve() == Path(src).resolve():
             raise fail(f"{where}.output", f"the output '{out}' would overwrite the input '{src}'.")
     try:  # a container that cannot hold the job's codec: now, not after its chunks render
-        check_output_format(out, VIDEO_CODECS[job.options.get("codec") or "h264"])
+        check_output_format(out, encoder(job.options))
     except LipsyncError as e:
         raise fail(f"{where}.output (job {job.id})", str(e)[0].lower() + str(e)[1:]) from e
 

@@ -20,6 +20,11 @@ CHUNK_ENCODE = EncodeOptions(crf=0, preset="ultrafast", tune="none", audio_mode=
 CHUNK_CONTAINER = ".mp4"
 
 
+def encoder(options: dict[str, Any]) -> str:
+    """The video encoder of a job's ``codec`` option (h264 when it has none)."""
+    return VIDEO_CODECS[options.get("codec") or "h264"]
+
+
 def sync_options(options: dict[str, Any], language: str) -> SyncOptions:
     """The engine options of a job (its output encoding included)."""
     from lipsync.core.profile_file import load_profile
@@ -27,7 +32,7 @@ def sync_options(options: dict[str, Any], language: str) -> SyncOptions:
 
     o = options
     encode = EncodeOptions(
-        codec=VIDEO_CODECS[o.get("codec") or "h264"],
+        codec=encoder(o),
         crf=o.get("crf", EncodeOptions.crf),
         preset=o.get("preset") or EncodeOptions.preset,
         tune=o.get("tune") or EncodeOptions.tune,

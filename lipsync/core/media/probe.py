@@ -53,11 +53,16 @@ class VideoStreamInfo:
 
     @property
     def top_field_first(self) -> bool:
-        """Of an interlaced stream: whether its top field is the earlier one in time. "tb"
-        and "bt" are, by their names, coded one way and shown the other, but ffmpeg itself
-        writes an H.264 or ProRes frame of interleaved fields as "tb" when its top field comes
-        first and "bt" when its bottom one does: read as ffmpeg writes them."""
-        return self.field_order in ("tt", "tb")
+        """Of an interlaced stream: whether its top field is the earlier one in time."""
+        return top_field_first(self.field_order)
+
+
+def top_field_first(field_order: str) -> bool:
+    """Whether a stream of ``field_order`` (ffprobe's name) shows its top field first. "tb"
+    and "bt" are, by their names, coded one way and shown the other, but ffmpeg itself writes
+    an H.264 or ProRes frame of interleaved fields as "tb" when its top field comes first and
+    "bt" when its bottom one does: read as ffmpeg writes them."""
+    return field_order in ("tt", "tb")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from lipsync.core.media.probe import top_field_first
 from lipsync.core.quality.checks import FAIL, PASS, WARN, Check, time_range, worst
 from lipsync.core.quality.sampling import VideoSamples
 from lipsync.core.selection import MAX_ABS_YAW, MIN_FACE_HEIGHT
@@ -68,7 +69,7 @@ def check_interlacing(v: VideoSamples) -> Check:
         return Check(
             **base, status=PASS, message="Progressive.", values={"field_order": "progressive"}
         )
-    first = "top" if v.field_order in ("tt", "tb") else "bottom"
+    first = "top" if top_field_first(v.field_order) else "bottom"
     return Check(
         **base,
         status=WARN,

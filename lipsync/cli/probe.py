@@ -56,6 +56,8 @@ def format_info(info) -> str:
         if v.sample_aspect != 1:
             sar = v.sample_aspect
             extra.append(f"pixels {sar.numerator}:{sar.denominator} (anamorphic)")
+        if v.hdr is not None:
+            extra.append(v.hdr.describe())
         lines.append(
             f"  video #{v.index}: {v.codec} {v.width}x{v.height} {v.pix_fmt}, {fps} fps "
             f"({v.fps.numerator}/{v.fps.denominator}), {v.frame_count} frames, "

@@ -121,10 +121,14 @@ class LipSyncEngine:
                 "use --audio-mode replace."
             )
         warnings = check_inputs(video, audio, mode, self.options.allow_truncated)
-        shape = pixel_shape_lost(info.video[0], output, self.options.encode.codec)
-        if shape is not None:
-            warnings.append(shape)
-            log.warning("%s", shape)
+        codec = self.options.encode.codec
+        for lost in (
+            pixel_shape_lost(info.video[0], output, codec),
+            hdr_metadata_lost(info.video[0], output, codec),
+        ):
+            if lost is not None:
+                warnings.append(lost)
+                log.warning("%s", lost)
         # the face tracker's own process starts and loads its models while the speech is
         # analysed (the first frame waited ~0.4 s for them); nothing where it is not used
         warm_up(tracking_backend())
@@ -247,6 +251,19 @@ def pixel_shape_lost(video: VideoStreamInfo, output: Path, codec: str) -> str | 
         f"The video's pixels are {sar.numerator}:{sar.denominator} (anamorphic), which a .mkv of "
         f"{CODEC_LABELS.get(codec, codec)} video cannot say here: '{output}' will show squeezed; "
         "write a .mov or .mp4 to keep the shape."
+    )
+
+
+def hdr_metadata_lost(video: VideoStreamInfo, output: Path, codec: str) -> str | None:
+    """The warning, when ``output`` will lack ``video``'s HDR10 mastering display and light
+    levels: H.264 carries them in its own stream (SEI), but ProRes and FFV1 only in the
+    container's boxes, which the media library here cannot write; None when they are kept."""
+    if video.hdr is None or codec == "libx264":
+        return None
+    return (
+        f"The video carries HDR10 metadata (mastering display, light levels), which "
+        f"{CODEC_LABELS.get(codec, codec)} video cannot carry here: '{output}' will be without "
+        "it; use --codec h264 to keep it."
     )
 
 

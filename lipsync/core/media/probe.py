@@ -11,6 +11,7 @@ import av
 
 from lipsync.core.errors import MediaFormatError
 from lipsync.core.media.container import PathLike, media_error, open_input
+from lipsync.core.media.hdr import HdrMetadata, from_side_data
 from lipsync.core.media.orientation import display_size
 
 
@@ -46,6 +47,9 @@ class VideoStreamInfo:
     #: the shape of a coded pixel, width over height (anamorphic footage: HDV's 1440x1080 at
     #: 4/3, PAL DV 16:9 at 64/45); 1 for square pixels or where the file does not say
     sample_aspect: Fraction = Fraction(1)
+    #: HDR10 static metadata (mastering display, content light levels), as its first frame
+    #: carries it; None when there is none
+    hdr: HdrMetadata | None = None
 
     @property
     def interlaced(self) -> bool:
@@ -172,6 +176,18 @@ def _video_info(container: av.container.InputContainer, stream: av.video.stream.
         metadata=dict(stream.metadata),
         field_order=FIELD_ORDERS.get(int(cc.field_order or 0), "progressive"),
         sample_aspect=_sample_aspect(stream),
+        hdr=_hdr(first),
+    )
+
+
+def _hdr(frame: av.VideoFrame | None) -> HdrMetadata | None:
+    """The HDR10 static metadata ``frame`` carries as side data (None: none, or no frame)."""
+    if frame is None:
+        return None
+    found = {sd.type: bytes(sd) for sd in frame.side_data}
+    return from_side_data(
+        found.get(av.sidedata.sidedata.Type.MASTERING_DISPLAY_METADATA),
+        found.get(av.sidedata.sidedata.Type.CONTENT_LIGHT_LEVEL),
     )
 
 

@@ -208,7 +208,7 @@ class VideoWriter:
             tune = opts.encoder_tune
             cc.options = {**quality, "preset": opts.preset,
                           **({"tune": tune} if tune != "none" else {}),
-                          **_interlacing(opts.codec, v)}  # fmt: skip
+                          **_x264_params(opts.codec, v)}  # fmt: skip
             log.debug("video: %s %s preset %s tune %s", opts.codec, quality, opts.preset, tune)
         elif opts.codec == "prores_ks":  # HQ, or 4444 for 4:4:4; Apple's vendor id for NLEs
             cc.options = {"profile": "4" if "444" in pix_fmt else "3", "vendor": "apl0"}
@@ -529,12 +529,18 @@ def _keep_tags(src, stream, name: str) -> None:
     stream.metadata["handler_name"] = name
 
 
-def _interlacing(codec: str, video: VideoStreamInfo) -> dict[str, str]:
-    """Encoder options that code an interlaced ``video``'s frames as the two fields they hold,
-    in its field order (x264; other encoders code the frames whole, flagged only)."""
-    if not video.interlaced or codec != "libx264":
+def _x264_params(codec: str, video: VideoStreamInfo) -> dict[str, str]:
+    """x264's own parameters for ``video``: an interlaced stream's frames coded as the two
+    fields they hold, in its field order (other encoders code the frames whole, flagged only),
+    and HDR10's mastering display and light levels as the stream's SEI messages."""
+    if codec != "libx264":
         return {}
-    return {"x264-params": "tff=1" if video.top_field_first else "bff=1"}
+    params = []
+    if video.interlaced:
+        params.append("tff=1" if video.top_field_first else "bff=1")
+    if video.hdr is not None:
+        params.extend(video.hdr.x264_params())
+    return {"x264-params": ":".join(params)} if params else {}
 
 
 def transcode_frame(frame: av.VideoFrame, info: VideoStreamInfo, pix_fmt: str) -> av.VideoFrame:

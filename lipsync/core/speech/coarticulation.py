@@ -188,14 +188,27 @@ def mouth_values(segments: Sequence[PhoneSegment], times: np.ndarray, fps: float
     return parts_values(build_parts(segments), times, fps)
 
 
-def parts_values(parts: Parts, times: np.ndarray, fps: float) -> np.ndarray:
+def parts_values(
+    parts: Parts, times: np.ndarray, fps: float, open_spread: float = 0.0
+) -> np.ndarray:
     """:func:`mouth_values` from parts built once (:func:`build_parts`): a stream asks for a few
     frames at a time, and building the parts of a whole speech costs time and memory in
-    proportion to its length (10 minutes: 6000 phones)."""
+    proportion to its length (10 minutes: 6000 phones). ``open_spread`` (s): the blended
+    ``open`` is a Gaussian-weighted mean over that standard deviation of time (before the
+    contacts are imposed, so closures stay as sharp)."""
     times = np.asarray(times, dtype=np.float64)
     if times.shape[0] == 0:
         return np.zeros((0, _N_PARAMS), dtype=np.float32)
     values = blend(parts, times)
+    if open_spread > 0.0:
+        offsets = np.linspace(-2.0, 2.0, 9)
+        weights = np.exp(-0.5 * offsets**2)
+        weights /= weights.sum()
+        spread = np.zeros(times.shape[0])
+        for off, w in zip(offsets * open_spread, weights, strict=True):
+            shifted = values if off == 0.0 else blend(parts, times + off)
+            spread += w * shifted[:, OPEN]
+        values[:, OPEN] = spread
     enforce_contact(parts, times, values, fps)
     lo = np.zeros(_N_PARAMS, dtype=np.float32)
     lo[MOUTH_PARAMS.index("width")] = -1.0

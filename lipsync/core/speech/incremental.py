@@ -112,7 +112,8 @@ class IncrementalCurve:
             loud = None
             if self._loud_t:
                 loud = (np.concatenate(self._loud_t), np.concatenate(self._loud_v))
-        return MouthCurve(near, "audio", self.fps, loud).values(times)
+        spread = P.AUDIO_OPEN_SPREAD_SECONDS
+        return MouthCurve(near, "audio", self.fps, loud, open_spread=spread).values(times)
 
 
 def _cut_point(buffer: np.ndarray, force: bool) -> int | None:
@@ -162,6 +163,8 @@ class LiveCurve:
     :data:`LIVE_WINDOW_SECONDS` are analysed again and replace what the previous window said
     after :data:`LIVE_EDGE_SECONDS` from its start. A frame's mouth is final once
     :data:`LIVE_LOOKAHEAD_SECONDS` of audio past it have been analysed (:attr:`known_until`).
+    Its ``open`` is not spread over time as the offline analysis's is
+    (:data:`~.parameters.AUDIO_OPEN_SPREAD_SECONDS`): that would need more audio past a frame.
 
     ``background=True`` analyses in a process of its own (a live pipe: :meth:`add` never
     waits; a slow step skips to the newest window; the phone recogniser holds Python's

@@ -17,6 +17,7 @@ recogniser (``source`` is then ``"silence"``).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import math
@@ -164,7 +165,9 @@ class MouthCurve:
     video rate (contacts are held for at least the frame nearest their centre);
     ``loudness``: for the audio-only source, ``(times, values)`` float arrays that scale the
     opening with the energy of the speech; ``open_gain``: the level of ``open`` (see
-    :func:`levelled`).
+    :func:`levelled`); ``open_spread``: seconds over which ``open`` is spread before the
+    contacts are imposed (:data:`~.parameters.AUDIO_OPEN_SPREAD_SECONDS` for the audio-only
+    analysis, see there; 0 elsewhere).
     """
 
     phones: tuple[PhoneSegment, ...]
@@ -172,6 +175,7 @@ class MouthCurve:
     fps: float
     loudness: tuple[np.ndarray, np.ndarray] | None = None
     open_gain: float = 1.0
+    open_spread: float = 0.0
 
     def values(self, times: np.ndarray) -> np.ndarray:
         """``float32 (N, P)`` mouth parameters at ``times`` (float64 (N,) s, ascending).
@@ -184,7 +188,7 @@ class MouthCurve:
         times = np.asarray(times, dtype=np.float64).reshape(-1)
         if not self.phones:
             return np.zeros((times.shape[0], len(MOUTH_PARAMS)), dtype=np.float32)
-        values = parts_values(self._parts, times, self.fps)
+        values = parts_values(self._parts, times, self.fps, self.open_spread)
         if self.loudness is not None and times.shape[0]:
             loud = np.interp(times, *self.loudness) if self.loudness[0].size else 0 * times
             loud = loud.astype(np.float32)
@@ -223,7 +227,7 @@ def levelled(curve: MouthCurve) -> MouthCurve:
         return curve
     level = float(np.percentile(speaking, 95.0))
     gain = float(np.clip(OPEN_AT_WIDE / max(level, 1e-3), 1.0, P.LEVEL_GAIN_MAX))
-    return MouthCurve(curve.phones, curve.source, curve.fps, curve.loudness, gain)
+    return dataclasses.replace(curve, open_gain=gain)
 
 
 def analyse_speech(
@@ -325,14 +329,15 @@ def analyse_speech_curve(
             )  # fmt: skip
             phones, source = heard.phones, "alignment"
     report(2, 3)
-    loudness = None
+    loudness, spread = None, 0.0
     if source == "audio":
         from lipsync.core.speech.phone_loop import recognise_phones
 
         phones = recognise_phones(x, acoustics)
         loudness = (acoustics.times, acoustics.loudness.astype(np.float64))
+        spread = P.AUDIO_OPEN_SPREAD_SECONDS
     report(3, 3)
-    return levelled(MouthCurve(tuple(phones), source, fps, loudness))
+    return levelled(MouthCurve(tuple(phones), source, fps, loudness, open_spread=spread))
 
 
 def load_speech_audio(path: str | os.PathLike[str], use_sidecar: bool = True) -> SpeechAudio:

@@ -437,7 +437,12 @@ class StreamingPhones:
         """The phones of ``window`` (the newest audio, from ``start`` s on the stream's clock)
         on the window's own clock, cleaned with its ``acoustics`` (see
         :func:`~.phone_loop.recognise_phones`)."""
-        from lipsync.core.speech.labial import close_onsets, phrase_onsets, recover_bilabials
+        from lipsync.core.speech.labial import (
+            close_onsets,
+            hedge_labiodentals,
+            phrase_onsets,
+            recover_bilabials,
+        )
         from lipsync.core.speech.phone_loop import clean, digital_quiet
 
         if not acoustics.speech.any():
@@ -452,4 +457,5 @@ class StreamingPhones:
         phones = clean(segments, acoustics)
         if digital_quiet(window):
             phones = list(recover_bilabials(phones, window))
-        return close_onsets(phones, window, phrase_onsets(acoustics.speech, acoustics.times))
+        onsets = phrase_onsets(acoustics.speech, acoustics.times)
+        return hedge_labiodentals(close_onsets(phones, window, onsets))

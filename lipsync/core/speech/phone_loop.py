@@ -10,7 +10,8 @@ language: in other languages it finds the nearest English phones, which is what 
 The recognised phones are cleaned with the acoustic measures of :mod:`~.acoustics`: phones
 lying mostly in detected silence become pauses, and speech the recogniser called silence is
 kept as speech. Bilabials it heard as /V F TH DH/ are recovered by their spectrum, as are
-closed lips at the start of a phrase (:mod:`~.labial`). Phone confidence is the decoder's
+closed lips at the start of a phrase (:mod:`~.labial`); its own /F V/, mostly wrong, lose their
+lip contact (:func:`~.labial.hedge_labiodentals`). Phone confidence is the decoder's
 posterior-like acoustic score, mapped to 0..1.
 """
 
@@ -24,7 +25,12 @@ import numpy as np
 from lipsync.core.errors import ProcessingError
 from lipsync.core.speech import parameters as P
 from lipsync.core.speech.acoustics import Acoustics
-from lipsync.core.speech.labial import close_onsets, phrase_onsets, recover_bilabials
+from lipsync.core.speech.labial import (
+    close_onsets,
+    hedge_labiodentals,
+    phrase_onsets,
+    recover_bilabials,
+)
 from lipsync.core.speech.phonesets import SILENCE, is_silence
 from lipsync.core.speech.sphinx import (
     decoder_settings,
@@ -172,4 +178,5 @@ def recognise_phones(samples: np.ndarray, acoustics: Acoustics) -> tuple[PhoneSe
     phones: Sequence[PhoneSegment] = clean(recognise_pieces(samples, acoustics), acoustics)
     if digital_quiet(samples):
         phones = recover_bilabials(phones, samples)
-    return close_onsets(phones, samples, phrase_onsets(acoustics.speech, acoustics.times))
+    onsets = phrase_onsets(acoustics.speech, acoustics.times)
+    return hedge_labiodentals(close_onsets(phones, samples, onsets))

@@ -1,4 +1,5 @@
-"""The spectral cue that recovers bilabials the phone loop heard as /V F TH DH/."""
+"""The spectral cue that recovers bilabials the phone loop heard as /V F TH DH/, and its own
+/F V/, which lose their lip contact."""
 
 from __future__ import annotations
 
@@ -6,14 +7,18 @@ import numpy as np
 import pytest
 
 from lipsync.core.speech import parameters as P
+from lipsync.core.speech.coarticulation import mouth_values
 from lipsync.core.speech.labial import (
     BILABIAL_LABEL,
     close_onsets,
+    hedge_labiodentals,
     is_bilabial_onset,
     phrase_onsets,
     recover_bilabials,
     spectral_centroid,
 )
+from lipsync.core.speech.track import analyse_speech
+from lipsync.core.speech.visemes import LABIODENTAL
 from lipsync.core.types import PhoneSegment
 
 RATE = P.ANALYSIS_RATE
@@ -125,3 +130,32 @@ def test_close_onsets_inserts_a_bilabial_over_the_head():
         ("AA", 0.16, 0.34),
     ]
     assert close_onsets(out, audio, [0.1]) == out  # a bilabial there already: unchanged
+
+
+def test_the_loops_labiodentals_lose_their_contact():
+    segments = [PhoneSegment(label, 0.1 * i, 0.1 * i + 0.1, 0.9, "audio")
+                for i, label in enumerate(["F", "AA", "V", "B", "TH"])]  # fmt: skip
+    out = hedge_labiodentals(segments)
+    assert [s.label for s in out] == ["TH", "AA", "DH", "B", "TH"]
+    assert [(s.start, s.end, s.confidence) for s in out] == [
+        (s.start, s.end, s.confidence) for s in segments
+    ]
+    grid = np.arange(0.0, 0.5, 0.02)
+    assert mouth_values(out, grid, 25.0)[:, LABIODENTAL].max() < 0.2
+    assert mouth_values(segments, grid, 25.0)[:, LABIODENTAL].max() == 1.0
+
+
+FRICATIVES = "Five fine vans drove forward over the vast valley of Devon."
+
+
+def test_audio_only_analysis_draws_no_labiodental_contact(truth):
+    """A sentence full of /f v/, heard without its transcript: the phone loop's /F V/ are wrong
+    three times in four (see lipsync.core.speech.labial), so none closes the lips; with the
+    transcript they come from the words and do."""
+    syn, text = truth.synthesize(FRICATIVES, "en", "en-us"), FRICATIVES
+    heard = analyse_speech(syn.samples, syn.sample_rate, 25.0)
+    assert heard.source == "audio"
+    assert not any(p.label in ("F", "V") for p in heard.phones)
+    assert heard.param("labiodental").max() < 0.5
+    aligned = analyse_speech(syn.samples, syn.sample_rate, 25.0, text=text)
+    assert aligned.param("labiodental").max() >= 0.9

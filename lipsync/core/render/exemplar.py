@@ -17,9 +17,11 @@ Per frame, for one face:
    ring of skin around the mouth (so a sample from a brighter or warmer moment fits). The
    bank keeps the sharpest sample of each shape; where the drawn lips (their box, measured
    as the bank measures the footage's) are sharper than the footage's typical lips at the
-   target's aperture (:meth:`ExemplarBank.typical`), they are blurred by that much
-   (:func:`~lipsync.core.render.detail_match.soften`; the skin around them is left as it
-   is): pasted into soft or motion-blurred footage the mouth read crisper than the footage
+   target's aperture (:meth:`ExemplarBank.typical`), all of the sample that shows (lips and
+   the skin around them) is blurred by that much
+   (:func:`~lipsync.core.render.detail_match.soften`; the lips alone, once samples were drawn
+   whole, left a sharpened sample's skin beside them 1.85x the footage's): pasted into soft
+   or motion-blurred footage the mouth read crisper than the footage
    (shape-matched sharpness in bench/real_faces.py, exemplar and auto: latentsync_demo2 1.17
    and 1.15, 1.11 and 1.13 when the sample's own frame was compared with its shape cell's,
    about 1.03 and 1.06 now; see the commit). The drawn lips, not the sample's frame: the
@@ -49,7 +51,14 @@ from lipsync.core.render import parameters as P
 from lipsync.core.render.appearance import TrackAppearance
 from lipsync.core.render.composite import detail_blend, feathered_mask, lower_face_polygon
 from lipsync.core.render.detail_match import detail_energy, soften
-from lipsync.core.render.exemplar_bank import Exemplar, ExemplarBank, lip_measures
+from lipsync.core.render.exemplar_bank import (
+    Exemplar,
+    ExemplarBank,
+    centred,
+    lip_measures,
+    rigid_frame,
+    rigid_lips,
+)
 from lipsync.core.render.exemplar_choice import best_path, distances, pale_penalty
 from lipsync.core.render.lipmesh import band_triangles
 from lipsync.core.render.meshwarp import piecewise_maps
@@ -64,7 +73,6 @@ RING_MARGIN = (0.32, 0.3)  # IO; the morph's fixed ring beyond the lips' half wi
 RING_POINTS = 16
 MOUTH_MARGIN = 0.07  # IO; the sample shows this far beyond the target's outer lips ...
 MOUTH_FEATHER = 0.035  # IO; ... with a soft edge of this sigma
-LIPS_EDGE = 0.02  # IO; a sample sharper than the footage is softened this far beyond its lips
 LIGHT_RING = (0.05, 0.26)  # IO; skin between these distances from the lips sets the colour
 LIGHT_SIGMA = 0.12  # IO; smoothness of the colour and light gain field
 MAP_STEP, MAP_STEP_FROM_IO = 2, 120.0  # maps every 2 px for faces this large (px between eyes)
@@ -154,8 +162,20 @@ class ExemplarRenderer:
             self._banks[track] = (trust, bank)
 
     def _choose(
-        self, track: int, appearance: TrackAppearance | None, targets: Sequence[np.ndarray]
+        self,
+        track: int,
+        appearance: TrackAppearance | None,
+        targets: Sequence[np.ndarray],
+        faces: Sequence[FaceObservation],
     ) -> list[Choice]:
+        """The samples for ``targets`` (one per frame, ``faces`` the track's face in each).
+
+        A sample far from the target (:data:`NEAR`..:data:`FAR`) fades out, and the warp of
+        the frame's own mouth shows instead, unless that mouth is further still from the
+        target: the sample is used fully where it is nearer the target than the frame's own
+        mouth by :data:`NEAR` or more. (A closed mouth in the frame, an open one asked for:
+        the warp stretched the closed lips over a dark hole, where her own samples show the
+        teeth she speaks over.)"""
         bank = appearance.exemplars if appearance is not None else None
         trust = self.trust(bank) if bank is not None else 0.0
         self._note(track, bank, trust)
@@ -170,10 +190,14 @@ class ExemplarRenderer:
         start = next((i for i, s in enumerate(bank.samples) if s is shown), None)
         path = best_path(costs, start)
         choices = []
-        for row, best in zip(costs, path, strict=True):
+        for row, best, r, face in zip(costs, path, rigid, faces, strict=True):
             picks = [(bank.samples[best], 1.0)]
-            weight = trust * (1.0 - _smoothstep(NEAR, FAR, float(row[best])))
-            choices.append(Choice(tuple(picks), weight))
+            own_lips = rigid_lips(face.landmarks, rigid_frame(face.landmarks))
+            own = distances(r, centred(own_lips)[None], np.array([lip_measures(own_lips)[0]],
+                            np.float32), np.zeros(1, np.float32))[0]  # fmt: skip
+            cost = float(row[best])
+            near = max(1.0 - _smoothstep(NEAR, FAR, cost), _smoothstep(0.0, NEAR, own - cost))
+            choices.append(Choice(tuple(picks), trust * near))
         self._shown[track] = bank.samples[int(path[-1])]
         return choices
 
@@ -190,7 +214,7 @@ class ExemplarRenderer:
         """The frame with ``face``'s mouth at ``target``, drawn from the speaker's own mouths
         (arguments as :meth:`WarpRenderer.render`)."""
         params = check_target(target)
-        choice = self._choose(face.track_id, appearance, [params])[0]
+        choice = self._choose(face.track_id, appearance, [params], [face])[0]
         return self._render(image, face, params, appearance, strength, choice)
 
     def render_batch(self, jobs: Sequence[RenderJob]) -> list[np.ndarray]:
@@ -202,7 +226,8 @@ class ExemplarRenderer:
             by_track.setdefault(job.face.track_id, []).append(i)
         for track, members in by_track.items():
             params = [check_target(jobs[i].target) for i in members]
-            picked = self._choose(track, jobs[members[-1]].appearance, params)
+            faces = [jobs[i].face for i in members]
+            picked = self._choose(track, jobs[members[-1]].appearance, params, faces)
             choices.update(zip(members, picked, strict=True))
         return [
             self._render(
@@ -262,14 +287,13 @@ class ExemplarRenderer:
         # drawn lips' box measured as the bank measures the footage's
         bank = appearance.exemplars
         typical = bank.typical(lip_measures(rigid)[0]) if bank is not None else 0.0
+        shows = _mouth_mask(outer, region.shape[:2], io)
         if typical > 0.0:
             box = _lips_box(outer, region.shape[:2]) & _inner(covered, 1)
             soft, sigma = soften(drawn, box, detail_energy(np.rint(drawn), box) / typical)
-            if sigma > 0.0:  # the lips only: the skin around them keeps its grain
-                lips = _dilated(outer, region.shape[:2], LIPS_EDGE * io)
-                lips = cv2.GaussianBlur(lips, (0, 0), max(LIPS_EDGE * io, 0.5))[:, :, None]
-                drawn = drawn + lips * (soft - drawn)
-        mask = _mouth_mask(outer, region.shape[:2], io)
+            if sigma > 0.0:  # all of the sample that shows: its lips and the skin around them
+                drawn += shows[:, :, None] * (soft - drawn)
+        mask = shows
         lower = [
             lower_face_polygon(
                 face.landmarks["jaw"],

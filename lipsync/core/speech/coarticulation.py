@@ -27,6 +27,7 @@ All numbers are in :mod:`lipsync.core.speech.parameters` and :mod:`lipsync.core.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -189,13 +190,18 @@ def mouth_values(segments: Sequence[PhoneSegment], times: np.ndarray, fps: float
 
 
 def parts_values(
-    parts: Parts, times: np.ndarray, fps: float, open_spread: float = 0.0
+    parts: Parts,
+    times: np.ndarray,
+    fps: float,
+    open_spread: float = 0.0,
+    open_reach: float = math.inf,
 ) -> np.ndarray:
     """:func:`mouth_values` from parts built once (:func:`build_parts`): a stream asks for a few
     frames at a time, and building the parts of a whole speech costs time and memory in
     proportion to its length (10 minutes: 6000 phones). ``open_spread`` (s): the blended
     ``open`` is a Gaussian-weighted mean over that standard deviation of time (before the
-    contacts are imposed, so closures stay as sharp)."""
+    contacts are imposed, so closures stay as sharp), out to two of them on each side, or to
+    ``open_reach`` (s) where that is nearer (live speech known only so far ahead)."""
     times = np.asarray(times, dtype=np.float64)
     if times.shape[0] == 0:
         return np.zeros((0, _N_PARAMS), dtype=np.float32)
@@ -203,7 +209,8 @@ def parts_values(
     if open_spread > 0.0:
         offsets = np.linspace(-2.0, 2.0, 9)
         weights = np.exp(-0.5 * offsets**2)
-        weights /= weights.sum()
+        kept = np.abs(offsets * open_spread) <= open_reach + 1e-9
+        offsets, weights = offsets[kept], weights[kept] / weights[kept].sum()
         spread = np.zeros(times.shape[0])
         for off, w in zip(offsets * open_spread, weights, strict=True):
             shifted = values if off == 0.0 else blend(parts, times + off)

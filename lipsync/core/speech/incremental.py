@@ -151,6 +151,8 @@ LIVE_EDGE_SECONDS = 0.4  # s at a window's start whose phones the window before 
 LIVE_LOOKAHEAD_SECONDS = 0.08  # s of audio past a frame needed before its mouth is final
 # (opening / closure r against the whole file's on an espeak paragraph, taken as soon as known:
 # 0.04 s 0.73 / 0.67, 0.06 s 0.74 / 0.68, 0.08 s 0.78 / 0.73, 0.1 s 0.79 / 0.74)
+#: the live curve's spread of ``open``: as offline, out to the look-ahead on each side
+_LIVE_SPREAD = {"open_spread": P.AUDIO_OPEN_SPREAD_SECONDS, "open_reach": LIVE_LOOKAHEAD_SECONDS}
 LIVE_KEEP_SECONDS = 20.0  # s of phones kept behind the newest audio (memory, the level's span)
 LIVE_GAIN_SECONDS = 1.0  # s of new audio between two estimates of the open gain (each
 # evaluates the kept phones' curve: ~10 ms, every 0.08 s step was 0.12 s of CPU per s)
@@ -163,8 +165,9 @@ class LiveCurve:
     :data:`LIVE_WINDOW_SECONDS` are analysed again and replace what the previous window said
     after :data:`LIVE_EDGE_SECONDS` from its start. A frame's mouth is final once
     :data:`LIVE_LOOKAHEAD_SECONDS` of audio past it have been analysed (:attr:`known_until`).
-    Its ``open`` is not spread over time as the offline analysis's is
-    (:data:`~.parameters.AUDIO_OPEN_SPREAD_SECONDS`): that would need more audio past a frame.
+    Its ``open`` is spread over time as the offline analysis's is
+    (:data:`~.parameters.AUDIO_OPEN_SPREAD_SECONDS`), but only as far as that look-ahead
+    reaches on either side (the whole spread would need 0.2 s of audio past each frame).
 
     ``background=True`` analyses in a process of its own (a live pipe: :meth:`add` never
     waits; a slow step skips to the newest window; the phone recogniser holds Python's
@@ -302,7 +305,8 @@ class LiveCurve:
             phones = tuple(
                 dataclasses.replace(p, start=p.start - t0, end=p.end - t0) for p in self._phones
             )
-            curve = MouthCurve(phones, "audio", self.fps, (self._loud[0] - t0, self._loud[1]))
+            loud = (self._loud[0] - t0, self._loud[1])
+            curve = MouthCurve(phones, "audio", self.fps, loud, **_LIVE_SPREAD)
             self._gained = now
         self._gain = levelled(curve).open_gain
 
@@ -319,7 +323,7 @@ class LiveCurve:
                 if p.end >= times[0] - reach and p.start <= times[-1] + reach
             )
             loud = self._loud
-        return MouthCurve(near, "audio", self.fps, loud, self._gain).values(times)
+        return MouthCurve(near, "audio", self.fps, loud, self._gain, **_LIVE_SPREAD).values(times)
 
 
 LIVE_UTTERANCE_SECONDS = 6.0  # s after which the decoder's utterance ends at its next pause

@@ -56,8 +56,8 @@ ENERGY_OPEN_WEIGHT = 0.35  # 0..1; share of ``open`` scaled by the loudness enve
 # set: the value was chosen on them) the target's r against the real mouth rose from 0.60 /
 # 0.36 to 0.65 / 0.42, and kept rising to 0.15 s; on the held-out espeak-ng sentences of
 # bench/speech_accuracy.py r of ``open`` against the exact phones fell from 0.63 to 0.62 (nl
-# 0.52 -> 0.49), closures untouched. Live mode (LiveCurve) does not spread: it would need twice
-# this of audio past each frame.
+# 0.52 -> 0.49), closures untouched. Live mode (LiveCurve) spreads only as far as its
+# look-ahead reaches on either side (the whole spread would need twice this past each frame).
 AUDIO_OPEN_SPREAD_SECONDS = 0.1
 ENERGY_SMOOTH_SECONDS = 0.03  # s; moving-average length of the loudness envelope
 # Formants (F1 for the jaw, F2 for rounding) are measured (:mod:`~.acoustics`) but do not shape

@@ -167,7 +167,8 @@ class MouthCurve:
     opening with the energy of the speech; ``open_gain``: the level of ``open`` (see
     :func:`levelled`); ``open_spread``: seconds over which ``open`` is spread before the
     contacts are imposed (:data:`~.parameters.AUDIO_OPEN_SPREAD_SECONDS` for the audio-only
-    analysis, see there; 0 elsewhere).
+    analysis, see there; 0 elsewhere), out to ``open_reach`` seconds at most on each side
+    (live speech: its look-ahead).
     """
 
     phones: tuple[PhoneSegment, ...]
@@ -176,6 +177,7 @@ class MouthCurve:
     loudness: tuple[np.ndarray, np.ndarray] | None = None
     open_gain: float = 1.0
     open_spread: float = 0.0
+    open_reach: float = math.inf
 
     def values(self, times: np.ndarray) -> np.ndarray:
         """``float32 (N, P)`` mouth parameters at ``times`` (float64 (N,) s, ascending).
@@ -188,7 +190,7 @@ class MouthCurve:
         times = np.asarray(times, dtype=np.float64).reshape(-1)
         if not self.phones:
             return np.zeros((times.shape[0], len(MOUTH_PARAMS)), dtype=np.float32)
-        values = parts_values(self._parts, times, self.fps, self.open_spread)
+        values = parts_values(self._parts, times, self.fps, self.open_spread, self.open_reach)
         if self.loudness is not None and times.shape[0]:
             loud = np.interp(times, *self.loudness) if self.loudness[0].size else 0 * times
             loud = loud.astype(np.float32)

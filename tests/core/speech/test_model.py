@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lipsync.core.speech.coarticulation import mouth_values
+from lipsync.core.speech.coarticulation import blend, build_parts, mouth_values, parts_values
 from lipsync.core.speech.phonesets import (
     IPA_SYMBOLS,
     arpabet_to_ipa,
@@ -136,3 +136,35 @@ def test_recogniser_noise_floor_is_faint_and_reproducible():
     floor_db = 10 * np.log10(np.mean(heard[4000:6000] ** 2) / np.mean(speech[:4000] ** 2))
     assert abs(floor_db + P.RECOGNISER_FLOOR_BELOW_PEAK_DB) < 3.0
     assert np.all(with_noise_floor(np.zeros(800, dtype=np.float32)) == 0.0)
+
+
+def _syllables() -> list[PhoneSegment]:
+    labels = ["_", "m", "a", "t", "i", "p", "o", "s", "a", "_"]
+    return [PhoneSegment(lab, 0.08 * k, 0.08 * k + 0.08) for k, lab in enumerate(labels)]
+
+
+def test_open_is_spread_over_time_and_closures_stay_shut():
+    parts = build_parts(_syllables())
+    times = np.arange(0.0, 0.8, 0.04)
+    plain = parts_values(parts, times, 25.0)
+    spread = parts_values(parts, times, 25.0, open_spread=0.1)
+    opening, closure = MOUTH_PARAMS.index("open"), MOUTH_PARAMS.index("closure")
+    assert np.abs(np.diff(spread[:, opening])).max() < np.abs(np.diff(plain[:, opening])).max()
+    np.testing.assert_array_equal(spread[:, closure], plain[:, closure])
+    shut = plain[:, closure] >= 0.99  # the frames the contacts close
+    assert shut.any() and (spread[shut, opening] <= plain[shut, opening].max() + 1e-6).all()
+
+
+def test_a_spread_reaching_only_so_far_weighs_only_those_times():
+    """Live speech is known a look-ahead past each frame: within ``open_reach`` the spread is
+    the same Gaussian's taps, renormalised (here the three 0.05 s apart)."""
+    labels = ["_", "t", "a", "s", "i", "k", "o", "n", "a", "_"]  # no lip contact to impose
+    parts = build_parts([PhoneSegment(x, 0.08 * k, 0.08 * k + 0.08) for k, x in enumerate(labels)])
+    times = np.array([0.2, 0.33, 0.5])
+    got = parts_values(parts, times, 25.0, open_spread=0.1, open_reach=0.08)
+    w = np.exp(-0.5 * np.array([0.25, 0.0, 0.25]))
+    taps = [blend(parts, times + d)[:, MOUTH_PARAMS.index("open")] for d in (-0.05, 0.0, 0.05)]
+    want = sum(wk * tk for wk, tk in zip(w / w.sum(), taps, strict=True))
+    np.testing.assert_allclose(got[:, MOUTH_PARAMS.index("open")], want, atol=1e-5)
+    whole = parts_values(parts, times, 25.0, open_spread=0.1)  # out to 0.2 s: differs
+    assert np.abs(whole - got).max() > 1e-3

@@ -1,18 +1,23 @@
 """Live speech analysis (:class:`LiveCurve`: decoded as it arrives, read every 0.08 s, 0.1 s
-look-ahead) against whole-file analysis of the same espeak-ng speech, both audio-only.
+look-ahead) against whole-file analysis of the same espeak-ng speech, both audio-only. The
+whole-file track is read with the live curve's reach of the opening's spread (its look-ahead),
+so what is compared is the analysis, not the smoothing the live look-ahead allows.
 
 Stated tolerance: the opening correlates at r >= 0.75 with the whole-file track and differs by
-at most 0.1 on average (measured: r 0.86, 0.08); lip closure r >= 0.75 (measured 0.84)."""
+at most 0.1 on average (measured: r 0.85, 0.08); lip closure r >= 0.75 (measured 0.84). The
+speech is made in a process of its own: espeak-ng keeps state between syntheses, so what ran
+before changed the audio (in the suite, r 0.74 with the whole-file track at its full spread)."""
 
 from __future__ import annotations
 
+import dataclasses
+import subprocess
 import sys
 
 import numpy as np
 import pytest
 
 from lipsync.core.speech import parameters as P
-from lipsync.core.speech import synthesize
 from lipsync.core.speech.incremental import LIVE_LOOKAHEAD_SECONDS, LiveCurve
 from lipsync.core.speech.track import analyse_speech_curve, resample
 from lipsync.core.types import MOUTH_PARAMS
@@ -25,10 +30,21 @@ FPS = 25.0
 CHUNK = 640  # samples fed at a time: 40 ms, one video frame
 
 
+_FRESH = (
+    "import sys, numpy as np\n"
+    "from lipsync.core.speech import synthesize\n"
+    "syn = synthesize(sys.argv[1], 'en')\n"
+    "np.save(sys.argv[2], np.asarray(syn.samples, np.float32))\n"
+    "print(syn.sample_rate)\n"
+)
+
+
 @pytest.fixture(scope="module")
-def speech() -> np.ndarray:
-    syn = synthesize(TEXT, "en")
-    return resample(np.asarray(syn.samples, np.float32), syn.sample_rate)
+def speech(tmp_path_factory) -> np.ndarray:
+    out = tmp_path_factory.mktemp("speech") / "speech.npy"
+    made = subprocess.run([sys.executable, "-c", _FRESH, TEXT, str(out)],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    return resample(np.load(out), int(made.stdout.strip()))
 
 
 def test_live_track_follows_the_whole_file_track(speech):
@@ -38,6 +54,7 @@ def test_live_track_follows_the_whole_file_track(speech):
         live.add(speech[at : at + CHUNK])
     live.finish()
     times = np.arange(0.0, speech.shape[0] / P.ANALYSIS_RATE, 1 / FPS)
+    whole = dataclasses.replace(whole, open_reach=LIVE_LOOKAHEAD_SECONDS)
     a, b = whole.values(times), live.values(times)
     opening, closure = MOUTH_PARAMS.index("open"), MOUTH_PARAMS.index("closure")
     assert np.corrcoef(a[:, opening], b[:, opening])[0, 1] >= 0.75

@@ -8,13 +8,9 @@ espeak-ng phoneme events: r >= 0.5 at lag 0 +-1 frame, and >= 80 % of /p b m/ vi
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import tempfile
-
 import numpy as np
 import pytest
+from fresh_speech import fresh_synthesize as synthesize_apart
 from judge import DlibJudge
 
 from lipsync.core.demo import write_portrait_clip
@@ -22,7 +18,6 @@ from lipsync.core.engine import LipSyncEngine
 from lipsync.core.media import iter_frames, save_audio
 from lipsync.core.quality.aperture import best_lag_correlation
 from lipsync.core.speech import Synthesis, analyse_speech, sidecar_path
-from lipsync.core.speech.phone_events import events_from_json
 
 FPS = 25.0
 BILABIALS = {"p", "b", "m"}
@@ -40,28 +35,12 @@ SENTENCES = {
                  "Bonjour, bienvenue à Paris."),
 }  # fmt: skip
 
-# espeak-ng keeps wave-generator state between syntheses, so each sentence is spoken in a fresh
-# process: the same audio in every run, whatever ran before (as tests/core/speech does).
-_FRESH = (
-    "import sys, numpy as np\n"
-    "from lipsync.core.speech.espeak import synthesize\n"
-    "from lipsync.core.speech.phone_events import events_to_json\n"
-    "text, lang, voice, out = sys.argv[1:]\n"
-    "syn = synthesize(text, lang=lang, voice=voice)\n"
-    "np.save(out + '.npy', syn.samples)\n"
-    "open(out + '.json', 'w', encoding='utf-8').write(events_to_json(syn.events))\n"
-)
-
 
 def fresh_synthesize(lang: str) -> Synthesis:
+    """The sentence of ``lang``, spoken in a process of its own (the same audio in every run,
+    whatever ran before)."""
     voice, text = SENTENCES[lang]
-    with tempfile.TemporaryDirectory() as folder:
-        out = os.path.join(folder, "speech")
-        subprocess.run([sys.executable, "-c", _FRESH, text, lang, voice, out], check=True)
-        samples = np.load(out + ".npy")
-        with open(out + ".json", encoding="utf-8") as f:
-            events = events_from_json(f.read())
-    return Synthesis(samples, events.sample_rate, events)
+    return synthesize_apart(text, lang, voice)
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,11 @@ before changed the audio (in the suite, r 0.74 with the whole-file track at its 
 from __future__ import annotations
 
 import dataclasses
-import subprocess
 import sys
 
 import numpy as np
 import pytest
+from fresh_speech import fresh_synthesize
 
 from lipsync.core.speech import parameters as P
 from lipsync.core.speech.incremental import LIVE_LOOKAHEAD_SECONDS, LiveCurve
@@ -30,21 +30,10 @@ FPS = 25.0
 CHUNK = 640  # samples fed at a time: 40 ms, one video frame
 
 
-_FRESH = (
-    "import sys, numpy as np\n"
-    "from lipsync.core.speech import synthesize\n"
-    "syn = synthesize(sys.argv[1], 'en')\n"
-    "np.save(sys.argv[2], np.asarray(syn.samples, np.float32))\n"
-    "print(syn.sample_rate)\n"
-)
-
-
 @pytest.fixture(scope="module")
-def speech(tmp_path_factory) -> np.ndarray:
-    out = tmp_path_factory.mktemp("speech") / "speech.npy"
-    made = subprocess.run([sys.executable, "-c", _FRESH, TEXT, str(out)],
-                          capture_output=True, text=True, check=True)  # fmt: skip
-    return resample(np.load(out), int(made.stdout.strip()))
+def speech() -> np.ndarray:
+    syn = fresh_synthesize(TEXT, "en")
+    return resample(np.asarray(syn.samples, np.float32), syn.sample_rate)
 
 
 def test_live_track_follows_the_whole_file_track(speech):

@@ -14,13 +14,9 @@ rendered aperture against the exact espeak-ng openness at lag 0 +-1 frame, and >
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import tempfile
-
 import numpy as np
 import pytest
+from fresh_speech import fresh_synthesize
 from judge import DlibJudge
 
 from lipsync.core.demo import write_portrait_clip
@@ -32,7 +28,6 @@ from lipsync.core.quality.aperture import best_lag_correlation
 from lipsync.core.speech import Synthesis, analyse_speech
 from lipsync.core.speech import parameters as SP
 from lipsync.core.speech.incremental import LIVE_LOOKAHEAD_SECONDS, LiveCurve
-from lipsync.core.speech.phone_events import events_from_json
 from lipsync.core.sync_stream import SyncStream
 
 pytestmark = pytest.mark.slow
@@ -46,29 +41,12 @@ VOICE, TEXT = (
     "will bring some pie, but probably not before the movie.",
 )  # issue 19's English sentence
 
-# espeak-ng keeps state between syntheses: speak in a fresh process, the same audio every run
-_FRESH = (
-    "import sys, numpy as np\n"
-    "from lipsync.core.speech.espeak import synthesize\n"
-    "from lipsync.core.speech.phone_events import events_to_json\n"
-    "text, lang, voice, out = sys.argv[1:]\n"
-    "syn = synthesize(text, lang=lang, voice=voice)\n"
-    "np.save(out + '.npy', syn.samples)\n"
-    "open(out + '.json', 'w', encoding='utf-8').write(events_to_json(syn.events))\n"
-)
-
 
 @pytest.fixture(scope="module")
 def judged(tmp_path_factory):
     """(the synthesis, output frame times, dlib's aperture per frame, frames rendered)."""
     folder = tmp_path_factory.mktemp("live_quality")
-    with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "speech")
-        subprocess.run([sys.executable, "-c", _FRESH, TEXT, "en", VOICE, out], check=True)
-        samples = np.load(out + ".npy")
-        with open(out + ".json", encoding="utf-8") as f:
-            events = events_from_json(f.read())
-    syn = Synthesis(samples, events.sample_rate, events)
+    syn = fresh_synthesize(TEXT, "en", VOICE)  # espeak-ng keeps state: a process of its own
     wav = save_audio(folder / "en.wav", syn.samples, syn.sample_rate)  # no sidecar
     speech = load_audio(wav, SP.ANALYSIS_RATE)
     duration = syn.samples.shape[0] / syn.sample_rate

@@ -5,18 +5,14 @@ pytest's importlib mode, so they cannot import this module)."""
 from __future__ import annotations
 
 import functools
-import os
-import subprocess
-import sys
-import tempfile
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-import numpy as np
 import pytest
+from fresh_speech import fresh_synthesize
 
 from lipsync.core.speech.espeak import Synthesis
-from lipsync.core.speech.phone_events import events_from_json, events_to_segments
+from lipsync.core.speech.phone_events import events_to_segments
 from lipsync.core.speech.scoring import bilabial_recall, closure_precision, open_correlation
 from lipsync.core.speech.track import analyse_speech
 from lipsync.core.types import MouthTrack, PhoneSegment
@@ -43,32 +39,6 @@ class Utterance:
     synthesis: Synthesis
     truth: tuple[PhoneSegment, ...]
     reference: MouthTrack  # the track of the exact espeak-ng events: ground-truth openness
-
-
-# espeak-ng's wave generator keeps running state between syntheses, so the same text comes
-# out a few samples different depending on what was spoken before. The test speech is made in
-# a fresh process each time, so every test run, in any order, analyses the same audio.
-_FRESH = (
-    "import sys, numpy as np\n"
-    "from lipsync.core.speech.espeak import synthesize\n"
-    "from lipsync.core.speech.phone_events import events_to_json\n"
-    "text, lang, voice, out = sys.argv[1:]\n"
-    "syn = synthesize(text, lang=lang, voice=voice)\n"
-    "np.save(out + '.npy', syn.samples)\n"
-    "open(out + '.json', 'w', encoding='utf-8').write(events_to_json(syn.events))\n"
-)
-
-
-def fresh_synthesize(text: str, lang: str, voice: str) -> Synthesis:
-    """:func:`synthesize` in a new process (espeak-ng in its initial state)."""
-    with tempfile.TemporaryDirectory() as folder:
-        out = os.path.join(folder, "speech")
-        cmd = [sys.executable, "-c", _FRESH, text, lang, voice, out]
-        subprocess.run(cmd, check=True)
-        samples = np.load(out + ".npy")
-        with open(out + ".json", encoding="utf-8") as f:
-            events = events_from_json(f.read())
-    return Synthesis(samples, events.sample_rate, events)
 
 
 @functools.cache

@@ -439,15 +439,9 @@ class StreamingPhones:
 
     def phones(self, window: np.ndarray, start: float, acoustics) -> tuple[PhoneSegment, ...]:
         """The phones of ``window`` (the newest audio, from ``start`` s on the stream's clock)
-        on the window's own clock, cleaned with its ``acoustics`` (see
-        :func:`~.phone_loop.recognise_phones`)."""
-        from lipsync.core.speech.labial import (
-            close_onsets,
-            hedge_labiodentals,
-            phrase_onsets,
-            recover_bilabials,
-        )
-        from lipsync.core.speech.phone_loop import clean, digital_quiet
+        on the window's own clock, made with its ``acoustics`` as the whole file's are
+        (:func:`~.phone_loop.tidy`)."""
+        from lipsync.core.speech.phone_loop import tidy
 
         if not acoustics.speech.any():
             return ()
@@ -458,8 +452,4 @@ class StreamingPhones:
             for p in raw
             if p.end > start and p.start < end
         ]
-        phones = clean(segments, acoustics)
-        if digital_quiet(window):
-            phones = list(recover_bilabials(phones, window))
-        onsets = phrase_onsets(acoustics.speech, acoustics.times)
-        return hedge_labiodentals(close_onsets(phones, window, onsets))
+        return tidy(segments, window, acoustics)

@@ -175,7 +175,15 @@ def recognise_phones(samples: np.ndarray, acoustics: Acoustics) -> tuple[PhoneSe
     """Phone segments of float32 (n,) mono 16 kHz audio without a transcript (see module)."""
     if not acoustics.speech.any():
         return ()
-    phones: Sequence[PhoneSegment] = clean(recognise_pieces(samples, acoustics), acoustics)
+    return tidy(recognise_pieces(samples, acoustics), samples, acoustics)
+
+
+def tidy(
+    segments: list[PhoneSegment], samples: np.ndarray, acoustics: Acoustics
+) -> tuple[PhoneSegment, ...]:
+    """The loop's raw ``segments`` of ``samples`` (their ``acoustics``) as the mouth takes them
+    (see module): cleaned, bilabials recovered, phrase onsets closed, its /F V/ hedged."""
+    phones: Sequence[PhoneSegment] = clean(segments, acoustics)
     if digital_quiet(samples):
         phones = recover_bilabials(phones, samples)
     onsets = phrase_onsets(acoustics.speech, acoustics.times)

@@ -1,4 +1,4 @@
-"""Live speech analysis (:class:`LiveCurve`: decoded as it arrives, read every 0.08 s, 0.1 s
+"""Live speech analysis (:class:`LiveCurve`: decoded as it arrives, read every 0.04 s, 0.1 s
 look-ahead) against whole-file analysis of the same espeak-ng speech, both audio-only. The
 whole-file track is read with the live curve's reach of the opening's spread (its look-ahead),
 so what is compared is the analysis, not the smoothing the live look-ahead allows.
@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from fresh_speech import fresh_synthesize
 
+from lipsync.core.media import load_audio
 from lipsync.core.speech import parameters as P
-from lipsync.core.speech.incremental import LIVE_LOOKAHEAD_SECONDS, LiveCurve
+from lipsync.core.speech.incremental import LIVE_LOOKAHEAD_SECONDS, LiveCurve, StreamingPhones
+from lipsync.core.speech.phone_loop import _PhoneLoop, digital_quiet
+from lipsync.core.speech.sphinx import recogniser_pcm, start_fresh
 from lipsync.core.speech.track import analyse_speech_curve, resample
 from lipsync.core.types import MOUTH_PARAMS
 
@@ -28,6 +32,8 @@ TEXT = (
 )
 FPS = 25.0
 CHUNK = 640  # samples fed at a time: 40 ms, one video frame
+REAL = Path(__file__).resolve().parents[1] / "data" / "retalking_face3_2s.mp4"  # a real voice
+WINDOW = int(1.2 * P.ANALYSIS_RATE)
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +91,56 @@ def test_a_bundled_app_analyses_in_its_own_process(speech, monkeypatch):
         live.finish()
     times = np.arange(0.0, 2.0, 1 / FPS)
     np.testing.assert_array_equal(bundled.values(times), plain.values(times))
+
+
+def _heard(phones: StreamingPhones, audio: np.ndarray) -> None:
+    for at in range(0, audio.shape[0], CHUNK):
+        end = at + CHUNK
+        phones.hear(audio[at:end], audio[max(0, end - WINDOW) : end])
+
+
+def _cmn(decoder) -> np.ndarray:
+    return np.array([float(v) for v in decoder.get_cmn().split(",")])
+
+
+@pytest.mark.parametrize("quiet_before", [0.0, 7.0])
+def test_the_live_decoder_normalises_by_the_mean_of_the_voice_it_heard(quiet_before):
+    """Primed after 0.5, 1 and 2 s of a real voice, the live decoder's cepstral mean is the one
+    whole-file decoding takes, not the model's prior pulled part of the way (its running mean
+    weighs the prior as 5 s of audio: after 2 s its c0 was 45 where the voice's is 58); and
+    after 7 s of near silence (a stream before its speaker speaks, in which the decoder's
+    utterance ended) it is still the voice's, not the silence's."""
+    voice = load_audio(REAL, P.ANALYSIS_RATE)
+    hush = np.random.default_rng(5).normal(0, 2e-4, int(quiet_before * P.ANALYSIS_RATE))
+    live = StreamingPhones()
+    prior = _cmn(live.decoder)
+    _heard(live, np.concatenate([hush.astype(np.float32), voice]))
+    whole = _PhoneLoop().decoder
+    start_fresh(whole)
+    whole.process_raw(recogniser_pcm(voice), full_utt=True)
+    whole.end_utt()
+    mean, expected = _cmn(live.decoder), _cmn(whole)
+    assert abs(expected[0] - prior[0]) > 10  # the voice is far from the prior
+    assert np.abs(mean - expected).max() < 1.5
+
+
+def test_digital_quiet_is_judged_on_all_the_speech_heard():
+    """Bilabials are recovered by their spectrum only in digitally quiet speech (synthetic or
+    noise-gated), judged on the whole file offline; a live window is too short to judge (a
+    window without a pause has no flat steps), so the live decoder judges all it has heard,
+    from the first sound on (digital silence before a voice does not make it one)."""
+    rng = np.random.default_rng(3)
+    sound = rng.normal(0, 0.05, 2 * P.ANALYSIS_RATE).astype(np.float32)
+    gated = sound.copy()
+    gated[P.ANALYSIS_RATE // 4 : P.ANALYSIS_RATE // 2] = 0.0  # a gated pause in the sound
+    live = StreamingPhones()
+    _heard(live, gated)
+    assert digital_quiet(gated) and not digital_quiet(gated[-WINDOW:])
+    assert live.quiet
+    padded = np.concatenate([np.zeros(P.ANALYSIS_RATE, np.float32), sound])
+    assert not digital_quiet(padded)  # silence padded before (and after) a recording
+    assert not digital_quiet(np.concatenate([padded, np.zeros(9000, np.float32)]))
+    for audio in (sound, padded):
+        noisy = StreamingPhones()
+        _heard(noisy, audio)
+        assert not noisy.quiet

@@ -153,22 +153,42 @@ def clean(segments: list[PhoneSegment], acoustics: Acoustics) -> list[PhoneSegme
     return out
 
 
-def digital_quiet(samples: np.ndarray) -> bool:
-    """Whether the speech has digitally quiet stretches (synthetic or noise-gated speech):
-    at least ``LABIAL_MIN_FLAT_SHARE`` of the steps between consecutive samples of float32
-    (n,) ``samples`` are exactly zero. Only there does a lip closure sound like one to the
-    spectral bilabial cue; under a live noise floor the centroid of a closure is the noise's,
-    and the cue turns real /v w/ and vowels into closed lips."""
+def flat_steps(samples: np.ndarray) -> int:
+    """How many steps between consecutive samples of float32 (n,) ``samples`` are exactly
+    zero (of ``n - 1``)."""
     n = samples.shape[0]
-    if n < 2:
-        return False
     # a block at a time (with one sample of overlap): the steps of the whole audio would be a
     # second copy of it
-    zeros = sum(
+    return sum(
         int(np.count_nonzero(np.diff(samples[i : i + _STEP_BLOCK + 1]) == 0.0))
         for i in range(0, n - 1, _STEP_BLOCK)
     )
-    return zeros / (n - 1) >= P.LABIAL_MIN_FLAT_SHARE
+
+
+def first_sound(samples: np.ndarray, last: bool = False) -> int | None:
+    """Index of the first (``last``: the last) sample of float32 (n,) ``samples`` that is not
+    exactly zero; None: all are."""
+    n = samples.shape[0]
+    starts = range(0, n, _STEP_BLOCK)
+    for i in reversed(starts) if last else starts:
+        found = np.flatnonzero(samples[i : i + _STEP_BLOCK])
+        if found.size:
+            return i + int(found[-1] if last else found[0])
+    return None
+
+
+def digital_quiet(samples: np.ndarray) -> bool:
+    """Whether the speech has digitally quiet stretches (synthetic or noise-gated speech):
+    at least ``LABIAL_MIN_FLAT_SHARE`` of the steps between consecutive samples of float32
+    (n,) ``samples`` are exactly zero (:func:`flat_steps`), from its first sound to its last
+    (digital silence padded around a recording does not make it one: 2 s of it before a real
+    voice's 6 s turned its /v w/ and vowels into closed lips). Only there does a lip closure
+    sound like one to the spectral bilabial cue; under a live noise floor the centroid of a
+    closure is the noise's, and the cue turns real /v w/ and vowels into closed lips."""
+    start, end = first_sound(samples), first_sound(samples, last=True)
+    if start is None or end is None or end - start < 1:
+        return False
+    return flat_steps(samples[start : end + 1]) / (end - start) >= P.LABIAL_MIN_FLAT_SHARE
 
 
 def recognise_phones(samples: np.ndarray, acoustics: Acoustics) -> tuple[PhoneSegment, ...]:
@@ -179,12 +199,17 @@ def recognise_phones(samples: np.ndarray, acoustics: Acoustics) -> tuple[PhoneSe
 
 
 def tidy(
-    segments: list[PhoneSegment], samples: np.ndarray, acoustics: Acoustics
+    segments: list[PhoneSegment],
+    samples: np.ndarray,
+    acoustics: Acoustics,
+    quiet: bool | None = None,
 ) -> tuple[PhoneSegment, ...]:
     """The loop's raw ``segments`` of ``samples`` (their ``acoustics``) as the mouth takes them
-    (see module): cleaned, bilabials recovered, phrase onsets closed, its /F V/ hedged."""
+    (see module): cleaned, bilabials recovered, phrase onsets closed, its /F V/ hedged.
+    ``quiet``: whether the speech is :func:`digital_quiet` (None: judged from ``samples``; a
+    live window is too short to judge: 7 of 21 windows of a recording whose whole was)."""
     phones: Sequence[PhoneSegment] = clean(segments, acoustics)
-    if digital_quiet(samples):
+    if digital_quiet(samples) if quiet is None else quiet:
         phones = recover_bilabials(phones, samples)
     onsets = phrase_onsets(acoustics.speech, acoustics.times)
     return hedge_labiodentals(close_onsets(phones, samples, onsets))

@@ -130,9 +130,6 @@ class LiveStream:
         info = self.stream.info
         tracker.update(np.zeros((info.height, info.width, 3), np.uint8))  # load its models now
         tracker.reset()
-        from lipsync.core.render.meshwarp import load_delaunay
-
-        load_delaunay()  # the renderers' rare fallback: loaded now, not on a frame
         reader = threading.Thread(target=self._read, args=(frames,), name="lipsync-live-in")
         worker = threading.Thread(target=self._work, args=(tracker,), name="lipsync-live-work")
         painter = threading.Thread(target=self._paint, name="lipsync-live-render")

@@ -13,22 +13,49 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-
-def load_delaunay() -> None:
-    """Import SciPy's triangulation now (0.2 s), not at the first frame that needs it: the
-    renderers use fixed triangles (:mod:`~lipsync.core.render.lipmesh`) and fall back to it
-    only when lips cross over, so a start-up without it is faster, and live mode loads it
-    before its first frame instead of stalling on one."""
-    import scipy.spatial  # noqa: F401
+_FAR = 1000  # extents of the points to the triangulation's bounding rectangle (10: 14 of 300
+# random sets lacked a hull triangle qhull has; 100: 1; 1000: none)
 
 
 def delaunay(points: np.ndarray) -> np.ndarray:
-    """``int32 (T, 3)``: the Delaunay triangles of ``points`` ``(N, 2)`` as indices (coincident
-    points are joggled apart, so each keeps its own triangles)."""
-    from scipy.spatial import Delaunay
-
-    tri = Delaunay(np.asarray(points, np.float64), qhull_options="QJ").simplices
-    return tri.astype(np.int32)
+    """``int32 (T, 3)``: the Delaunay triangles of ``points`` ``(N, 2)`` as indices (OpenCV's
+    incremental triangulation; coincident points are moved a thousandth of a pixel apart, so
+    each keeps its own triangles). The renderers use fixed triangles
+    (:mod:`~lipsync.core.render.lipmesh`) and fall back to these only when lips cross over.
+    SciPy's (qhull) gave the same triangles, but importing it took 0.5 s of a live filter's
+    start, while its first frames waited."""
+    pts = np.asarray(points, np.float64).reshape(-1, 2)
+    n = pts.shape[0]
+    if n < 3 or not np.all(np.isfinite(pts)):
+        return np.zeros((0, 3), np.int32)
+    moved = pts.copy()
+    _, which = np.unique(pts, axis=0, return_inverse=True)
+    which = which.reshape(-1)
+    for k in range(n):  # the 2nd, 3rd... copy of a point: apart along a spiral
+        copies = int(np.count_nonzero(which[:k] == which[k]))
+        if copies:
+            angle = 2.399963 * copies  # the golden angle: no two copies on one line
+            moved[k] += 1e-3 * np.sqrt(copies) * np.array([np.cos(angle), np.sin(angle)])
+    moved -= moved.min(axis=0)
+    # its bounding rectangle far out: the triangulation starts from a triangle around it, and
+    # within ~10 extents of the points its corners took the place of thin hull triangles
+    far = int(np.ceil(_FAR * (moved.max() + 1.0)))
+    subdiv = cv2.Subdiv2D((-far, -far, 2 * far, 2 * far))
+    index: dict[int, int] = {}
+    for k, (x, y) in enumerate(moved):
+        index[subdiv.insert((float(x), float(y)))] = k
+    triangles = []
+    for edge in subdiv.getLeadingEdgeList():
+        corners = []
+        e = int(edge)
+        for _ in range(3):
+            corners.append(subdiv.edgeOrg(e)[0])
+            e = subdiv.getEdge(e, cv2.Subdiv2D_NEXT_AROUND_LEFT)
+        if e == int(edge) and all(c in index for c in corners):
+            triangles.append(sorted(index[c] for c in corners))
+    if not triangles:
+        return np.zeros((0, 3), np.int32)
+    return np.unique(np.array(triangles, np.int32), axis=0)
 
 
 def _affines(d: np.ndarray, s: np.ndarray) -> np.ndarray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy.spatial import Delaunay
 
 from lipsync.core.render.meshwarp import _affines, delaunay, piecewise_maps
 
@@ -49,3 +50,24 @@ def test_maps_move_each_triangle_by_its_affine():
     ys, xs = np.nonzero(~covered)
     assert np.array_equal(mx[~covered], xs.astype(np.float32))
     assert np.array_equal(my[~covered], ys.astype(np.float32))
+
+
+def test_the_triangulation_is_qhulls():
+    """OpenCV's triangulation, whose import costs nothing, gives qhull's triangles."""
+    rng = np.random.default_rng(4)
+    for _ in range(200):
+        scale = 10 ** rng.uniform(0.0, 3.5)  # a few px to a 4K frame
+        points = rng.uniform(0.0, 1.0, (rng.integers(4, 80), 2)) * scale + rng.uniform(-99, 999)
+        want = {tuple(t) for t in np.sort(Delaunay(points).simplices, axis=1)}
+        assert {tuple(t) for t in delaunay(points)} == want
+
+
+def test_coincident_points_each_keep_triangles_and_degenerate_sets_have_none():
+    rng = np.random.default_rng(5)
+    points = rng.uniform(0.0, 100.0, (20, 2))
+    points[[5, 7]] = points[3]  # a mouth corner's inner and outer lip points coincide
+    triangles = delaunay(points)
+    assert sorted(set(triangles.ravel())) == list(range(20))
+    assert delaunay(np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]])).shape == (0, 3)
+    assert delaunay(np.zeros((2, 2))).shape == (0, 3)
+    assert delaunay(np.array([[0.0, 0.0], [np.nan, 1.0], [2.0, 0.0]])).shape == (0, 3)

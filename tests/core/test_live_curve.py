@@ -20,7 +20,12 @@ from fresh_speech import fresh_synthesize
 
 from lipsync.core.media import load_audio
 from lipsync.core.speech import parameters as P
-from lipsync.core.speech.incremental import LIVE_LOOKAHEAD_SECONDS, LiveCurve, StreamingPhones
+from lipsync.core.speech.incremental import (
+    LIVE_LOOKAHEAD_SECONDS,
+    LIVE_WINDOW_SAMPLES,
+    LiveCurve,
+    StreamingPhones,
+)
 from lipsync.core.speech.phone_loop import _PhoneLoop, digital_quiet
 from lipsync.core.speech.sphinx import recogniser_pcm, start_fresh
 from lipsync.core.speech.track import analyse_speech_curve, resample
@@ -33,7 +38,7 @@ TEXT = (
 FPS = 25.0
 CHUNK = 640  # samples fed at a time: 40 ms, one video frame
 REAL = Path(__file__).resolve().parents[1] / "data" / "retalking_face3_2s.mp4"  # a real voice
-WINDOW = int(1.2 * P.ANALYSIS_RATE)
+WINDOW = LIVE_WINDOW_SAMPLES
 
 
 @pytest.fixture(scope="module")

@@ -119,12 +119,10 @@ class IncrementalCurve:
 def _sounds(samples: np.ndarray) -> bool:
     """Whether any 10 ms of float32 (n,) ``samples`` is louder than
     :data:`~.parameters.SILENCE_FLOOR_DB` (a pause before the speech is not it)."""
-    hop = P.HOP_SAMPLES
-    n = samples.shape[0] // hop
-    if n == 0:
-        return False
-    power = np.mean(samples[: n * hop].astype(np.float64).reshape(n, hop) ** 2, axis=1)
-    return bool(10.0 * np.log10(power.max() + 1e-20) > P.SILENCE_FLOOR_DB)
+    from lipsync.core.speech.sphinx import hop_powers
+
+    power = hop_powers(samples)
+    return bool(power.shape[0]) and bool(10.0 * np.log10(power.max() + 1e-20) > P.SILENCE_FLOOR_DB)
 
 
 def _mean_decoder() -> Any:
@@ -400,21 +398,16 @@ class StreamingPhones:
     def hear(self, samples: np.ndarray, window: np.ndarray) -> None:
         """Decode ``float32 (n,)`` new samples (``window``: the newest audio, them included,
         sets the recognisers' noise floor as :func:`~.sphinx.with_noise_floor` does)."""
-        from lipsync.core.speech.phone_loop import first_sound, flat_steps
-        from lipsync.core.speech.sphinx import to_pcm
+        from lipsync.core.speech.phone_loop import first_nonzero, flat_steps
+        from lipsync.core.speech.sphinx import floor_sd, to_pcm
 
         samples = np.asarray(samples, np.float32).reshape(-1)
         x = samples
-        hop = P.HOP_SAMPLES
-        n = window.shape[0] // hop
-        if n:
-            power = np.mean(window[: n * hop].astype(np.float64).reshape(n, hop) ** 2, axis=1)
-            loud = float(np.percentile(power, P.PEAK_PERCENTILE))
-            if loud > 0:
-                sd = np.sqrt(loud) * 10.0 ** (-P.RECOGNISER_FLOOR_BELOW_PEAK_DB / 20.0)
-                x = (x + sd * self._rng.standard_normal(x.shape[0])).astype(np.float32)
+        sd = floor_sd(np.asarray(window, np.float32))
+        if sd > 0.0:
+            x = (x + sd * self._rng.standard_normal(x.shape[0])).astype(np.float32)
         begun = self._last.shape[0] > 0
-        start = 0 if begun else first_sound(samples)
+        start = 0 if begun else first_nonzero(samples)
         if start is not None:  # counted from the first sound (see digital_quiet)
             joined = np.concatenate([self._last, samples[start:]])
             self._flat += flat_steps(joined)
@@ -507,11 +500,8 @@ class StreamingPhones:
 
     def _restart(self) -> None:
         """End the utterance here (its phones kept) and start the next one."""
-        if self._pcm:
-            self._prime()  # a short first sound: decoded again with its own mean
-        if self._pcm is not None and not self._pcm:
-            self._pcm = []  # no sound yet: the mean is still to be taken
-        else:
+        if self._pcm:  # a short first sound: decoded again with its own mean, the last time
+            self._prime()  # (with no sound yet, the mean is still to be taken)
             self._pcm = None
         self.decoder.get_cmn(True)
         self.decoder.end_utt()

@@ -165,7 +165,7 @@ def flat_steps(samples: np.ndarray) -> int:
     )
 
 
-def first_sound(samples: np.ndarray, last: bool = False) -> int | None:
+def first_nonzero(samples: np.ndarray, last: bool = False) -> int | None:
     """Index of the first (``last``: the last) sample of float32 (n,) ``samples`` that is not
     exactly zero; None: all are."""
     n = samples.shape[0]
@@ -185,7 +185,7 @@ def digital_quiet(samples: np.ndarray) -> bool:
     voice's 6 s turned its /v w/ and vowels into closed lips). Only there does a lip closure
     sound like one to the spectral bilabial cue; under a live noise floor the centroid of a
     closure is the noise's, and the cue turns real /v w/ and vowels into closed lips."""
-    start, end = first_sound(samples), first_sound(samples, last=True)
+    start, end = first_nonzero(samples), first_nonzero(samples, last=True)
     if start is None or end is None or end - start < 1:
         return False
     return flat_steps(samples[start : end + 1]) / (end - start) >= P.LABIAL_MIN_FLAT_SHARE

@@ -95,22 +95,34 @@ def decoder_settings(ds: int, topn: int, dither: bool) -> dict[str, object]:
     }
 
 
+def hop_powers(samples: np.ndarray) -> np.ndarray:
+    """``float64 (n // HOP_SAMPLES,)``: the mean square of each whole 10 ms hop of float32
+    (n,) ``samples``."""
+    hop = P.HOP_SAMPLES
+    n = samples.shape[0] // hop
+    return np.mean(samples[: n * hop].astype(np.float64).reshape(n, hop) ** 2, axis=1)
+
+
+def floor_sd(samples: np.ndarray) -> float:
+    """The standard deviation of the noise floor for float32 (n,) ``samples``:
+    :data:`~.parameters.RECOGNISER_FLOOR_BELOW_PEAK_DB` below their loud 10 ms hops (0: no
+    whole hop, or silence)."""
+    power = hop_powers(samples)
+    loud = float(np.percentile(power, P.PEAK_PERCENTILE)) if power.shape[0] else 0.0
+    if loud <= 0.0:
+        return 0.0
+    return float(np.sqrt(loud) * 10.0 ** (-P.RECOGNISER_FLOOR_BELOW_PEAK_DB / 20.0))
+
+
 def with_noise_floor(samples: np.ndarray) -> np.ndarray:
-    """float32 (n,) audio plus a seeded white-noise floor
-    :data:`~.parameters.RECOGNISER_FLOOR_BELOW_PEAK_DB` below its loud 10 ms frames (see
+    """float32 (n,) audio plus a seeded white-noise floor (:func:`floor_sd`; see
     :mod:`~.parameters` for why the recognisers need it)."""
     x = np.asarray(samples, dtype=np.float32)
-    hop = P.HOP_SAMPLES
-    n = x.shape[0] // hop
-    if n == 0:
+    sd = floor_sd(x)
+    if sd == 0.0:
         return x
-    power = np.mean(x[: n * hop].astype(np.float64).reshape(n, hop) ** 2, axis=1)
-    loud = float(np.percentile(power, P.PEAK_PERCENTILE))
-    if loud <= 0.0:
-        return x
-    sd = np.sqrt(loud) * 10.0 ** (-P.RECOGNISER_FLOOR_BELOW_PEAK_DB / 20.0)
     noise = np.random.default_rng(P.RECOGNISER_FLOOR_SEED).standard_normal(x.shape[0])
-    return (x + (sd * noise).astype(np.float32)).astype(np.float32)
+    return (x + np.asarray(noise * sd, np.float32)).astype(np.float32)
 
 
 def to_pcm(samples: np.ndarray) -> bytes:

@@ -79,6 +79,7 @@ MAP_STEP, MAP_STEP_FROM_IO = 2, 120.0  # maps every 2 px for faces this large (p
 TURNED = (20.0, 30.0)  # degrees of yaw: samples fade out between these
 AUTO_COVERAGE = (3, 7)  # aperture steps held: ``auto`` starts to use / fully uses the bank
 AUTO_FRAMES = (12, 50)  # frames of the track seen: the same, for the length of the shot
+AUTO_SPREAD = (2, 4)  # aperture steps the mouth moves through (ExemplarBank.spread): the same
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,8 @@ def _verdict(trust: float, bank: ExemplarBank) -> str:
         return f"exemplar: {what}"
     if trust > 0.0:
         return f"exemplar over warp ({trust:.0%}): {what}, a short shot"
+    if bank.samples and bank.spread <= AUTO_SPREAD[0] and not any(s.source for s in bank.samples):
+        return f"warp: {what}, a still mouth (it moves through {bank.spread} aperture steps)"
     return f"warp: {what}, too few mouth shapes (a still or a short shot)"
 
 
@@ -251,10 +254,17 @@ class ExemplarRenderer:
         face_map = None  # the warp's and the sample's, when both draw
         if appearance is not None and strength > 0.0 and inter_ocular >= P.MIN_INTER_OCULAR_PX:
             face_map = face_transform(appearance.neutral, face.landmarks)
-        out = self._warp.render(
-            image, face, params, appearance, strength, io=inter_ocular, face_map=face_map
-        )
         weight = choice.weight * (1.0 - _smoothstep(*TURNED, abs(face.pose.yaw)))
+        drawn_over = bool(choice.picks) and face_map is not None and weight * strength >= 1.0
+
+        def warp(mouth_covered: bool) -> np.ndarray:
+            return self._warp.render(
+                image, face, params, appearance, strength, io=inter_ocular, face_map=face_map,
+                mouth_covered=mouth_covered,
+            )  # fmt: skip
+
+        # a fully trusted sample hides all the warp paints within the lips
+        out = warp(drawn_over)
         if appearance is None or not choice.picks or weight * strength <= 0.0:
             return out
         if face_map is None:  # the face is too small
@@ -269,7 +279,7 @@ class ExemplarRenderer:
         x1, y1 = np.ceil(ring_px.max(axis=0)).astype(int) + 1
         x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
         if x1 - x0 < 4 or y1 - y0 < 4:
-            return out
+            return warp(False) if drawn_over else out
         roi = (int(x0), int(y0), int(x1 - x0), int(y1 - y0))
         region = out[y0:y1, x0:x1].astype(np.float32)
         drawn = np.zeros_like(region)
@@ -421,16 +431,25 @@ def _match_light(drawn: np.ndarray, base: np.ndarray, ring: np.ndarray, io: floa
 
 class AutoRenderer(ExemplarRenderer):
     """``exemplar`` where a track shows enough of the speaker's mouth shapes (the bank covers
-    ``AUTO_COVERAGE`` aperture steps over ``AUTO_FRAMES`` frames, trust ramping in between),
-    the ``warp`` for stills, photos and short shots."""
+    ``AUTO_COVERAGE`` aperture steps over ``AUTO_FRAMES`` frames, and the mouth moves through
+    ``AUTO_SPREAD`` steps, trust ramping in between), the ``warp`` for stills, photos and short
+    shots.
+
+    The spread tells a still from a speaker: a photo panned and zoomed (the throughput bench's
+    portrait at 480x270) held samples in 3 aperture steps, its landmarks jittering across the
+    steps' edges, and its mouth was blended 10 % from them at a sample's full cost; it spreads
+    over 2 (a silent speaker, musetalk_sun, too). Speakers on the real clips spread over 6-14
+    steps once 70 frames are seen."""
 
     name = "auto"
 
     def trust(self, bank: ExemplarBank) -> float:
         coverage = _smoothstep(AUTO_COVERAGE[0] - 1, AUTO_COVERAGE[1], bank.coverage)
+        if any(s.source for s in bank.samples):  # a profile: known shapes at once
+            return coverage
         frames = _smoothstep(AUTO_FRAMES[0], AUTO_FRAMES[1], bank.frames)
-        profiled = any(s.source for s in bank.samples)  # a profile: known shapes at once
-        return coverage if profiled else min(coverage, frames)
+        moving = _smoothstep(AUTO_SPREAD[0], AUTO_SPREAD[1], bank.spread)
+        return min(coverage, frames, moving)
 
 
 def _no_model(name: str, model: str | None) -> None:

@@ -145,6 +145,23 @@ class ExemplarBank:
         return len({cell_of(s.gap, s.width)[0] for s in self.samples})
 
     @property
+    def spread(self) -> int:
+        """The aperture steps the footage's mouth moves through: from the step below which
+        ``EXEMPLAR_SPREAD_TRIM`` of the frames offered (with a lips' sharpness) fall to the
+        step above which as many fall, both counted; 0 when no frame was measured. A still
+        (a photo panned and zoomed) holds samples in a few steps too, as its landmarks jitter
+        across their edges; it spreads over one or two."""
+        counts = [(s, n) for s, n, _ in self.sharp_steps if n > 0]
+        if not counts:
+            return 0
+        steps = np.array([s for s, _ in counts])
+        cumulative = np.cumsum([n for _, n in counts])
+        trim = P.EXEMPLAR_SPREAD_TRIM * cumulative[-1]
+        low = steps[int(np.searchsorted(cumulative, trim, side="right"))]
+        high = steps[int(np.searchsorted(cumulative, cumulative[-1] - trim, side="left"))]
+        return int(high - low + 1)
+
+    @property
     def sources(self) -> tuple[str, ...]:
         """Where the samples came from, each named once ("" = this footage)."""
         return tuple(sorted({s.source for s in self.samples}))

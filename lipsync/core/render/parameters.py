@@ -122,3 +122,4 @@ EXEMPLAR_MAX = 160  # samples per track at most (memory: at most 170 kB each)
 EXEMPLAR_TYPICAL_SHARE = 0.1  # share of the frames offered, nearest an aperture, whose lips'
 #   sharpness is the footage's typical there (bench/real_faces.py's shape match takes 10 %)
 EXEMPLAR_TYPICAL_MIN = 5  # ... and at least this many frames
+EXEMPLAR_SPREAD_TRIM = 0.05  # share of the frames offered left out at each end of the spread

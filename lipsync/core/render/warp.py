@@ -554,6 +554,7 @@ class WarpRenderer:
         *,
         io: float | None = None,
         face_map: Similarity | None = None,
+        mouth_covered: bool = False,
     ) -> np.ndarray:
         """The frame with ``face``'s mouth moved to ``target``.
 
@@ -563,8 +564,11 @@ class WarpRenderer:
         poor neutral); ``strength`` 0..1 blends between the input (0) and the full render (1).
         ``io`` (``face.inter_ocular``, a property computed on each use) and ``face_map``
         (:func:`~.normalise.face_transform` of the appearance's neutral and ``face``): for a
-        caller that has them already. Returns a new ``uint8 (H, W, 3)`` array; only the lower
-        face differs from ``image``.
+        caller that has them already. ``mouth_covered``: the caller draws over everything
+        within the target's outer lips (the ``exemplar`` renderer's sample, fully trusted), so
+        the mouth's own painting (interior, closing band, seam) is left out: only the geometry
+        around the lips shows. Returns a new ``uint8 (H, W, 3)`` array; only the lower face
+        differs from ``image``.
         """
         check_frame(image)
         params = check_target(target)
@@ -577,7 +581,7 @@ class WarpRenderer:
             appearance = TrackAppearance.from_face(image, face)
         if face_map is None:
             face_map = face_transform(appearance.neutral, face.landmarks)
-        return self._render(image, face, params, appearance, face_map, strength)
+        return self._render(image, face, params, appearance, face_map, strength, mouth_covered)
 
     def _render(
         self,
@@ -587,6 +591,7 @@ class WarpRenderer:
         appearance: TrackAppearance,
         face_map: Similarity,
         strength: float,
+        mouth_covered: bool = False,
     ) -> np.ndarray:
         io = face_map.scale
         height, width = image.shape[:2]
@@ -646,6 +651,8 @@ class WarpRenderer:
         # backward map: output (target) position -> source position
         map_x, map_y = _backward_maps(dst_moving, src_moving, anchors, (ox, oy, w, h), io)
         warped = _resample(image, map_x, map_y)
+        if mouth_covered:
+            return blend(image, warped, mask, (ox, oy))
         if source_gap > target_gap:
             _mend_lips(
                 warped,

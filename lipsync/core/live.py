@@ -280,10 +280,10 @@ class LiveStream:
         LIVE_LOOKAHEAD_SECONDS` past it."""
         entry = slot.entry
         latest = slot.due - self._finishing() - RENDER_MARGIN_SECONDS
-        while (gap := entry.time - self.stream.known_until()) > 0 and self._stop is False:
+        while entry.time > self.stream.known_until() and self._stop is False:
             left = latest - self.clock()
-            if gap > left:  # the speech comes at its pace: it cannot be there in time (it is
-                break  # starting, or stalled): render now from what is known
+            if left <= 0:
+                break
             time.sleep(min(SPEECH_POLL_SECONDS, left))
         slot.known = self.stream.known_until() >= entry.time
         self.stream.retarget(entry)

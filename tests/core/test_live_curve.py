@@ -75,6 +75,24 @@ def test_a_frame_is_final_a_short_look_ahead_after_it(speech):
     assert live.values(np.array([0.5, 1.0])).shape == (2, len(MOUTH_PARAMS))
 
 
+def test_the_open_gain_can_be_estimated_after_the_step_is_published(speech):
+    """The analysing process sends a step's phones before it estimates the open gain again
+    (~10 ms once a second): stepping without the gain, then :meth:`LiveCurve.regain`, ends
+    where a whole step does, and the gain is estimated once per ``LIVE_GAIN_SECONDS``."""
+    whole, split = LiveCurve(FPS), LiveCurve(FPS)
+    estimates = 0
+    for at in range(0, 3 * P.ANALYSIS_RATE, CHUNK):
+        whole.add(speech[at : at + CHUNK])
+        split._append(speech[at : at + CHUNK])
+        if split._due():
+            split._step(regain=False)
+            estimates += split.regain()
+            assert not split.regain()  # nothing new to estimate it from
+    assert 2 <= estimates <= 3  # 3 s of speech, once a second from its first phones
+    times = np.arange(0.0, 2.9, 1 / FPS)
+    np.testing.assert_array_equal(whole.values(times), split.values(times))
+
+
 def test_background_analysis_gives_the_mouth_without_blocking_the_feeder(speech):
     live = LiveCurve(FPS, background=True)
     live.add(speech[: 2 * P.ANALYSIS_RATE])

@@ -285,11 +285,10 @@ class LiveCurve:
             self._done, self._spoken = done, spoken
             self._total = max(self._total, done)
 
-    def _step(self, final: bool = False) -> None:
+    def _step(self, final: bool = False, regain: bool = True) -> None:
         """Decode the audio added since the last step; read the newest window's phones and
-        merge them in (``final``: the audio has ended)."""
-        from lipsync.core.speech.track import levelled
-
+        merge them in (``final``: the audio has ended); then, unless ``regain`` is False (the
+        caller does it after publishing the step: :meth:`regain`), the open gain."""
         with self._lock:
             audio, end = self._audio, self._total
         if self._recogniser is None:
@@ -325,9 +324,19 @@ class LiveCurve:
                 )
             self._spoken = self._spoken or bool(new)
             self._done = max(self._done, end)
-            now = end / P.ANALYSIS_RATE
+        if regain:
+            self.regain()
+
+    def regain(self) -> bool:
+        """Estimate the open gain again from the phones kept, when
+        :data:`LIVE_GAIN_SECONDS` of audio have been analysed since the last estimate
+        (~10 ms); True when it did."""
+        from lipsync.core.speech.track import levelled
+
+        with self._lock:
+            now = self._done / P.ANALYSIS_RATE
             if now - self._gained < LIVE_GAIN_SECONDS or not self._phones:
-                return
+                return False
             # the level of the phones kept, on a clock starting at the first of them (the
             # level is measured from time 0: on the stream's clock its cost would grow with
             # the stream's length)
@@ -339,6 +348,7 @@ class LiveCurve:
             curve = MouthCurve(phones, "audio", self.fps, loud, **_LIVE_SPREAD)
             self._gained = now
         self._gain = levelled(curve).open_gain
+        return True
 
     def values(self, times: np.ndarray) -> np.ndarray:
         """``float32 (N, P)`` mouth parameters at ``times`` from the speech analysed so far."""

@@ -23,7 +23,8 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# mypy on the engine (lipsync/core; settings in pyproject.toml [tool.mypy])
+# mypy on the engine and the integrations (lipsync/core, lipsync/integrations; settings in
+# pyproject.toml [tool.mypy])
 typecheck: setup
 	$(BIN)/mypy
 

@@ -126,10 +126,11 @@ def run_filter(
     try:
         with whole_frames() as writing:
             for out in outs:
-                if fmt == "raw" and reader.refusal is not None and writer.frames == 0:
+                refusal = reader.refusal if isinstance(reader, RawReader) else None
+                if refusal is not None and writer.frames == 0:
                     # raw data that ends inside a picture before any frame went out: the size
                     # or pixel format does not match the data (a cut-short stream is rarer)
-                    raise reader.refusal
+                    raise refusal
                 with writing:
                     writer.write(out.coded(info))
             writer.close()

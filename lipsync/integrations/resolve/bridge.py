@@ -174,6 +174,7 @@ def run_job(argv: list[str], plan_path: str, talk: Console) -> dict:
             "`lipsync resolve install` again from the environment lipsync is installed in."
         ) from e
     last = ""
+    assert proc.stdout is not None  # stdout=PIPE
     try:
         for line in proc.stdout:
             kind, values = command.parse_line(line)

@@ -133,7 +133,9 @@ def _python_python(text: str) -> str | None:
             "LIPSYNC_PYTHON"
         ]:
             value = node.value
-            return value.value if isinstance(value, ast.Constant) else None
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                return value.value
+            return None
     return None
 
 

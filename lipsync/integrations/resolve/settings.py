@@ -26,6 +26,7 @@ import os
 import tempfile
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 from lipsync.core.errors import SettingsError  # standard library only, like this module
 
@@ -73,7 +74,7 @@ class Settings:
             raise SettingsError(f"{where}: renderer must be a name such as 'warp'.")
         return self
 
-    def merged(self, **changes: object) -> Settings:
+    def merged(self, **changes: Any) -> Settings:
         """A copy with the given values changed; ``None`` values leave a field as it is."""
         given = {k: v for k, v in changes.items() if v is not None}
         return replace(self, **given).check()

@@ -23,8 +23,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# mypy on the engine and the integrations (lipsync/core, lipsync/integrations; settings in
-# pyproject.toml [tool.mypy])
+# mypy on the whole package (lipsync/; settings in pyproject.toml [tool.mypy])
 typecheck: setup
 	$(BIN)/mypy
 

@@ -73,7 +73,7 @@ class RegistryChoice(click.Choice):
         self._names = names
         super().__init__((), case_sensitive=True)
 
-    @property  # type: ignore[override]
+    @property
     def choices(self) -> tuple[str, ...]:
         import importlib
 

@@ -25,9 +25,8 @@ def export_musetalk_command(
         )
     from lipsync.core.models.musetalk_export import export_musetalk
 
-    report = export_musetalk(
-        paths["unet"], paths["unet_config"], paths["vae"], paths["whisper"], output, fp16=fp16
-    )  # type: ignore[arg-type]
+    unet, config, vae, whisper = (str(paths[k]) for k in OPTIONS)
+    report = export_musetalk(unet, config, vae, whisper, output, fp16=fp16)
     for part in report.parts:
         click.echo(
             f"  {part.name:<16} {part.size / 1e6:8.1f} MB  ONNX vs torch on random input: "

@@ -128,12 +128,12 @@ def url_to_path(url: str, base_dir: Path | None) -> Path | None:
         return Path(url) if os.name == "nt" else None
     parsed = urlparse(url)
     if parsed.scheme == "file":
-        path = unquote(parsed.path)
-        if re.match(r"^/[A-Za-z]:[\\/]", path):  # file:///D:/media/x.mov
-            return Path(path[1:]) if os.name == "nt" else None
+        local = unquote(parsed.path)
+        if re.match(r"^/[A-Za-z]:[\\/]", local):  # file:///D:/media/x.mov
+            return Path(local[1:]) if os.name == "nt" else None
         if parsed.netloc not in ("", "localhost"):
-            path = f"//{parsed.netloc}{path}"
-        return Path(path)
+            local = f"//{parsed.netloc}{local}"
+        return Path(local)
     if parsed.scheme and len(parsed.scheme) > 1:
         return None
     path = Path(url)

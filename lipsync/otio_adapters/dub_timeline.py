@@ -94,7 +94,9 @@ def write_dub_timeline(
     return timeline
 
 
-def _track(name: str, kind: str, role: str, media: Path, available: TR) -> otio.schema.Track:
+def _track(
+    name: str, kind: str, role: str, media: Path, available: otio.opentime.TimeRange
+) -> otio.schema.Track:
     track = otio.schema.Track(name=name, kind=kind)
     track.metadata[METADATA_KEY] = {ROLE_KEY: role}
     ref = otio.schema.ExternalReference(target_url=plain_path(media), available_range=available)
@@ -102,7 +104,7 @@ def _track(name: str, kind: str, role: str, media: Path, available: TR) -> otio.
     return track
 
 
-def _timecode_start(timecode: str | None, rate: float) -> RT:
+def _timecode_start(timecode: str | None, rate: float) -> otio.opentime.RationalTime:
     if timecode:
         try:
             return otio.opentime.from_timecode(timecode, rate)

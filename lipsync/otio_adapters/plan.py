@@ -190,9 +190,10 @@ def plan_dub(tracks: list[tuple[otio.schema.Track, str]], base_dir: Path | None)
                 continue  # muted by the editor: silence
             path, skip = media_file(item.media_reference, base_dir)
             if skip is not None:
-                why = f"the dub clip '{name}' on {label}: {skip.reason}"
-                problems.append(DubProblem(start, end, skip.status, why))
+                reason = f"the dub clip '{name}' on {label}: {skip.reason}"
+                problems.append(DubProblem(start, end, skip.status, reason))
                 continue
+            assert path is not None  # media_file gives a path or a skip
             scalar, why = time_scalar(item)
             if scalar is None:
                 problems.append(DubProblem(start, end, SKIPPED, f"the dub clip '{name}': {why}"))
@@ -236,7 +237,7 @@ def plan_clip(clip: otio.schema.Clip, offset: float, base_dir: Path | None) -> C
     assert path is not None
     scalar, why = time_scalar(clip)
     if scalar is None:
-        return Skip(SKIPPED, why + keeps, path)
+        return Skip(SKIPPED, f"{why}{keeps}", path)
     trimmed = clip.trimmed_range()
     try:
         visible = clip.visible_range() if clip.parent() is not None else trimmed

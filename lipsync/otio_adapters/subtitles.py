@@ -199,10 +199,8 @@ def format_srt(doc: SrtDocument) -> bytes:
     """The SubRip bytes of ``doc``. Cues are numbered by their stored numbers when those rise
     in order, else from 1. Raises :class:`SrtError` for a cue SubRip cannot hold."""
     fmt = doc.format
-    indices = [c.index for c in doc.cues]
-    keep = all(i is not None for i in indices) and all(
-        a < b for a, b in itertools.pairwise(indices)
-    )
+    indices = [c.index for c in doc.cues if c.index is not None]
+    keep = len(indices) == len(doc.cues) and all(a < b for a, b in itertools.pairwise(indices))
     lines: list[str] = []
     for n, cue in enumerate(doc.cues, 1):
         if cue.start < 0 or cue.end < cue.start:
@@ -262,7 +260,7 @@ def _short(text: str, n: int = 40) -> str:
 
 def cue_to_marker(cue: Cue) -> otio.schema.Marker:
     """A marker spanning the cue, named by its text, with the cue in ``metadata["lipsync"]``."""
-    info = {"text": cue.text, "speaker": cue.speaker, "language": cue.language}
+    info: dict[str, object] = {"text": cue.text, "speaker": cue.speaker, "language": cue.language}
     if cue.index is not None:
         info["index"] = cue.index
     if cue.settings:

@@ -135,7 +135,7 @@ def with_file_urls(root: otio.core.SerializableObject) -> otio.core.Serializable
     copy = root.deepcopy()
     clips = copy.find_clips() if hasattr(copy, "find_clips") else [copy]
     for clip in clips:
-        refs = getattr(clip, "media_references", lambda: {})() or {}
+        refs: dict = getattr(clip, "media_references", lambda: {})() or {}
         for ref in refs.values():
             url = getattr(ref, "target_url", None)
             if isinstance(ref, otio.schema.ExternalReference) and url:

@@ -174,8 +174,8 @@ _OPTIONS: dict[str, Callable[[F], F]] = {
         default=DEFAULTS["codec"],
         show_default=True,
         help="Video codec: h264 (x264: --crf, --preset, --tune), prores (ProRes 422 HQ, or 4444 "
-        "for 4:4:4 sources; .mov or .mkv) for editing, ffv1 (lossless at every bit depth; .mkv) "
-        "to archive.",
+        "for 4:4:4 sources; .mov or .mkv) or dnxhr (DNxHR HQ, HQX for 10-bit sources, 444 for "
+        "4:4:4; .mov) for editing, ffv1 (lossless at every bit depth; .mkv) to archive.",
     ),
     "crf": _option(
         "--crf",

@@ -8,7 +8,7 @@ from fractions import Fraction
 DEFAULT_VIDEO_CODEC = "libx264"
 #: ``--codec`` names and their encoders: H.264 (x264: --crf, --preset, --tune), Apple ProRes
 #: (422 HQ, or 4444 for a 4:4:4 or RGB source; 10 bits) for editing, FFV1 (lossless) to archive
-VIDEO_CODECS = {"h264": "libx264", "prores": "prores_ks", "ffv1": "ffv1"}
+VIDEO_CODECS = {"h264": "libx264", "prores": "prores_ks", "dnxhr": "dnxhd", "ffv1": "ffv1"}
 DEFAULT_CRF = 18  # x264 constant rate factor; 18 is visually lossless for most material
 DEFAULT_PRESET = "medium"  # x264 preset, the same default as ffmpeg's
 DEFAULT_TUNE = "film"  # x264 tune for live action: "auto" is it, except lossless (CRF 0)

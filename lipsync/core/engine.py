@@ -268,7 +268,9 @@ def hdr_metadata_lost(video: VideoStreamInfo, output: Path, codec: str) -> str |
 
 
 #: How the messages name the video encoders
-CODEC_LABELS = {"libx264": "H.264", "libx265": "H.265", "prores_ks": "ProRes", "ffv1": "FFV1"}
+CODEC_LABELS = {
+    "libx264": "H.264", "libx265": "H.265", "prores_ks": "ProRes", "dnxhd": "DNxHR", "ffv1": "FFV1"
+}  # fmt: skip
 
 
 def _holds(muxer: str, codec: str) -> bool:

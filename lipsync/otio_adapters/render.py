@@ -126,7 +126,7 @@ class RenderOptions:
         if self.encode.codec == "ffv1":  # QuickTime takes no FFV1
             raise InputError(
                 "The clip renders are QuickTime .mov files, which take no FFV1 video: use "
-                "--codec h264 or prores."
+                "--codec h264, prores or dnxhr."
             )
 
 

@@ -87,8 +87,9 @@ def encoder_pix_fmt(
     ``requested`` is used as given unless it is "auto"; then, for x264 and FFV1, the source's
     own layout when the encoder supports it, else the nearest supported one (chroma and depth
     kept); for ProRes (``prores_ks``), 10-bit 4:2:2 (422 HQ), or 4:4:4 (4444) for a 4:4:4 or
-    RGB source. Subsampled chroma needs even sizes, so an odd-sized picture is encoded 4:4:4
-    rather than cropped.
+    RGB source; for DNxHR (``dnxhd``), 4:2:2 at 8 bits (HQ) or 10 (HQX) as the source's depth,
+    or 10-bit 4:4:4 (444) for a 4:4:4 or RGB source. Subsampled chroma needs even sizes, so
+    an odd-sized picture is encoded 4:4:4 rather than cropped.
     """
     odd = width % 2 or height % 2
     if requested != "auto":
@@ -98,9 +99,11 @@ def encoder_pix_fmt(
                 f"is {width}x{height}: use --pix-fmt auto or a 4:4:4 format."
             )
         return requested
-    if codec == "prores_ks":
+    if codec in ("prores_ks", "dnxhd"):
         wide = "444" in source_pix_fmt or source_pix_fmt.startswith(("gbr", "rgb", "bgr"))
-        return "yuv444p10le" if wide or odd else "yuv422p10le"
+        if wide or odd:
+            return "yuv444p10le"
+        return "yuv422p" if codec == "dnxhd" and bit_depth <= 8 else "yuv422p10le"
     supported = FFV1_PIX_FMTS if codec == "ffv1" else X264_PIX_FMTS
     fmt = source_pix_fmt if source_pix_fmt in supported else _nearest(source_pix_fmt, bit_depth)
     if odd and _subsampled(fmt):

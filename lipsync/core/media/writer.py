@@ -212,6 +212,9 @@ class VideoWriter:
             log.debug("video: %s %s preset %s tune %s", opts.codec, quality, opts.preset, tune)
         elif opts.codec == "prores_ks":  # HQ, or 4444 for 4:4:4; Apple's vendor id for NLEs
             cc.options = {"profile": "4" if "444" in pix_fmt else "3", "vendor": "apl0"}
+        elif opts.codec == "dnxhd":  # DNxHR HQ (8-bit), HQX (10-bit) or 444, as pix_fmt says
+            deep = "dnxhr_hqx" if "10" in pix_fmt else "dnxhr_hq"
+            cc.options = {"profile": "dnxhr_444" if "444" in pix_fmt else deep}
         elif opts.codec == "ffv1":  # version 3, every frame a key frame, checksummed slices
             cc.options = {"level": "3", "g": "1", "slicecrc": "1"}
         if v.interlaced:  # the container's field order (mov's fiel atom, Matroska's FieldOrder)

@@ -24,7 +24,7 @@ PLACEMENT_LABELS = {
     "track": "On a new video track above the originals",
     TIMELINE: "As a new timeline",
 }
-CODEC_LABELS = {"h264": "H.264", "prores": "ProRes 422 HQ"}
+CODEC_LABELS = {"h264": "H.264", "prores": "ProRes 422 HQ", "dnxhr": "DNxHR HQ"}
 
 
 class Console:

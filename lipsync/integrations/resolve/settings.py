@@ -37,7 +37,7 @@ RENDERERS = ("auto", "exemplar", "musetalk", "warp", "wav2lip")
 DEFAULT_HANDLES = 12  # frames; as `lipsync timeline render`
 #: the renders' codecs: lipsync.core.constants.VIDEO_CODECS but FFV1, which a .mov cannot hold
 #: (a test holds them so)
-CODECS = ("h264", "prores")
+CODECS = ("h264", "prores", "dnxhr")
 
 
 @dataclass(frozen=True)

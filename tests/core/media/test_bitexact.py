@@ -263,28 +263,43 @@ def test_ffv1_keeps_twelve_bits_exactly(media, tmp_path, pix_fmt):
     assert_only_the_lower_face_changed(before, after, boxes, pix_fmt, SIZE)
 
 
-# (ffmpeg's ProRes decoder gives 4444 as 12 bits whatever was coded)
+# (ffmpeg's ProRes decoder gives 4444 as 12 bits whatever was coded; libavformat's Matroska
+# muxer takes no DNxHD stream)
+PRORES_REFUSED = ".mp4", "ProRes video; end its name in .mov or .mkv"
+DNXHR_REFUSED = ".mkv", "DNxHR video; end its name in .mov."
+
+
 @pytest.mark.parametrize(
-    ("pix_fmt", "profile", "written"),
-    [("yuv420p", "HQ", "yuv422p10le"), ("yuv444p10le", "4444", "yuv444p12le")],
+    ("codec", "pix_fmt", "stream", "written", "refused"),
+    [
+        ("prores", "yuv420p", "prores HQ", "yuv422p10le", PRORES_REFUSED),
+        ("prores", "yuv444p10le", "prores 4444", "yuv444p12le", PRORES_REFUSED),
+        ("dnxhr", "yuv420p", "dnxhd DNXHR HQ", "yuv422p", DNXHR_REFUSED),
+        ("dnxhr", "yuv420p10le", "dnxhd DNXHR HQX", "yuv422p10le", DNXHR_REFUSED),
+        ("dnxhr", "yuv444p10le", "dnxhd DNXHR 444", "yuv444p10le", DNXHR_REFUSED),
+    ],
 )
-def test_prores_for_editing(media, tmp_path, pix_fmt, profile, written):
-    """``--codec prores``: ProRes 422 HQ (10-bit 4:2:2), or 4444 for a 4:4:4 source, in a .mov,
-    every frame at its time; an .mp4 cannot hold it: one sentence, exit 3, nothing written."""
+def test_codecs_for_editing(media, tmp_path, codec, pix_fmt, stream, written, refused):
+    """``--codec prores``: ProRes 422 HQ (10-bit 4:2:2), or 4444 for a 4:4:4 source;
+    ``--codec dnxhr``: DNxHR HQ at 8 bits, HQX at 10, 444 for a 4:4:4 source (the source's
+    depth kept): in a .mov, every frame at its time; a container that cannot hold the codec:
+    one sentence, exit 3, nothing written."""
     _, speech, _, _ = media
     src = source(media, pix_fmt, SIZE)
     out = tmp_path / "out.mov"
-    proc = lipsync("-q", "sync", str(src), str(speech), "-o", str(out), "--codec", "prores")
+    proc = lipsync("-q", "sync", str(src), str(speech), "-o", str(out), "--codec", codec)
     assert proc.returncode == 0, proc.stderr
     got = subprocess.run(
         ["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries",
          "stream=codec_name,profile,pix_fmt,nb_frames", "-of", "default=nw=1", str(out)],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
-    assert "codec_name=prores" in got and f"profile={profile}" in got, got
+    name, profile = stream.split(" ", 1)
+    assert f"codec_name={name}" in got and f"profile={profile}" in got, got
     assert f"pix_fmt={written}" in got and f"nb_frames={round(SECONDS * 25)}" in got, got
-    bad = tmp_path / "out.mp4"
-    proc = lipsync("-q", "sync", str(src), str(speech), "-o", str(bad), "--codec", "prores")
-    assert proc.returncode == 3 and not bad.exists()
-    assert "takes no ProRes video; end its name in .mov or .mkv" in proc.stderr
+    bad, refusal = refused
+    wrong = tmp_path / f"out{bad}"
+    proc = lipsync("-q", "sync", str(src), str(speech), "-o", str(wrong), "--codec", codec)
+    assert proc.returncode == 3 and not wrong.exists()
+    assert f"takes no {refusal}" in proc.stderr
     assert "Traceback" not in proc.stderr

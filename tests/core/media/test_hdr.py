@@ -102,7 +102,9 @@ def test_an_h264_output_keeps_it(hevc_master, speech, tmp_path, suffix):
     assert not [w for w in report.warnings if "HDR10" in w]
 
 
-@pytest.mark.parametrize(("codec", "suffix"), [("prores_ks", ".mov"), ("ffv1", ".mkv")])
+@pytest.mark.parametrize(
+    ("codec", "suffix"), [("prores_ks", ".mov"), ("dnxhd", ".mov"), ("ffv1", ".mkv")]
+)
 def test_a_codec_that_cannot_carry_it_is_warned_of(hevc_master, speech, tmp_path, codec, suffix):
     out = tmp_path / f"out{suffix}"
     report = LipSyncEngine(SyncOptions(encode=EncodeOptions(codec=codec))).run(

@@ -50,7 +50,10 @@ def test_probe_reads_the_pixel_shape(squeezed):
     assert probe(CLIP).video[0].sample_aspect == 1
 
 
-KEPT = [(".mp4", "libx264"), (".mkv", "libx264"), (".mov", "prores_ks"), (".mp4", "ffv1")]
+KEPT = [
+    (".mp4", "libx264"), (".mkv", "libx264"), (".mov", "prores_ks"), (".mov", "dnxhd"),
+    (".mp4", "ffv1"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("suffix", "codec"), KEPT)

@@ -35,6 +35,7 @@ from lipsync.core.media import (
 )
 from lipsync.core.media.audio import check_audio_samples
 from lipsync.core.media.probe import TruncatedMediaError, find_truncation
+from lipsync.core.media.writer import check_picture_size
 from lipsync.core.progress import ProgressCallback
 from lipsync.core.streaming import prefetch
 from lipsync.core.sync_options import SyncOptions, SyncReport
@@ -122,6 +123,7 @@ class LipSyncEngine:
             )
         warnings = check_inputs(video, audio, mode, self.options.allow_truncated)
         codec = self.options.encode.codec
+        check_picture_size(codec, info.video[0].coded_width, info.video[0].coded_height)
         for lost in (
             pixel_shape_lost(info.video[0], output, codec),
             hdr_metadata_lost(info.video[0], output, codec),

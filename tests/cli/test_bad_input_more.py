@@ -138,8 +138,8 @@ def test_timeline_render_not_a_timeline(here, kind):
 
 
 def test_a_codec_the_output_cannot_hold(here):
-    """ProRes in an .mp4, FFV1 in a .mov, FFV1 for a timeline's .mov renders: one sentence
-    naming the containers that can hold it, before any work."""
+    """ProRes in an .mp4, FFV1 in a .mov, FFV1 for a timeline's .mov renders, DNxHR in an
+    .mkv: one sentence naming the containers that can hold it, before any work."""
     refused(here, ["sync", "face.mp4", "line.wav", "-o", "o.mp4", "--codec", "prores"],
             "ProRes", ".mov or .mkv")  # fmt: skip
     refused(here, ["sync", "face.mp4", "line.wav", "-o", "o.mov", "--codec", "ffv1"],
@@ -147,6 +147,15 @@ def test_a_codec_the_output_cannot_hold(here):
     (here / "cut.otio").write_bytes(BAD_TIMELINES["a bare track"])
     refused(here, ["timeline", "render", "cut.otio", "-o", "t.otio", "--codec", "ffv1"],
             "FFV1", "prores")  # fmt: skip
+    refused(here, ["sync", "face.mp4", "line.wav", "-o", "o.mkv", "--codec", "dnxhr"],
+            "DNxHR", ".mov")  # fmt: skip
+
+
+def test_a_picture_too_small_for_dnxhr(here):
+    """DNxHR takes pictures of 256x120 or more; face.mp4 is 160x120: one sentence naming the
+    codecs that take it, before any work, nothing written."""
+    refused(here, ["sync", "face.mp4", "line.wav", "-o", "o.mov", "--codec", "dnxhr"],
+            "256x120", "160x120", "--codec prores or h264")  # fmt: skip
 
 
 SYNC_INPUT = b'{"video": "face.mp4", "dubs": {"es": "line.wav"}}'

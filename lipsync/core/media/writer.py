@@ -56,6 +56,20 @@ ENCODER_TUNES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
+DNXHR_MIN_SIZE = (256, 120)  # px; libavcodec's DNxHR encoder takes nothing smaller
+
+
+def check_picture_size(codec: str, width: int, height: int) -> None:
+    """Refuse, in one sentence, a picture the encoder ``codec`` cannot take (DNxHR: at least
+    :data:`DNXHR_MIN_SIZE`)."""
+    min_w, min_h = DNXHR_MIN_SIZE
+    if codec == "dnxhd" and (width < min_w or height < min_h):
+        raise InputError(
+            f"DNxHR takes pictures of at least {min_w}x{min_h} and this video is "
+            f"{width}x{height}: use --codec prores or h264."
+        )
+
+
 def valid_tunes(codec: str) -> tuple[str, ...]:
     """Every ``tune`` :class:`EncodeOptions` takes for ``codec``: "auto", "none", its own."""
     return ("auto", "none", *ENCODER_TUNES.get(codec, ()))
@@ -184,6 +198,7 @@ class VideoWriter:
             v.pix_fmt, v.bit_depth, v.coded_width, v.coded_height, opts.pix_fmt, opts.codec
         )
         rate = v.fps if v.fps else C.DEFAULT_FPS
+        check_picture_size(opts.codec, v.coded_width, v.coded_height)
         try:
             stream = self._out.add_stream(opts.codec, rate=rate)
         except (av.error.FFmpegError, ValueError) as e:

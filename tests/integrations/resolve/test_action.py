@@ -112,22 +112,29 @@ def test_dialog_choice_renders_onto_a_new_track_at_the_same_frames(media, env, c
     assert saved["dub_track"] == "A2"
 
 
-def test_the_editor_picks_prores_renders(media, env, capsys):
-    """The dialog's codec: ProRes 422 HQ renders on the new track, and the choice is kept."""
+def _run_with_codec(media, env, capsys, index: int, label: str):
+    """Run the action with the dialog's dub track A2 and codec ``index`` (shown as ``label``;
+    H.264 is the default): (the timeline, what Resolve's console printed)."""
 
     def editor(window):
         items = window.GetItems()
         if "Codec" in items:
             assert items["Codec"].CurrentText == "H.264"  # the default
             items["DubTrack"].CurrentIndex = 2
-            items["Codec"].CurrentIndex = 1
-            assert items["Codec"].CurrentText == "ProRes 422 HQ"
+            items["Codec"].CurrentIndex = index
+            assert items["Codec"].CurrentText == label
         window.fire("OK", "Clicked")
 
     resolve, bmd, _ = make_resolve(media, user=editor)
     timeline = resolve.GetProjectManager().GetCurrentProject().GetCurrentTimeline()
     run_python_launcher(env["launcher"], resolve, bmd)
-    assert "Traceback" not in capsys.readouterr().out
+    return timeline, capsys.readouterr().out
+
+
+def test_the_editor_picks_prores_renders(media, env, capsys):
+    """The dialog's codec: ProRes 422 HQ renders on the new track, and the choice is kept."""
+    timeline, out = _run_with_codec(media, env, capsys, 1, "ProRes 422 HQ")
+    assert "Traceback" not in out
     new = timeline.GetItemListInTrack("video", 2)
     assert new
     for item in new:
@@ -139,6 +146,15 @@ def test_the_editor_picks_prores_renders(media, env, capsys):
         ).stdout.strip()  # fmt: skip
         assert codec == "prores,HQ", (render, codec)
     assert json.loads(env["settings"].read_text())["codec"] == "prores"
+
+
+def test_dnxhr_on_a_picture_too_small_for_it_is_one_sentence(media, env, capsys):
+    """The dialog offers DNxHR HQ too; the scene's 96x64 picture is under the 256x120 that
+    DNxHR takes: the editor reads one sentence saying so in Resolve, and nothing is added."""
+    timeline, out = _run_with_codec(media, env, capsys, 2, "DNxHR HQ")
+    assert "DNxHR takes pictures of at least 256x120 and this video is 96x64" in out, out
+    assert "Traceback" not in out and "unexpectedly" not in out
+    assert not timeline.GetItemListInTrack("video", 2)
 
 
 def test_free_edition_uses_the_settings_and_imports_a_new_timeline(media, env, capsys):

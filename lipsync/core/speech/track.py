@@ -218,11 +218,12 @@ def levelled(curve: MouthCurve) -> MouthCurve:
     ``open x (1 - closure)``). Recognised phones and the loudness weighting open the mouth
     less than exact synthesis events do (on real recordings about half as wide), and the
     renderer draws the speaker's own widest opening at that level. Never lowers the level;
-    at most ``LEVEL_GAIN_MAX``."""
+    at most ``LEVEL_GAIN_MAX``. The level is measured without the curve's own gain, so a
+    levelled curve levelled again keeps its gain."""
     if not curve.phones:
         return curve
     times = np.arange(0.0, curve.phones[-1].end, P.LEVEL_STEP_SECONDS)
-    values = curve.values(times)
+    values = dataclasses.replace(curve, open_gain=1.0).values(times)
     effective = values[:, _OPEN] * (1.0 - values[:, MOUTH_PARAMS.index("closure")])
     speaking = effective[effective > P.LEVEL_SPEECH_MIN]
     if speaking.size < P.LEVEL_MIN_SAMPLES:

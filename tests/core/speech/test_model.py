@@ -168,3 +168,20 @@ def test_a_spread_reaching_only_so_far_weighs_only_those_times():
     np.testing.assert_allclose(got[:, MOUTH_PARAMS.index("open")], want, atol=1e-5)
     whole = parts_values(parts, times, 25.0, open_spread=0.1)  # out to 0.2 s: differs
     assert np.abs(whole - got).max() > 1e-3
+
+
+def test_levelling_a_levelled_curve_keeps_its_gain():
+    """The level is measured without the curve's own gain: levelling twice gives the gain
+    of levelling once (it reset to about 1 when measured on already-raised values)."""
+    from lipsync.core.speech.track import MouthCurve, levelled
+
+    phones, t = [], 0.3
+    for label in ["HH", "AH", "L", "OW", "W", "ER", "L", "D"] * 3:
+        phones.append(PhoneSegment(label, t, t + 0.09, 0.6, "audio"))
+        t += 0.09
+    once = levelled(MouthCurve(tuple(phones), "audio", 25.0))
+    assert once.open_gain > 1.05  # the recognised phones' opening is raised
+    twice = levelled(once)
+    assert twice.open_gain == once.open_gain
+    times = np.arange(0.0, t, 0.04)
+    np.testing.assert_array_equal(twice.values(times), once.values(times))

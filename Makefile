@@ -42,13 +42,14 @@ system-deps:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
+# every other package at the version in constraints.txt (a tested set; see its header)
+$(STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	# the distribution was called lipsync before it became lipsync-studio: drop that install
 	-$(BIN)/python -m pip uninstall --quiet --yes lipsync 2>/dev/null
 	$(BIN)/python -m pip install --quiet "$(TORCH)"
-	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[$(EXTRAS)]"
 	# Whisper for the tests, without its GPU-only triton (the dev extra has its other deps)
-	$(BIN)/python -m pip install --quiet --no-deps "$(WHISPER)"
+	$(BIN)/python -m pip install --quiet -c constraints.txt --no-deps "$(WHISPER)"
 	@touch $@
 
 bench: setup

@@ -153,12 +153,12 @@ def run(
     if not cold:  # offline on the live run's own input: the speech heard twice, as live hears it
         offline(fed, fed_speech, work / "offline_twice.mp4", renderer)
         names.insert(2, "offline_twice")
+    # the live runs differ with the machine's moment: see --repeat
+    runs = ["live"] if repeat == 1 else [f"live_{k + 1}" for k in range(repeat)]
     logs = []
-    for k in range(repeat):  # the live runs differ with the machine's moment: see --repeat
-        name = "live" if repeat == 1 else f"live_{k + 1}"
+    for name in runs:
         logs.append(live(fed, fed_speech, work / f"{name}.mp4", renderer, extra, rate))
         (work / f"{name}_stderr.txt").write_text(logs[-1])
-    runs = ["live"] if repeat == 1 else [f"live_{k + 1}" for k in range(repeat)]
     names = names[:-1] + runs
     series = {
         k: apertures(work / f"{k}.mp4", skip if k.startswith("live") or k == "offline_twice" else 0)

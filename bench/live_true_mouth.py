@@ -16,9 +16,9 @@ reversed (``rev.mp4``: the same face, the mouth no longer matching), and its spe
 
 Without ``--cold`` the twice-played clip is also lip-synced offline (``offline_twice``, its
 second pass measured): the speech heard twice in a row is analysed differently the second time
-(on face1 the whole-file mouth target's r against the real speaker falls from 0.64 to 0.51, on
-face3 from 0.42 to 0.32: the recogniser's phones shift with what came before, and 2.5-7.5 ms of
-lead-in alone moved face3's from 0.42 to 0.21-0.43), so the live run is compared both with
+(on face3 the whole-file mouth target's r against the real speaker, best within +-1 frame,
+falls from 0.45 to 0.31; on face1 it is 0.55 and 0.56: the recogniser's phones shift with what
+came before), so the live run is compared both with
 the clip lip-synced offline once (issue 21's figure) and with offline on its own input.
 
 The outputs are measured with ``bench/true_mouth.py``'s dlib landmarker and series functions

@@ -408,14 +408,10 @@ class StreamingPhones:
     def hear(self, samples: np.ndarray, window: np.ndarray) -> None:
         """Decode ``float32 (n,)`` new samples (``window``: the newest audio, them included,
         sets the recognisers' noise floor as :func:`~.sphinx.with_noise_floor` does)."""
-        from lipsync.core.speech.phone_loop import first_nonzero, flat_steps
+        from lipsync.core.speech.phone_loop import first_nonzero, flat_steps, floor_below_peak_db
         from lipsync.core.speech.sphinx import floor_sd, to_pcm
 
         samples = np.asarray(samples, np.float32).reshape(-1)
-        x = samples
-        sd = floor_sd(np.asarray(window, np.float32))
-        if sd > 0.0:
-            x = (x + sd * self._rng.standard_normal(x.shape[0])).astype(np.float32)
         begun = self._last.shape[0] > 0
         start = 0 if begun else first_nonzero(samples)
         if start is not None:  # counted from the first sound (see digital_quiet)
@@ -423,6 +419,10 @@ class StreamingPhones:
             self._flat += flat_steps(joined)
             self._steps += joined.shape[0] - 1
             self._last = joined[-1:]
+        x = samples
+        sd = floor_sd(np.asarray(window, np.float32), floor_below_peak_db(self.quiet))
+        if sd > 0.0:
+            x = (x + sd * self._rng.standard_normal(x.shape[0])).astype(np.float32)
         pcm = to_pcm(x)
         self.decoder.process_raw(pcm, full_utt=False)
         self._heard += x.shape[0]
@@ -474,9 +474,11 @@ class StreamingPhones:
         loop's cost). The decoder's own running mean weighs the prior as 500 frames: primed
         with it after 1 and 3 s, the live curve's r against the real speakers of
         bench/live_true_mouth.py was 0.54 and 0.37, against the whole file's 0.64 and 0.42
-        (0.61 and 0.40 with this mean). Only the newest window is decoded again: the phones
-        before it are final in :class:`LiveCurve` (decoding all that was heard again stalled
-        the analysis for up to 0.25 s, and the frames waiting for their speech with it)."""
+        (0.61 and 0.40 with this mean; all under the noise floor then used for recordings,
+        :data:`~.parameters.RECOGNISER_FLOOR_BELOW_PEAK_DB`). Only the newest window is
+        decoded again: the phones before it are final in :class:`LiveCurve` (decoding all that
+        was heard again stalled the analysis for up to 0.25 s, and the frames waiting for their
+        speech with it)."""
         from lipsync.core.speech.sphinx import start_fresh
 
         assert self._pcm is not None

@@ -67,15 +67,18 @@ def _loop() -> _PhoneLoop:
     return shared(_PhoneLoop)
 
 
-def recognise(samples: np.ndarray) -> list[PhoneSegment]:
+def recognise(samples: np.ndarray, quiet: bool | None = None) -> list[PhoneSegment]:
     """Raw phone-loop result for float32 (n,) mono audio at 16 kHz: ARPAbet labels, pauses as
-    :data:`~.phonesets.SILENCE`."""
+    :data:`~.phonesets.SILENCE`. ``quiet``: whether the speech is :func:`digital_quiet`, which
+    sets its noise floor (:func:`floor_below_peak_db`; None: judged from ``samples``)."""
+    if quiet is None:
+        quiet = digital_quiet(samples)
     loop = _loop()
     with loop.lock:
         decoder = loop.decoder
         try:
             start_fresh(decoder)
-            decoder.process_raw(recogniser_pcm(samples), full_utt=True)
+            decoder.process_raw(recogniser_pcm(samples, floor_below_peak_db(quiet)), full_utt=True)
             decoder.end_utt()
             raw = [(s.word, int(s.start_frame), int(s.end_frame), float(s.ascore)) for s in
                    decoder.seg()]  # fmt: skip
@@ -123,15 +126,20 @@ def _pause_middle(speech: np.ndarray) -> int | None:
     return int((starts[k] + ends[k]) // 2)
 
 
-def recognise_pieces(samples: np.ndarray, acoustics: Acoustics) -> list[PhoneSegment]:
+def recognise_pieces(
+    samples: np.ndarray, acoustics: Acoustics, quiet: bool | None = None
+) -> list[PhoneSegment]:
     """:func:`recognise` of float32 (n,) 16 kHz audio decoded piece by piece (:func:`pieces`),
-    the times of each piece's phones moved to where it starts."""
+    the times of each piece's phones moved to where it starts (``quiet``: of the whole
+    audio, see :func:`recognise`; None: judged from ``samples``)."""
+    if quiet is None:
+        quiet = digital_quiet(samples)
     segments: list[PhoneSegment] = []
     for a, b in pieces(acoustics, samples.shape[0]):
         offset = a / P.ANALYSIS_RATE
         segments += [
             PhoneSegment(s.label, s.start + offset, s.end + offset, s.confidence, s.source)
-            for s in recognise(samples[a:b])
+            for s in recognise(samples[a:b], quiet)
         ]
     return segments
 
@@ -191,11 +199,20 @@ def digital_quiet(samples: np.ndarray) -> bool:
     return flat_steps(samples[start : end + 1]) / (end - start) >= P.LABIAL_MIN_FLAT_SHARE
 
 
+def floor_below_peak_db(quiet: bool) -> float:
+    """How far below the speech's loud frames the phone loop's noise floor lies (dB):
+    :data:`~.parameters.RECOGNISER_FLOOR_BELOW_PEAK_DB` for :func:`digital_quiet` speech (its
+    digital silence needs it), :data:`~.parameters.RECORDED_FLOOR_BELOW_PEAK_DB` for a recording
+    with a floor of its own (the higher one would mask its weak consonants)."""
+    return P.RECOGNISER_FLOOR_BELOW_PEAK_DB if quiet else P.RECORDED_FLOOR_BELOW_PEAK_DB
+
+
 def recognise_phones(samples: np.ndarray, acoustics: Acoustics) -> tuple[PhoneSegment, ...]:
     """Phone segments of float32 (n,) mono 16 kHz audio without a transcript (see module)."""
     if not acoustics.speech.any():
         return ()
-    return tidy(recognise_pieces(samples, acoustics), samples, acoustics)
+    quiet = digital_quiet(samples)
+    return tidy(recognise_pieces(samples, acoustics, quiet), samples, acoustics, quiet)
 
 
 def tidy(

@@ -103,22 +103,24 @@ def hop_powers(samples: np.ndarray) -> np.ndarray:
     return np.mean(samples[: n * hop].astype(np.float64).reshape(n, hop) ** 2, axis=1)
 
 
-def floor_sd(samples: np.ndarray) -> float:
+def floor_sd(samples: np.ndarray, below_peak_db: float | None = None) -> float:
     """The standard deviation of the noise floor for float32 (n,) ``samples``:
-    :data:`~.parameters.RECOGNISER_FLOOR_BELOW_PEAK_DB` below their loud 10 ms hops (0: no
-    whole hop, or silence)."""
+    ``below_peak_db`` (default :data:`~.parameters.RECOGNISER_FLOOR_BELOW_PEAK_DB`) below
+    their loud 10 ms hops (0: no whole hop, or silence)."""
+    if below_peak_db is None:
+        below_peak_db = P.RECOGNISER_FLOOR_BELOW_PEAK_DB
     power = hop_powers(samples)
     loud = float(np.percentile(power, P.PEAK_PERCENTILE)) if power.shape[0] else 0.0
     if loud <= 0.0:
         return 0.0
-    return float(np.sqrt(loud) * 10.0 ** (-P.RECOGNISER_FLOOR_BELOW_PEAK_DB / 20.0))
+    return float(np.sqrt(loud) * 10.0 ** (-below_peak_db / 20.0))
 
 
-def with_noise_floor(samples: np.ndarray) -> np.ndarray:
+def with_noise_floor(samples: np.ndarray, below_peak_db: float | None = None) -> np.ndarray:
     """float32 (n,) audio plus a seeded white-noise floor (:func:`floor_sd`; see
     :mod:`~.parameters` for why the recognisers need it)."""
     x = np.asarray(samples, dtype=np.float32)
-    sd = floor_sd(x)
+    sd = floor_sd(x, below_peak_db)
     if sd == 0.0:
         return x
     noise = np.random.default_rng(P.RECOGNISER_FLOOR_SEED).standard_normal(x.shape[0])
@@ -130,6 +132,6 @@ def to_pcm(samples: np.ndarray) -> bytes:
     return (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
 
 
-def recogniser_pcm(samples: np.ndarray) -> bytes:
+def recogniser_pcm(samples: np.ndarray, below_peak_db: float | None = None) -> bytes:
     """What the recognisers hear: :func:`with_noise_floor` then :func:`to_pcm`."""
-    return to_pcm(with_noise_floor(samples))
+    return to_pcm(with_noise_floor(samples, below_peak_db))

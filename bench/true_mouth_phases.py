@@ -15,11 +15,13 @@ can differ by less than one renderer differs from itself between phases.
 
     .venv/bin/python bench/true_mouth_phases.py [--clips retalking_face1,retalking_face3]
         [--renderers warp,auto] [--phases 0,2.5,5] [--out bench/out/true_mouth_phases]
+        [--lipsync COMMAND]
 """
 
 from __future__ import annotations
 
 import argparse
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -35,10 +37,11 @@ CLIPS = Path(__file__).resolve().parents[2] / "shared" / "real-clips"
 RATE = 16000
 
 
-def lipsync(video: Path, audio: Path, out: Path, renderer: str) -> None:
-    """``lipsync sync`` at the inputs' own quality (as ``real_faces.py`` runs it)."""
+def lipsync(cmd: list[str], video: Path, audio: Path, out: Path, renderer: str) -> None:
+    """``lipsync sync`` (``cmd``: the command that runs lipsync) at the inputs' own quality
+    (as ``real_faces.py`` runs it)."""
     subprocess.run(
-        [exe("lipsync"), "-q", "sync", str(video), str(audio), "-o", str(out),
+        [*cmd, "-q", "sync", str(video), str(audio), "-o", str(out),
          "--renderer", renderer, "--crf", str(INPUT_CRF), "--tune", "none"],
         check=True,
     )  # fmt: skip
@@ -65,7 +68,13 @@ def main() -> None:
     parser.add_argument("--renderers", default="warp,auto")
     parser.add_argument("--phases", default="0,2.5,5", help="ms of silence before the speech")
     parser.add_argument("--out", type=Path, default=Path("bench/out/true_mouth_phases"))
+    parser.add_argument(
+        "--lipsync",
+        help="command that runs lipsync (default: the venv's); another commit's checkout as in "
+        "real_faces.py --lipsync",
+    )
     args = parser.parse_args()
+    cmd = shlex.split(args.lipsync) if args.lipsync else [exe("lipsync")]
     if not CLIPS.exists():
         sys.exit(f"{CLIPS} is missing: this bench needs ../shared/real-clips")
     phases = [float(v) for v in args.phases.split(",")]
@@ -89,7 +98,7 @@ def main() -> None:
             )
             for renderer in renderers:
                 out = work / f"out_{renderer}_{ms:g}ms.mp4"
-                lipsync(rev, Path(shifted), out, renderer)
+                lipsync(cmd, rev, Path(shifted), out, renderer)
                 r, lmd = scores(out, truth, marks)
                 got[renderer].append((r, lmd))
                 print(f"{clip} {renderer:<8} lead-in {ms:4g} ms: r {r:5.2f}  LMD {lmd:4.2f}%",

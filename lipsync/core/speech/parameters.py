@@ -80,8 +80,9 @@ LEVEL_GAIN_MAX = 2.0  # the most ``open`` is raised by (a mumbled track stays qu
 # Recordings that already have a floor above this level are hardly changed.
 RECOGNISER_FLOOR_BELOW_PEAK_DB = 30.0  # dB; noise RMS this far below the clip's loud frames
 #                                      # (PEAK_PERCENTILE of 10 ms frame energies)
-RECORDED_FLOOR_BELOW_PEAK_DB = 60.0  # dB; the same for the phone loop on speech that is not
-#   digitally quiet (phone_loop.digital_quiet: a recording with a noise floor of its own). The
+RECORDED_FLOOR_BELOW_PEAK_DB = 60.0  # dB; the same for speech that is not digitally quiet
+#   (phone_loop.digital_quiet: a recording with a noise floor of its own), for every recogniser
+#   (sphinx.recogniser_pcm): the phone loop, word recognition and forced alignment. The
 #   floor above masks a real voice's weak consonants, and which phones the loop hears then
 #   depends on the noise's draw: on the two true-mouth clips (a tuning set, see
 #   LABIAL_MIN_FLAT_SHARE), the audio-only track's r against the speaker's own mouth over 8
@@ -90,7 +91,10 @@ RECORDED_FLOOR_BELOW_PEAK_DB = 60.0  # dB; the same for the phone loop on speech
 #   out (measured once, after the choice): latentsync_demo3's own speech against its mouth
 #   (which leads the sound by ~4 frames), 4 seeds, 0.39 -> 0.44. Digitally quiet speech keeps
 #   the floor above: at 60 dB espeak-ng's closure recall fell from 88 % to 51 %
-#   (bench/speech_accuracy.py). Forced alignment and word recognition keep it throughout.
+#   (bench/speech_accuracy.py). Recognised then aligned (``--asr pocketsphinx``, English), 3
+#   seeds, 30 -> 60 dB: face1 0.69 (0.57-0.75) -> 0.79, face3 0.47 (0.30-0.61) -> 0.48, and
+#   latentsync_demo3's own speech 0.48 -> 0.58. Alignment of real speech with a transcript in
+#   other languages is not measured here (no transcripts of real clips).
 RECOGNISER_FLOOR_SEED = 0  # seed of the noise floor (deterministic output)
 RECOGNISER_DELAY_SECONDS = 0.025  # s; added to every phone boundary both recognisers report.
 #   Their frame times run early against where the phones are heard: on the 22 held-out

@@ -200,7 +200,7 @@ def digital_quiet(samples: np.ndarray) -> bool:
 
 
 def floor_below_peak_db(quiet: bool) -> float:
-    """How far below the speech's loud frames the phone loop's noise floor lies (dB):
+    """How far below the speech's loud frames the recognisers' noise floor lies (dB):
     :data:`~.parameters.RECOGNISER_FLOOR_BELOW_PEAK_DB` for :func:`digital_quiet` speech (its
     digital silence needs it), :data:`~.parameters.RECORDED_FLOOR_BELOW_PEAK_DB` for a recording
     with a floor of its own (the higher one would mask its weak consonants)."""

@@ -133,5 +133,12 @@ def to_pcm(samples: np.ndarray) -> bytes:
 
 
 def recogniser_pcm(samples: np.ndarray, below_peak_db: float | None = None) -> bytes:
-    """What the recognisers hear: :func:`with_noise_floor` then :func:`to_pcm`."""
+    """What the recognisers hear: :func:`with_noise_floor` then :func:`to_pcm`; the floor
+    ``below_peak_db`` below the loud frames, by default as the phone loop chooses it for these
+    ``samples`` (:func:`~.phone_loop.floor_below_peak_db`: faint under a recording with a
+    floor of its own, louder under digitally quiet speech)."""
+    if below_peak_db is None:
+        from lipsync.core.speech.phone_loop import digital_quiet, floor_below_peak_db
+
+        below_peak_db = floor_below_peak_db(digital_quiet(samples))
     return to_pcm(with_noise_floor(samples, below_peak_db))

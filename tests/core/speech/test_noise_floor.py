@@ -11,7 +11,7 @@ import pytest
 from lipsync.core.media import load_audio
 from lipsync.core.speech import parameters as P
 from lipsync.core.speech.phone_loop import digital_quiet, floor_below_peak_db
-from lipsync.core.speech.sphinx import floor_sd, with_noise_floor
+from lipsync.core.speech.sphinx import floor_sd, recogniser_pcm, to_pcm, with_noise_floor
 from lipsync.core.speech.track import analyse_speech_curve
 
 CLIP = Path(__file__).resolve().parents[2] / "data" / "retalking_face3_2s.mp4"
@@ -33,6 +33,19 @@ def test_the_floor_follows_whether_the_speech_is_digitally_quiet(english):
     added = with_noise_floor(real, 60.0) - real
     assert np.std(added) == pytest.approx(sd, rel=0.05)
     assert floor_sd(real, 30.0) == pytest.approx(sd * 10 ** (30 / 20), rel=1e-6)
+
+
+def test_every_recogniser_hears_a_recording_under_its_faint_floor(english):
+    """Word recognition and forced alignment take their audio through ``recogniser_pcm`` as
+    the phone loop does: the faint floor under a real recording, the louder one under
+    synthetic speech."""
+    real = load_audio(CLIP, sample_rate=P.ANALYSIS_RATE)
+    synthetic = english.synthesis.samples
+    faint = to_pcm(with_noise_floor(real, P.RECORDED_FLOOR_BELOW_PEAK_DB))
+    assert recogniser_pcm(real) == faint
+    assert recogniser_pcm(real) != to_pcm(with_noise_floor(real, P.RECOGNISER_FLOOR_BELOW_PEAK_DB))
+    loud = to_pcm(with_noise_floor(synthetic, P.RECOGNISER_FLOOR_BELOW_PEAK_DB))
+    assert recogniser_pcm(synthetic) == loud
 
 
 def test_a_real_voice_is_heard_alike_whatever_the_floor_draw(monkeypatch):

@@ -26,7 +26,7 @@ from lipsync.core.speech.incremental import (
     LiveCurve,
     StreamingPhones,
 )
-from lipsync.core.speech.phone_loop import _PhoneLoop, digital_quiet, floor_below_peak_db
+from lipsync.core.speech.phone_loop import _PhoneLoop, digital_quiet
 from lipsync.core.speech.sphinx import recogniser_pcm, start_fresh
 from lipsync.core.speech.track import analyse_speech_curve, resample
 from lipsync.core.types import MOUTH_PARAMS
@@ -140,8 +140,7 @@ def test_the_live_decoder_normalises_by_the_mean_of_the_voice_it_heard(quiet_bef
     _heard(live, np.concatenate([hush.astype(np.float32), voice]))
     whole = _PhoneLoop().decoder
     start_fresh(whole)
-    floor = floor_below_peak_db(digital_quiet(voice))  # the whole file's, as the loop's
-    whole.process_raw(recogniser_pcm(voice, floor), full_utt=True)
+    whole.process_raw(recogniser_pcm(voice), full_utt=True)  # the floor the loop chooses
     whole.end_utt()
     mean, expected = _cmn(live.decoder), _cmn(whole)
     assert abs(expected[0] - prior[0]) > 10  # the voice is far from the prior

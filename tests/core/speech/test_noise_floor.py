@@ -1,4 +1,4 @@
-"""The phone loop's noise floor: high under digitally quiet speech, low under a real recording."""
+"""The recognisers' noise floor: high under digitally quiet speech, low under a real recording."""
 
 from __future__ import annotations
 

@@ -47,7 +47,7 @@ def build_profile(
             appearance = builder.build()
             assert appearance.exemplars is not None
             collector.seed(appearance.exemplars.samples)
-            ranges.merge(*builder.counts())
+            ranges.merge(*builder.counts(), builder.moments())
             frames += seen
     bank = collector.bank()
     if not bank.samples:
@@ -65,6 +65,7 @@ def build_profile(
         width_counts=widths,
         frames=frames,
         videos=tuple(Path(v).name for v in videos),
+        range_moments=ranges.moments(),
     )
 
 

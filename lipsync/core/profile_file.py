@@ -6,6 +6,9 @@ The format is a ZIP archive of NumPy arrays (``numpy.savez_compressed``), read w
 - ``manifest``: ``uint8`` UTF-8 JSON: ``{"format": "lipsync-profile", "version": 1,
   "name": ..., "frames": ..., "videos": [...], "samples": N}``;
 - ``gap_counts``, ``width_counts``: ``int64 (RANGE_BINS,)`` mouth-range histograms;
+- ``range_moments``: ``float64 (5,)``, the frames and the sums of inner-lip gap, outer-lip
+  width, gap squared and gap times width behind the range's width-per-gap slope (optional:
+  profiles written before it was kept have none, and render with the average face's);
 - ``scale``, ``gap``, ``width``, ``teeth``, ``contrast``, ``quality``: ``float32 (N,)``;
   ``frame``: ``int64 (N,)``;
 - ``lips``: ``float32 (N, 20, 2)``, rigid coordinates (see
@@ -53,6 +56,7 @@ def save_profile(
         "manifest": np.frombuffer(json.dumps(manifest).encode("utf-8"), np.uint8),
         "gap_counts": np.asarray(profile.gap_counts, np.int64),
         "width_counts": np.asarray(profile.width_counts, np.int64),
+        "range_moments": np.asarray(profile.range_moments, np.float64),
         "frame": np.array([s.frame for s in samples], np.int64),
         "lips": np.stack([s.lips for s in samples]).astype(np.float32)
         if samples
@@ -99,6 +103,13 @@ def load_profile(path: str | Path) -> SpeakerProfile:
         exemplars = tuple(_sample(arrays, i, n) for i in range(n))
         gaps = _array(arrays, "gap_counts", np.int64, (P.RANGE_BINS,))
         widths = _array(arrays, "width_counts", np.int64, (P.RANGE_BINS,))
+        moments = (
+            _array(arrays, "range_moments", np.float64, (5,))
+            if "range_moments" in arrays
+            else np.zeros(5, np.float64)
+        )
+        if moments[0] < 0:
+            raise ValueError("'range_moments' counts fewer than no frames")
     except ValueError as exc:
         raise _bad(path, str(exc)) from None
     videos = manifest.get("videos", [])
@@ -109,6 +120,7 @@ def load_profile(path: str | Path) -> SpeakerProfile:
         width_counts=np.maximum(widths, 0),
         frames=int(manifest.get("frames", 0) or 0),
         videos=tuple(str(v) for v in videos) if isinstance(videos, list) else (),
+        range_moments=moments,
     )
 
 

@@ -57,6 +57,8 @@ def test_profile_round_trip_is_exact(profile_path, halves):
     assert back.frames == first.frames == 25
     assert len(back.exemplars) == len(first.exemplars) >= 8
     assert np.array_equal(back.gap_counts, first.gap_counts)
+    assert np.array_equal(back.range_moments, first.range_moments)
+    assert back.range_moments[0] == first.frames  # every frame counted in the slope's sums
     for a, b in zip(first.exemplars, back.exemplars, strict=True):
         assert np.array_equal(a.crop, b.crop) and np.allclose(a.lips, b.lips)
         assert (a.gap, a.frame) == pytest.approx((b.gap, b.frame))
@@ -89,6 +91,9 @@ BAD = {
     "missing crop": lambda a: a.pop("crop_1"),
     "float crop": lambda a: a.__setitem__("crop_0", a["crop_0"].astype(np.float64)),
     "scale out of range": lambda a: a["scale"].__setitem__(0, 1e9),
+    "nan range moments": lambda a: a["range_moments"].__setitem__(1, np.nan),
+    "range moments of the wrong shape": lambda a: a.__setitem__("range_moments", np.zeros(3)),
+    "range moments over fewer than no frames": lambda a: a["range_moments"].__setitem__(0, -5),
 }
 
 
@@ -104,6 +109,16 @@ def test_bad_profiles_get_one_sentence(case, profile_path, tmp_path):
     message = str(err.value)
     assert "\n" not in message and str(path) in message
     assert "lipsync profile build" in message
+
+
+def test_a_profile_from_before_the_range_moments_loads_with_none(profile_path, tmp_path):
+    """Profiles written before the width-per-gap sums were kept load, and render with the
+    average face's narrowing (no slope learnt from them)."""
+    path = _rewrite(profile_path, tmp_path / "old.lsprofile", lambda a: a.pop("range_moments"))
+    old = load_profile(path)
+    assert not old.range_moments.any()
+    assert old.digest() != load_profile(profile_path).digest()
+    assert len(old.exemplars) == len(load_profile(profile_path).exemplars)
 
 
 def test_a_pickled_object_in_a_profile_is_never_loaded(profile_path, tmp_path):

@@ -186,12 +186,16 @@ class AppearanceBuilder:
             self._exemplars.seed(
                 dataclasses.replace(s, source=profile.name) for s in profile.exemplars
             )
-        self._range.merge(profile.gap_counts, profile.width_counts)
+        self._range.merge(profile.gap_counts, profile.width_counts, profile.range_moments)
         self._changes += 1
 
     def counts(self) -> tuple[np.ndarray, np.ndarray]:
         """The mouth-range histograms learnt so far (for a speaker profile)."""
         return self._range.counts()
+
+    def moments(self) -> np.ndarray:
+        """The mouth range's width-per-gap sums learnt so far (for a speaker profile)."""
+        return self._range.moments()
 
     def add(self, image: np.ndarray, face: FaceObservation) -> None:
         """Take one frame (RGB ``uint8 (H, W, 3)``) and the track's face in it."""

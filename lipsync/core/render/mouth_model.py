@@ -168,8 +168,9 @@ def _target_shape(
     outer[_OUTER_CORNERS, 1] += corner_dy
 
     # --- horizontal: corners move, the lips stretch with them -------------------------------
-    shift_outer = P.WIDTH_SPREAD * w - P.OPEN_NARROW * a - P.ROUND_NARROW * r
-    shift_inner = P.WIDTH_SPREAD * w - P.OPEN_NARROW * a - P.ROUND_INNER_NARROW * r
+    narrow = speaker.open_narrowing(open_gap)
+    shift_outer = P.WIDTH_SPREAD * w - narrow * a - P.ROUND_NARROW * r
+    shift_inner = P.WIDTH_SPREAD * w - narrow * a - P.ROUND_INNER_NARROW * r
     limit = speaker.narrowing_limit(half_outer)
     if shift_outer < -limit:  # no narrower than the speaker's own narrowest mouth
         scale = limit / -shift_outer

@@ -15,7 +15,8 @@ OPEN_GAP = 0.34  # IO; inner-lip gap added at open = 1 (mid-line)
 OPEN_LOWER_SHARE = 0.8  # fraction of the added gap made by the lower lip; the rest the upper
 OPEN_JAW = 0.26  # IO; chin drop at open = 1 (jaw points fall off towards the ears)
 OPEN_CORNER_DROP = 0.05  # IO; mouth corners move down at open = 1
-OPEN_NARROW = 0.05  # IO; each corner moves in at open = 1 (an open mouth is a little narrower)
+OPEN_NARROW = 0.05  # IO; each corner moves in at open = 1 (an open mouth is a little narrower),
+#   for an unknown speaker; with footage, the width they show as they open (MouthRange)
 WIDTH_SPREAD = 0.11  # IO; each corner moves out at width = +1 (in at -1)
 WIDTH_CORNER_LIFT = 0.02  # IO; corners rise at width = +1 (a spread mouth smiles a little)
 ROUND_NARROW = 0.12  # IO; each outer corner moves in at round = 1, for an unknown speaker; a
@@ -38,6 +39,9 @@ RANGE_WIDTH_MIN, RANGE_WIDTH_MAX = 0.3, 1.5  # IO; outer-lip widths outside coun
 RANGE_MIN_FRAMES = 10  # observations before a learnt range counts at all
 RANGE_FULL_FRAMES = 50  # observations after which the learnt range replaces the average face
 RANGE_WIDE_PERCENTILE = 95.0  # percentile of the track's gaps taken as its widest opening
+WIDTH_PER_GAP_LIMITS = (-0.6, 0.6)  # a speaker's learnt outer-width change per IO of gap
+GAP_SPREAD_TRUST = (0.005, 0.02)  # IO; gap standard deviations from which that slope is
+#   trusted at all (landmark jitter on a still face is 0.001-0.003) and fully (speakers 0.025+)
 RANGE_NARROW_PERCENTILE = 5.0  # percentile of its widths taken as its narrowest mouth
 OPEN_AT_WIDE = constants.OPEN_AT_WIDE  # open level at which the speaker's widest opening shows
 OPEN_GAIN_LIMITS = (0.28, 0.5)  # IO; the learnt gap at open = 1 stays inside these (our

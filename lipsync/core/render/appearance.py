@@ -28,6 +28,7 @@ from lipsync.core.errors import InputError
 from lipsync.core.geometry import Similarity
 from lipsync.core.render import parameters as P
 from lipsync.core.render.exemplar_bank import ExemplarBank, ExemplarCollector
+from lipsync.core.render.inner_lips import refine_inner_lips
 from lipsync.core.render.mouth_range import MouthRange, RangeCollector
 from lipsync.core.render.normalise import (
     eye_frame,
@@ -39,6 +40,8 @@ from lipsync.core.render.speaker import SpeakerProfile
 from lipsync.core.types import FaceObservation
 
 logger = logging.getLogger("lipsync")
+
+SEEN_INNER_LIP = "seen_inner_lip"  # the pooled shapes' group of the picture's inner lips
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,7 +78,10 @@ class TrackAppearance:
     line, unit = inter-ocular distance); ``bank``: open-mouth interiors, the one to use first
     (empty: the interior is synthesised); ``frames``: frames the builder saw;
     ``mouth_range``: the range of mouth shapes the speaker made in them; ``exemplars``: the
-    speaker's own mouths by shape (None: not collected, see ``AppearanceBuilder``).
+    speaker's own mouths by shape (None: not collected, see ``AppearanceBuilder``);
+    ``seen_inner_lip``: the neutral's inner lip where the picture shows the lips part
+    (:mod:`~lipsync.core.render.inner_lips`), ``float32 (8, 2)`` in the neutral's coordinates,
+    the one the exemplars' lips are labelled by (None: the neutral's own, from the face mesh).
     """
 
     neutral: Mapping[str, np.ndarray]
@@ -83,6 +89,7 @@ class TrackAppearance:
     frames: int
     mouth_range: MouthRange = field(default_factory=MouthRange)
     exemplars: ExemplarBank | None = None
+    seen_inner_lip: np.ndarray | None = None
 
     @property
     def neutral_openness(self) -> float:
@@ -216,12 +223,12 @@ class AppearanceBuilder:
         if self._range.frames <= P.RANGE_FULL_FRAMES:
             self._changes += 1  # the range is still being learnt
         if len(self._neutral) < P.NEUTRAL_POOL:
-            shape = self._pack(normalised_shape(face.landmarks))
+            shape = self._pack(self._pooled_shape(image, face))
             heapq.heappush(self._neutral, (-gap, index, shape))
             self._changes += 1
             self._neutral_changes += 1
         elif -gap > self._neutral[0][0]:
-            shape = self._pack(normalised_shape(face.landmarks))
+            shape = self._pack(self._pooled_shape(image, face))
             heapq.heapreplace(self._neutral, (-gap, index, shape))
             self._changes += 1
             self._neutral_changes += 1
@@ -289,6 +296,7 @@ class AppearanceBuilder:
                 f"{P.MIN_INTER_OCULAR_PX:.0f} px between the eyes."
             )
         neutral = {g: p.copy() for g, p in self._neutral_shape().items()}
+        seen_inner_lip = neutral.pop(SEEN_INNER_LIP, None)
         bank = tuple(sorted(self._bank, key=lambda s: -s.openness))
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
@@ -303,7 +311,20 @@ class AppearanceBuilder:
             frames=self._frames,
             mouth_range=self._range.range(),
             exemplars=self._exemplars.bank() if self._exemplars is not None else None,
+            seen_inner_lip=seen_inner_lip,
         )
+
+    def _pooled_shape(self, image: np.ndarray, face: FaceObservation) -> dict[str, np.ndarray]:
+        """A shape for the neutral pool: every group of :func:`normalised_shape` and, where
+        exemplars are collected (labelled by the picture's inner lips), ``seen_inner_lip``."""
+        shape = normalised_shape(face.landmarks)
+        if self._exemplars is not None:
+            lm = face.landmarks
+            inner = refine_inner_lips(image, lm["outer_lip"], lm["inner_lip"])
+            inverse = eye_frame(lm).inverse()
+            centre = mouth_centre(inverse.apply(lm["outer_lip"]))
+            shape[SEEN_INNER_LIP] = (inverse.apply(inner) - centre).astype(np.float32)
+        return shape
 
     def _pack(self, shape: dict[str, np.ndarray]) -> np.ndarray:
         """``shape``'s groups one after the other (their names and sizes kept once)."""

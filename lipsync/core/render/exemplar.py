@@ -59,7 +59,12 @@ from lipsync.core.render.exemplar_bank import (
     rigid_frame,
     rigid_lips,
 )
-from lipsync.core.render.exemplar_choice import best_path, distances, pale_penalty
+from lipsync.core.render.exemplar_choice import (
+    best_path,
+    blur_penalty,
+    distances,
+    pale_penalty,
+)
 from lipsync.core.render.lipmesh import band_triangles
 from lipsync.core.render.meshwarp import piecewise_maps
 from lipsync.core.render.mouth_model import check_target, target_shape
@@ -96,8 +101,14 @@ def _smoothstep(edge0: float, edge1: float, x: float) -> float:
 
 
 def _rigid_target(appearance: TrackAppearance, params: np.ndarray) -> np.ndarray:
-    """``float32 (20, 2)``: the target lips in rigid coordinates (origin at the nose mean)."""
-    shape = target_shape(appearance.neutral, params, appearance.mouth_range)
+    """``float32 (20, 2)``: the target lips in rigid coordinates (origin at the nose mean),
+    from the neutral whose inner lip is where the picture shows it, as the samples' are
+    labelled (the face mesh's put retalking_face3's lips thicker, and samples morphed onto
+    them opened less than the target)."""
+    neutral = appearance.neutral
+    if appearance.seen_inner_lip is not None:
+        neutral = {**neutral, "inner_lip": appearance.seen_inner_lip}
+    shape = target_shape(neutral, params, appearance.mouth_range)
     nose = np.asarray(appearance.neutral["nose"], np.float32).mean(axis=0)
     return np.vstack([shape["outer_lip"], shape["inner_lip"]]).astype(np.float32) - nose
 
@@ -187,6 +198,10 @@ class ExemplarRenderer:
         lips = bank.lips_centred()
         gaps = np.array([s.gap for s in bank.samples], np.float32)
         pale = pale_penalty(np.array([s.contrast for s in bank.samples], np.float32))
+        pale += blur_penalty(
+            np.array([s.sharpness for s in bank.samples], np.float32),
+            np.array([bank.typical(s.gap) for s in bank.samples], np.float32),
+        )
         rigid = [_rigid_target(appearance, t) for t in targets]
         costs = np.stack([distances(r, lips, gaps, pale) for r in rigid])
         shown = self._shown.get(track)

@@ -5,7 +5,9 @@ every usable frame (frontal enough, not cut by the frame edge), aligned on rigid
 crop is cut in *rigid coordinates* (the eye frame of :mod:`~lipsync.core.render.normalise`, IO
 units, origin at the mean of the nose points), so the same spot of the face lands on the same
 crop pixel whatever the head's position, roll and size. Each sample keeps its lip landmarks in
-those coordinates, its aperture, width, teeth visibility and a quality (sharpness, pose).
+those coordinates (the inner lips where the picture shows the lips part:
+:mod:`~lipsync.core.render.inner_lips`), its aperture, width, teeth visibility and a quality
+(sharpness, pose).
 
 Memory is bounded whatever the length of the video: the shape space (inner-lip gap x outer-lip
 width) is cut into cells and each cell keeps its best sample only (``EXEMPLAR_MAX`` at most)::
@@ -26,6 +28,7 @@ import numpy as np
 
 from lipsync.core.geometry import Similarity
 from lipsync.core.render import parameters as P
+from lipsync.core.render.inner_lips import refine_inner_lips
 from lipsync.core.render.normalise import eye_frame, inner_gaps
 from lipsync.core.types import OUTER_LIP_LEFT_CORNER, OUTER_LIP_RIGHT_CORNER, FaceObservation
 
@@ -281,17 +284,28 @@ class ExemplarCollector:
         index: int,
         io: float | None = None,
         eyes: Similarity | None = None,
+        inner_lip: np.ndarray | None = None,
     ) -> None:
-        """Offer one frame (RGB ``uint8 (H, W, 3)``) and the track's face in it; ``io`` and
-        ``eyes``: the face's ``inter_ocular`` (a property computed on each use) and its eye
-        frame, when the caller has them already."""
+        """Offer one frame (RGB ``uint8 (H, W, 3)``) and the track's face in it; ``io``,
+        ``eyes`` and ``inner_lip``: the face's ``inter_ocular`` (a property computed on each
+        use), its eye frame and its inner lips placed on the picture
+        (:func:`~lipsync.core.render.inner_lips.refine_inner_lips`), when the caller has them
+        already."""
         self.frames += 1
         if io is None:
             io = face.inter_ocular  # px
         if io < P.EXEMPLAR_MIN_IO_PX or abs(face.pose.yaw) > P.BANK_MAX_YAW:
             return
         frame = rigid_frame(face.landmarks, eyes)
-        lips = rigid_lips(face.landmarks, frame)
+        # labelled by where the picture shows the lips part, not where the face mesh guessed:
+        # on retalking_face3 the mesh put the opening through her lower lip when pursed and
+        # inside her teeth when open, so open samples were chosen for closed targets and the
+        # morph moved teeth as lips (true-mouth r of `auto` over 5 phases 0.15 -> 0.23)
+        landmarks = dict(face.landmarks)
+        if inner_lip is None:
+            inner_lip = refine_inner_lips(image, landmarks["outer_lip"], landmarks["inner_lip"])
+        landmarks["inner_lip"] = inner_lip
+        lips = rigid_lips(landmarks, frame)
         gap, width = lip_measures(lips)
         scale = float(min(P.EXEMPLAR_OVERSAMPLE * io, P.EXEMPLAR_MAX_SCALE))
         w, h = crop_size(scale)

@@ -149,6 +149,9 @@ class ExemplarRenderer:
         self._shown: dict[int, Exemplar] = {}  # track -> the sample shown last
         self._banks: dict[int, tuple[float, ExemplarBank]] = {}  # track -> best trust, bank
         self._ended: dict[int, str] = {}  # track -> its verdict, once the track has ended
+        # track -> (bank, its samples' centred lips, gaps, costs): a bank is frozen, and a
+        # batch of 8 frames spent 2-3 ms making these again for 160 samples
+        self._arrays: dict[int, tuple[ExemplarBank, np.ndarray, np.ndarray, np.ndarray]] = {}
 
     # --- choosing ---------------------------------------------------------------------------
 
@@ -165,9 +168,28 @@ class ExemplarRenderer:
     def forget(self, track_id: int) -> None:
         """Track ``track_id`` has ended: keep its verdict, let go of its samples."""
         self._shown.pop(track_id, None)
+        self._arrays.pop(track_id, None)
         held = self._banks.pop(track_id, None)
         if held is not None:
             self._ended[track_id] = _verdict(*held)
+
+    def _bank_arrays(
+        self, track: int, bank: ExemplarBank
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The samples' centred lips, gaps and costs (pale, blurred) of ``bank``, made once
+        per bank."""
+        held = self._arrays.get(track)
+        if held is None or held[0] is not bank:
+            samples = bank.samples
+            costs = pale_penalty(np.array([s.contrast for s in samples], np.float32))
+            costs += blur_penalty(
+                np.array([s.sharpness for s in samples], np.float32),
+                np.array([bank.typical(s.gap) for s in samples], np.float32),
+            )
+            gaps = np.array([s.gap for s in samples], np.float32)
+            held = (bank, bank.lips_centred(), gaps, costs)
+            self._arrays[track] = held
+        return held[1], held[2], held[3]
 
     def _note(self, track: int, bank: ExemplarBank | None, trust: float) -> None:
         bank = bank if bank is not None else ExemplarBank((), 0)
@@ -195,13 +217,7 @@ class ExemplarRenderer:
         self._note(track, bank, trust)
         if appearance is None or bank is None or trust <= 0.0:
             return [Choice((), 0.0) for _ in targets]
-        lips = bank.lips_centred()
-        gaps = np.array([s.gap for s in bank.samples], np.float32)
-        pale = pale_penalty(np.array([s.contrast for s in bank.samples], np.float32))
-        pale += blur_penalty(
-            np.array([s.sharpness for s in bank.samples], np.float32),
-            np.array([bank.typical(s.gap) for s in bank.samples], np.float32),
-        )
+        lips, gaps, pale = self._bank_arrays(track, bank)
         rigid = [_rigid_target(appearance, t) for t in targets]
         costs = np.stack([distances(r, lips, gaps, pale) for r in rigid])
         shown = self._shown.get(track)

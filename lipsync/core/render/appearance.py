@@ -222,20 +222,22 @@ class AppearanceBuilder:
         self._range.add(gap, float(np.linalg.norm(outer[6] - outer[0])))
         if self._range.frames <= P.RANGE_FULL_FRAMES:
             self._changes += 1  # the range is still being learnt
-        if len(self._neutral) < P.NEUTRAL_POOL:
-            shape = self._pack(self._pooled_shape(image, face))
-            heapq.heappush(self._neutral, (-gap, index, shape))
-            self._changes += 1
-            self._neutral_changes += 1
-        elif -gap > self._neutral[0][0]:
-            shape = self._pack(self._pooled_shape(image, face))
-            heapq.heapreplace(self._neutral, (-gap, index, shape))
+        seen = None  # the picture's inner lips, made once for the pool and the exemplar bank
+        if len(self._neutral) < P.NEUTRAL_POOL or -gap > self._neutral[0][0]:
+            if self._exemplars is not None:
+                lm = face.landmarks
+                seen = refine_inner_lips(image, lm["outer_lip"], lm["inner_lip"])
+            shape = self._pack(self._pooled_shape(face, frame, seen))
+            if len(self._neutral) < P.NEUTRAL_POOL:
+                heapq.heappush(self._neutral, (-gap, index, shape))
+            else:
+                heapq.heapreplace(self._neutral, (-gap, index, shape))
             self._changes += 1
             self._neutral_changes += 1
         if gap >= P.BANK_MIN_OPEN and abs(face.pose.yaw) <= P.BANK_MAX_YAW:
             self._offer(image, face, frame, lips, gap, index)
         if self._exemplars is not None:
-            self._exemplars.add(image, face, index, io, frame)
+            self._exemplars.add(image, face, index, io, frame, seen)
 
     def _offer(
         self,
@@ -314,16 +316,18 @@ class AppearanceBuilder:
             seen_inner_lip=seen_inner_lip,
         )
 
-    def _pooled_shape(self, image: np.ndarray, face: FaceObservation) -> dict[str, np.ndarray]:
+    @staticmethod
+    def _pooled_shape(
+        face: FaceObservation, frame: Similarity, seen: np.ndarray | None
+    ) -> dict[str, np.ndarray]:
         """A shape for the neutral pool: every group of :func:`normalised_shape` and, where
-        exemplars are collected (labelled by the picture's inner lips), ``seen_inner_lip``."""
+        exemplars are collected (labelled by the picture's inner lips ``seen``, image px),
+        ``seen_inner_lip``; ``frame``: the face's eye frame."""
         shape = normalised_shape(face.landmarks)
-        if self._exemplars is not None:
-            lm = face.landmarks
-            inner = refine_inner_lips(image, lm["outer_lip"], lm["inner_lip"])
-            inverse = eye_frame(lm).inverse()
-            centre = mouth_centre(inverse.apply(lm["outer_lip"]))
-            shape[SEEN_INNER_LIP] = (inverse.apply(inner) - centre).astype(np.float32)
+        if seen is not None:
+            inverse = frame.inverse()
+            centre = mouth_centre(inverse.apply(face.landmarks["outer_lip"]))
+            shape[SEEN_INNER_LIP] = (inverse.apply(seen) - centre).astype(np.float32)
         return shape
 
     def _pack(self, shape: dict[str, np.ndarray]) -> np.ndarray:

@@ -326,8 +326,8 @@ def running_filter(media, env=None) -> tuple[subprocess.Popen, bytes, int, int]:
     source = subprocess.run(
         ff("-i", str(clip), "-f", "yuv4mpegpipe", "-"), capture_output=True, check=True
     ).stdout
-    proc = subprocess.Popen(
-        filter_cmd("--audio", str(speech)),
+    proc = subprocess.Popen(  # a 1 s lookahead: 35 frames are more than it holds
+        filter_cmd("--audio", str(speech), "--lookahead", "1"),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

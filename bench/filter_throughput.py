@@ -12,7 +12,8 @@
    them. The package is byte-compiled first, as a wheel install is
    (:func:`benchtools.as_installed`).
 2. Latency: seconds from the first frame written into the filter to the first frame out of it
-   (the engine holds back its lookahead, 1 s of video by default), and the model start-up.
+   (the engine holds back its lookahead, 3 s of video by default; fed as fast as it reads),
+   and the model start-up.
 
     .venv/bin/python bench/filter_throughput.py [--seconds 20] [--size 1920x1080] [--repeat 3]
 """
@@ -33,6 +34,7 @@ from pathlib import Path
 
 from benchtools import as_installed, exe, speech_of
 
+from lipsync.core.constants import LOOKAHEAD_SECONDS
 from lipsync.core.demo import write_portrait_clip
 
 GOALS = {(480, 270): 3.0, (1920, 1080): 1.5}  # ratio to cat, issue 21
@@ -149,7 +151,8 @@ def main() -> None:
         startup, delay = latency(clip, audio)
         print(
             f"latency: start-up {startup:.2f} s (speech analysis, models), first frame in -> "
-            f"first frame out {delay:.2f} s (1 s lookahead = 25 frames)",
+            f"first frame out {delay:.2f} s ({LOOKAHEAD_SECONDS:g} s lookahead = "
+            f"{round(LOOKAHEAD_SECONDS * 25)} frames)",
             flush=True,
         )
 

@@ -217,9 +217,9 @@ class ExemplarRenderer:
         self._note(track, bank, trust)
         if appearance is None or bank is None or trust <= 0.0:
             return [Choice((), 0.0) for _ in targets]
-        lips, gaps, pale = self._bank_arrays(track, bank)
+        lips, gaps, penalty = self._bank_arrays(track, bank)
         rigid = [_rigid_target(appearance, t) for t in targets]
-        costs = np.stack([distances(r, lips, gaps, pale) for r in rigid])
+        costs = np.stack([distances(r, lips, gaps, penalty) for r in rigid])
         shown = self._shown.get(track)
         start = next((i for i, s in enumerate(bank.samples) if s is shown), None)
         path = best_path(costs, start)

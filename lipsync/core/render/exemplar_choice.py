@@ -59,7 +59,7 @@ def distances(
 ) -> np.ndarray:
     """``float32 (N,)``: cost (IO) of each sample for the target lips ``(20, 2)``, from the
     samples' centred lips ``(N, 20, 2)``, their mean inner gaps ``(N,)`` and a per-sample
-    ``penalty`` ``(N,)`` (:func:`pale_penalty`)."""
+    ``penalty`` ``(N,)`` (:func:`pale_penalty` plus :func:`blur_penalty`)."""
     if not len(bank_lips):
         return np.zeros(0, np.float32)
     t = centred(target_lips)

@@ -152,13 +152,12 @@ class RangeCollector:
         slope, spread = 0.0, 0.0
         n, sum_g, sum_w, sum_gg, sum_gw = self._moments
         if n >= 2:
-            # a hostile profile's sums may overflow: no slope then (checked below)
-            with np.errstate(all="ignore"):
+            with np.errstate(all="ignore"):  # a hostile profile's sums may overflow
                 variance = max(sum_gg / n - (sum_g / n) ** 2, 0.0)
-            spread = float(np.sqrt(variance))
-            if spread > 1e-4:
-                slope = float((sum_gw / n - sum_g * sum_w / (n * n)) / variance)
-            if not (np.isfinite(slope) and np.isfinite(spread)):  # a hostile profile's sums
+                spread = float(np.sqrt(variance))
+                if spread > 1e-4:
+                    slope = float((sum_gw / n - sum_g * sum_w / (n * n)) / variance)
+            if not (np.isfinite(slope) and np.isfinite(spread)):  # overflowed: no slope
                 slope, spread = 0.0, 0.0
         return MouthRange(
             wide_gap=wide,

@@ -18,9 +18,10 @@ NAME``, the options after ``--`` added to every run); every output is measured t
 one decoding pass with the real footage and the input. Every case and renderer also reports: the
 aperture in pauses (>= 0.3 s over 30 dB under the speech) against the speaker's rest (20th
 percentile of the input's own aperture), the mouth region's sharpness (variance of the
-Laplacian, output / input, mean over frames; and shape-matched: over the input frames whose
-mouth is open the most like the output's, which does not count teeth the dub hides as blur),
-the PSNR outside a generous lower-face box
+Laplacian, output / input, frame by frame; and shape-matched: over the input frames whose
+mouth is open the most like the output's, which does not count teeth the dub hides as blur;
+see :func:`log_mean` and :func:`shape_matched_sharpness` for how they are averaged and which
+frames count), the PSNR outside a generous lower-face box
 (output vs input: minimum frame and mean), and the flicker.
 
 The inputs are made with x264 at CRF :data:`INPUT_CRF` (10), and lipsync writes its outputs at
@@ -90,6 +91,7 @@ ROW_NAMES = {"truth": "real", "input": "input"}  # sheet rows; then one per rend
 DEFAULT_RENDERERS = "warp,auto"
 INPUT_CRF = 10  # x264 quality of the inputs made here, and of lipsync's outputs by default
 MATCH_SHARE, MATCH_MIN = 0.1, 5  # shape-matched sharpness: input frames nearest in aperture
+MATCH_RANGE = (2.0, 98.0)  # percentiles of the input's aperture an output frame must lie in
 ESPEAK_VOICE = "en-us"
 ESPEAK_LINES = (
     "Bob bought a map, and Pam made more maps for Mom.",
@@ -206,8 +208,8 @@ class Scan:
     per video dlib's points per frame, the mouth crop of every frame and the flicker change of
     every frame (``float64 (N,)``, NaN for frame 0 and where a face is missing), per output
     (renderer) the mean squared error outside the lower face (output vs input) per frame, and
-    ``sharp``: per video but the truth, the sharpness of the input's mouth box in every frame
-    (``float64 (N,)``, NaN before the first face); ``sharp_own``: per output, the sharpness of
+    ``sharp``: per video, the sharpness of the input's mouth box in every frame (``float64
+    (N,)``, NaN before the first face); ``sharp_own``: per output, the sharpness of
     its own mouth's box (dlib's points on the output; NaN where it finds no face)."""
 
     times: np.ndarray
@@ -219,7 +221,7 @@ class Scan:
     sharp_own: dict[str, np.ndarray]
 
     def sharpness_ratio(self, name: str) -> np.ndarray:
-        """Output ``name``'s mouth sharpness over the input's, per frame with a known face."""
+        """Video ``name``'s mouth sharpness over the input's, per frame with a known face."""
         known = np.isfinite(self.sharp["input"])
         return self.sharp[name][known] / np.maximum(self.sharp["input"][known], 1e-9)
 
@@ -235,7 +237,7 @@ def scan(paths: dict[str, Path], outputs: list[str], what: str) -> Scan:
     changes: dict[str, list] = {name: [] for name in paths}
     boxes: dict[str, np.ndarray | None] = {name: None for name in paths}
     mses: dict[str, list] = {name: [] for name in outputs}
-    sharp: dict[str, list] = {name: [] for name in ("input", *outputs)}
+    sharp: dict[str, list] = {name: [] for name in paths}
     own: dict[str, list] = {name: [] for name in outputs}
     times, known = [], None
     readers = [iter_frames(p) for p in paths.values()]
@@ -276,30 +278,50 @@ def scan(paths: dict[str, Path], outputs: list[str], what: str) -> Scan:
     )
 
 
+def log_mean(ratios: np.ndarray) -> float | None:
+    """The geometric mean of ``ratios`` (``float64 (N,)``, > 0), None when empty: ratios are
+    averaged as logarithms. Their plain mean is not 1 for footage that only changes order:
+    the real footage of a true-mouth case over its reversal (the same frames, each compared
+    with another) measured 1.10 and 1.11 by the plain mean on retalking_face1 and face3, and
+    1.04 and 1.01 by this one (a frame half as sharp and one twice as sharp average 1.25 by
+    the plain mean, 1 by this). The input itself, shape-matched: 0.98-1.00 by this mean,
+    0.99-1.04 by the plain one."""
+    ratios = ratios[np.isfinite(ratios) & (ratios > 0)]
+    return float(np.exp(np.mean(np.log(ratios)))) if ratios.size else None
+
+
 def shape_matched_sharpness(
     sharp_out: np.ndarray, ap_out: np.ndarray, sharp_in: np.ndarray, ap_in: np.ndarray
-) -> float | None:
-    """Mean over the output's frames of its mouth's sharpness over the median sharpness of
-    the input frames whose mouth is open the most like it: the :data:`MATCH_SHARE` of input
-    frames (at least :data:`MATCH_MIN`) nearest in dlib's aperture. The plain ratio compares
-    each frame with the input frame it replaces, whose mouth may hold other things (teeth
-    where the dub closes the lips: less detail for a clean render, not a blur); this one
-    compares it with the same speaker's own mouth at that opening, each in its own mouth's
-    box (in the input's, a mouth the dub closes where the input's was open fills less of the
-    box, and the skin around it counted as blur: 0.89 against 0.97 for the warp on
-    latentsync_demo1 with espeak-ng speech). None without frames.
+) -> tuple[float | None, float]:
+    """The output's mouth sharpness over the input's at the same opening, and the share of
+    the output's frames that have one. Per output frame whose aperture lies within the
+    input's own (between its :data:`MATCH_RANGE` percentiles), its sharpness over the median
+    sharpness of the input frames whose mouth is open the most like it (the
+    :data:`MATCH_SHARE` of input frames, at least :data:`MATCH_MIN`, nearest in dlib's
+    aperture); :func:`log_mean` over those frames (None without any). The plain ratio
+    compares each frame with the input frame it replaces, whose mouth may hold other things
+    (teeth where the dub closes the lips: less detail for a clean render, not a blur); this
+    one compares it with the same speaker's own mouth at that opening, each in its own
+    mouth's box (in the input's, a mouth the dub closes where the input's was open fills less
+    of the box, and the skin around it counted as blur: 0.89 against 0.97 for the warp on
+    latentsync_demo1 with espeak-ng speech). A mouth the speaker never makes has no such
+    frames: musetalk_sun shows her teeth in every frame, and her lips closed by espeak-ng
+    speech (half the frames, unblurred by eye) were compared with her least open mouth,
+    teeth and all: 0.83 of its sharpness, against 0.95 for the frames with a match.
     ``float64 (N,)`` each: sharpness (NaN: no face) and aperture (IOD, NaN: none) per frame."""
     pool = np.isfinite(sharp_in) & np.isfinite(ap_in)
     frames = np.isfinite(sharp_out) & np.isfinite(ap_out)
     if pool.sum() < MATCH_MIN or not frames.any():
-        return None
+        return None, 0.0
     ref_ap, ref_sharp = ap_in[pool], sharp_in[pool]
+    low, high = np.percentile(ref_ap, MATCH_RANGE)
+    matched = frames & (ap_out >= low) & (ap_out <= high)
     k = max(MATCH_MIN, round(MATCH_SHARE * ref_ap.size))
     ratios = []
-    for s, a in zip(sharp_out[frames], ap_out[frames], strict=True):
+    for s, a in zip(sharp_out[matched], ap_out[matched], strict=True):
         nearest = np.argpartition(np.abs(ref_ap - a), k - 1)[:k]
         ratios.append(s / max(float(np.median(ref_sharp[nearest])), 1e-9))
-    return float(np.mean(ratios))
+    return log_mean(np.array(ratios, np.float64)), float(matched.sum() / frames.sum())
 
 
 def spread(series: np.ndarray) -> dict[str, float]:
@@ -394,6 +416,7 @@ def measure(case: Case, paths: dict[str, Path], outputs: list[str], speech: Path
     if case.kind == "true":
         fig["lmd_chance"] = tm.lmd(points["input"], points["truth"])
         fig["lmd_still"] = tm.lmd_still(points["input"], points["truth"])
+        fig["sharpness_real"] = log_mean(seen.sharpness_ratio("truth"))
     fig["renderers"] = {
         name: renderer_figures(fig, seen, ap, name, reference, envelope, pause, flicker[real])
         for name in outputs
@@ -439,14 +462,14 @@ def renderer_figures(case_fig, seen, ap, name, reference, envelope, pause, real_
         "face": float(np.isfinite(out).mean()),
         "aperture": spread(out),
         "pauses": pause_figures(ap, name, pause),
-        "sharpness": float(np.mean(ratio)) if (ratio := seen.sharpness_ratio(name)).size else None,
-        "sharpness_shape": shape_matched_sharpness(
-            seen.sharp_own[name], out, seen.sharp["input"], ap["input"]
-        ),
+        "sharpness": log_mean(seen.sharpness_ratio(name)),
         "psnr_outside_min": float(psnrs.min()),
         "psnr_outside": float(tm.psnr_of(np.mean(seen.mse[name]))),
         "flicker": nanmean(seen.changes[name]),
     }
+    fig["sharpness_shape"], fig["sharpness_shape_frames"] = shape_matched_sharpness(
+        seen.sharp_own[name], out, seen.sharp["input"], ap["input"]
+    )
     fig["flicker_ratio"] = fig["flicker"] / real_flicker if real_flicker > 0 else float("nan")
     if "truth" in ap:
         fig["lmd"] = tm.lmd(seen.points[name], seen.points["truth"])

@@ -36,8 +36,9 @@ COLUMNS = (
     ("ratio", True),
     ("aperture real/in", True),
     ("aperture out", True),
+    ("sharp real", True),
     ("sharp", True),
-    ("sharp shape", True),
+    ("sharp shape (frames)", True),
     ("PSNR min/mean", True),
     ("flicker real", True),
     ("flicker out", True),
@@ -67,8 +68,15 @@ def _once(case: dict) -> list[str]:
         lmd,
         still,
         f"{_f(real, '.3f')}/{_f(a['input']['mean'], '.3f')}",
+        _f(case.get("sharpness_real")),
         _f(case["flicker_real"], ".1f"),
     ]
+
+
+def _shaped(fig: dict) -> str:
+    """The shape-matched sharpness, with the share of frames it is over where not all."""
+    share = fig.get("sharpness_shape_frames", 1.0)
+    return _f(fig.get("sharpness_shape")) + (f" ({share:.0%})" if share < 0.995 else "")
 
 
 def _per_renderer(fig: dict) -> list[str]:
@@ -86,7 +94,7 @@ def _per_renderer(fig: dict) -> list[str]:
         _f(fig.get("lmd_ratio")),
         _f(fig["aperture"]["mean"], ".3f"),
         _f(fig["sharpness"]),
-        _f(fig.get("sharpness_shape")),
+        _shaped(fig),
         f"{_f(fig['psnr_outside_min'], '.1f')}/{_f(fig['psnr_outside'], '.1f')}",
         _f(fig["flicker"], ".1f"),
         _f(fig["flicker_ratio"]),
@@ -109,7 +117,7 @@ def rows(cases: list[dict], renderers: list[str]) -> list[list[str] | tuple[str,
             if "error" in fig:
                 out.append((case["case"], case["kind"], f"{name} failed: {fig['error']}"))
                 continue
-            once = _once(case) if first else [""] * 8
+            once = _once(case) if first else [""] * 9
             first = False
             mine = _per_renderer(fig)
             out.append(
@@ -124,8 +132,10 @@ def rows(cases: list[dict], renderers: list[str]) -> list[list[str] | tuple[str,
                     once[5],
                     mine[3],
                     once[6],
-                    *mine[4:8],
+                    mine[4],
                     once[7],
+                    *mine[5:8],
+                    once[8],
                     *mine[8:],
                 ]
             )

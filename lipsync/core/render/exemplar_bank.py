@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -29,6 +30,7 @@ import numpy as np
 from lipsync.core.geometry import Similarity
 from lipsync.core.render import parameters as P
 from lipsync.core.render.inner_lips import refine_inner_lips
+from lipsync.core.render.mouth_range import percentile_of
 from lipsync.core.render.normalise import eye_frame, inner_gaps
 from lipsync.core.types import OUTER_LIP_LEFT_CORNER, OUTER_LIP_RIGHT_CORNER, FaceObservation
 
@@ -142,6 +144,21 @@ class ExemplarBank:
         count = np.array([n for _, n, _ in self.sharp_steps])
         total = np.array([t for _, _, t in self.sharp_steps])
         return float(np.exp(total[near].sum() / count[near].sum()))
+
+    @cached_property
+    def wide_gap(self) -> tuple[float, int]:
+        """The widest ordinary opening of the frames offered, as the picture shows their inner
+        lips (the samples' labels): the ``RANGE_WIDE_PERCENTILE`` percentile of their mean inner
+        gaps (IO, interpolated inside an aperture step), and how many frames it is over
+        ((0.0, 0) when none)."""
+        counts = [(s, n) for s, n, _ in self.sharp_steps if n > 0]
+        if not counts:
+            return 0.0, 0
+        hist = np.zeros(max(s for s, _ in counts) + 1, np.int64)
+        for s, n in counts:
+            hist[s] += n
+        edges = np.arange(hist.size + 1) * P.EXEMPLAR_GAP_STEP
+        return percentile_of(hist, edges, P.RANGE_WIDE_PERCENTILE), int(hist.sum())
 
     @property
     def coverage(self) -> int:

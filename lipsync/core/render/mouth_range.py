@@ -33,7 +33,10 @@ class MouthRange:
     how their outer-lip width changes with their inner-lip gap (the least-squares slope over
     the frames seen: retalking_face3 widens as she opens, 0.46; retalking_face1 barely
     changes, -0.05); ``gap_spread``: the standard deviation of their gap (IO), which says how
-    far that slope can be trusted (a still face's slope is its landmarks' noise).
+    far that slope can be trusted (a still face's slope is its landmarks' noise);
+    ``picture_wide``: their widest ordinary opening as the picture shows the inner lips (the
+    exemplar bank's labels, 0 = not known), which :meth:`open_gain` takes as its floor
+    where it is narrower, by ``picture_trust`` (0..1).
     """
 
     wide_gap: float = 0.0
@@ -41,6 +44,8 @@ class MouthRange:
     frames: int = 0
     width_per_gap: float = 0.0
     gap_spread: float = 0.0
+    picture_wide: float = 0.0
+    picture_trust: float = 0.0
 
     @property
     def confidence(self) -> float:
@@ -53,9 +58,19 @@ class MouthRange:
     def open_gain(self, rest_gap: float) -> float:
         """IO of inner-lip gap added at ``open`` = 1 for this speaker, whose rest (neutral)
         gap is ``rest_gap``: their widest ordinary opening is reached where speech tracks
-        reach their 95th percentile of opening (``OPEN_AT_WIDE``)."""
+        reach their 95th percentile of opening (``OPEN_AT_WIDE``). The learnt gain stays
+        within ``OPEN_GAIN_LIMITS``, whose floor makes up for a tracker that reads open lips
+        on the teeth; the picture's own reading (``picture_wide``, trusted by
+        ``picture_trust``) lowers that floor to what it shows, no lower than
+        ``PICTURE_GAIN_MIN``: where the picture too shows a narrow mouth, there is nothing to
+        make up for (the rest gap is then the picture's too)."""
+        floor = P.OPEN_GAIN_LIMITS[0]
+        if self.picture_trust > 0.0:
+            seen = max((self.picture_wide - rest_gap) / P.OPEN_AT_WIDE, P.PICTURE_GAIN_MIN)
+            t = min(self.picture_trust, 1.0)
+            floor = (1.0 - t) * floor + t * min(seen, floor)
         learnt = (self.wide_gap - rest_gap) / P.OPEN_AT_WIDE
-        learnt = float(min(max(learnt, P.OPEN_GAIN_LIMITS[0]), P.OPEN_GAIN_LIMITS[1]))
+        learnt = float(min(max(learnt, floor), P.OPEN_GAIN_LIMITS[1]))
         c = self.confidence
         return (1.0 - c) * P.OPEN_GAP + c * learnt
 

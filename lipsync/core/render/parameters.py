@@ -47,6 +47,10 @@ OPEN_AT_WIDE = constants.OPEN_AT_WIDE  # open level at which the speaker's wides
 OPEN_GAIN_LIMITS = (0.28, 0.5)  # IO; the learnt gap at open = 1 stays inside these (our
 #   tracker reads some inner lips on the teeth: on retalking_face1 its widest gap is 0.10 IO
 #   where dlib reads 0.23, so a learnt range may widen the mouth but hardly narrow it)
+PICTURE_GAIN_MIN = 0.08  # IO; the floor above is lowered to the gain the picture's inner
+#   lips show (the exemplar bank's labels, which its samples are chosen by), no lower than
+#   this: retalking_face1's picture shows 0.11, and the floor of 0.28 opened the rendered
+#   mouth 0.114 IOD on average against his 0.098; retalking_face3's shows 0.32 (no change)
 MAX_NARROWING = 0.12  # IO; the most a corner moves in from the neutral (no range known)
 MIN_NARROWING = 0.04  # fraction of the half-width a corner may always move in (rounding shows)
 

@@ -20,13 +20,21 @@ from lipsync.core.face import FaceTracker
 from lipsync.core.render import AppearanceBuilder, get_renderer
 from lipsync.core.render import parameters as P
 from lipsync.core.render.composite import lower_face_polygon
-from lipsync.core.render.exemplar import ExemplarRenderer, _ring, draw_sample
+from lipsync.core.render.exemplar import (
+    AUTO_SPREAD,
+    ExemplarRenderer,
+    _rigid_target,
+    _ring,
+    _seen_range,
+    draw_sample,
+)
 from lipsync.core.render.exemplar_bank import (
     ExemplarBank,
     channel_mean,
     crop_matrix,
     crop_size,
     lip_contrast,
+    lip_measures,
     masked_mean,
     rigid_frame,
 )
@@ -532,3 +540,42 @@ def test_her_mouth_widens_as_it_opens_and_her_range_learns_it(tracked):
     speaker = builder.build().mouth_range
     assert speaker.width_per_gap > 0.2, speaker
     assert speaker.open_narrowing(0.3) < 0.0 < P.OPEN_NARROW
+
+
+def test_the_banks_widest_opening_is_the_95th_percentile_of_the_frames_offered():
+    steps = tuple((s, 10, 0.0) for s in range(10))  # 100 frames evenly over 0-0.2 IO
+    wide, frames = ExemplarBank((), 100, steps).wide_gap
+    assert frames == 100
+    assert wide == pytest.approx(P.RANGE_WIDE_PERCENTILE / 100 * 10 * P.EXEMPLAR_GAP_STEP)
+    assert ExemplarBank((), 0).wide_gap == (0.0, 0)
+
+
+def test_a_mouth_the_picture_shows_narrow_is_not_drawn_wider(tracked):
+    """The target lips, in the samples' own labels, open no wider than the picture shows the
+    speaker open (the bank's 95th percentile of the frames offered) where speech tracks reach
+    theirs (``OPEN_AT_WIDE``), below the tracker's floor too; her own picture shows her
+    open wider than that floor, and her target stays the tracker's; a still mouth's too."""
+    appearance = tracked[2].build()
+    bank = appearance.exemplars
+    wide, counted = bank.wide_gap
+    assert counted == sum(n for _, n, _ in bank.sharp_steps) >= P.RANGE_FULL_FRAMES
+    assert min(s.gap for s in bank.samples) < wide < max(s.gap for s in bank.samples) + 0.02
+    at_wide = np.array([P.OPEN_AT_WIDE, 0, 0, 0, 0, 0], np.float32)
+    tracker = lip_measures(_rigid_target(dataclasses.replace(appearance, exemplars=None), at_wide))
+    assert lip_measures(_rigid_target(appearance, at_wide)) == tracker
+    # a speaker whose picture and tracker both show a narrow mouth: closed to 0.08 IO
+    steps = ((0, 30, 0.0), (1, 30, 0.0), (2, 20, 0.0), (3, 15, 0.0), (4, 5, 0.0))
+    narrow = ExemplarBank(bank.samples, 100, steps)
+    assert narrow.wide_gap == (pytest.approx(0.08), 100) and narrow.spread == AUTO_SPREAD[1]
+    lines = dataclasses.replace(appearance.mouth_range, wide_gap=0.08)
+    floored = lip_measures(
+        _rigid_target(dataclasses.replace(appearance, exemplars=None, mouth_range=lines), at_wide)
+    )[0]
+    seen = dataclasses.replace(appearance, exemplars=narrow, mouth_range=lines)
+    assert _seen_range(seen).picture_trust == 1.0
+    gap = lip_measures(_rigid_target(seen, at_wide))[0]
+    assert gap == pytest.approx(0.08, abs=0.02) and gap < floored - 0.1
+    still = ExemplarBank(bank.samples, 489, ((5, 14, 0.0), (6, 348, 0.0), (7, 127, 0.0)))
+    assert still.spread <= AUTO_SPREAD[0]
+    kept = _seen_range(dataclasses.replace(appearance, exemplars=still))
+    assert kept == appearance.mouth_range

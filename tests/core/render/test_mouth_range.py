@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -86,3 +88,29 @@ def test_moments_merge_as_one_collector_and_bad_ones_are_refused():
     huge.merge(*a.counts(), np.array([3.0, 1e300, 1e300, 1e308, 1e308]))
     got = huge.range()
     assert np.isfinite(got.width_per_gap) and np.isfinite(got.open_narrowing(0.3))
+
+
+def test_the_pictures_narrow_mouth_lowers_the_gains_floor_as_far_as_it_is_trusted():
+    """The floor that makes up for a tracker reading open lips on the teeth is lowered where
+    the picture's inner lips too show a narrow mouth (retalking_face1: 0.11 IO of gap at
+    open = 1, not 0.28); a picture showing a wider mouth changes nothing."""
+    rest = 0.03
+    narrow = _learnt(np.linspace(rest, 0.09, 300), np.full(300, 0.75))  # the tracker's lines
+    floor = narrow.open_gain(rest)
+    assert floor == pytest.approx(P.OPEN_GAIN_LIMITS[0])  # held up by the floor
+    seen = dataclasses.replace(narrow, picture_wide=0.11, picture_trust=1.0)
+    assert seen.open_gain(rest) == pytest.approx((0.11 - rest) / P.OPEN_AT_WIDE)
+    half = dataclasses.replace(seen, picture_trust=0.5)
+    assert half.open_gain(rest) == pytest.approx((floor + seen.open_gain(rest)) / 2)
+    assert dataclasses.replace(seen, picture_trust=0.0).open_gain(rest) == floor
+    # the tracker's own reading above the picture's stands
+    lower = dataclasses.replace(narrow, picture_wide=0.05, picture_trust=1.0)
+    assert lower.open_gain(rest) == pytest.approx((narrow.wide_gap - rest) / P.OPEN_AT_WIDE)
+    # a picture that shows no opening still opens the mouth a little
+    shut = _learnt(np.full(300, rest), np.full(300, 0.75))
+    shut = dataclasses.replace(shut, picture_wide=rest, picture_trust=1.0)
+    assert shut.open_gain(rest) == pytest.approx(P.PICTURE_GAIN_MIN)
+    # wider in the picture: the tracker's range as it was
+    speaker = _speaker(0.0, frames=300)
+    wide = dataclasses.replace(speaker, picture_wide=0.4, picture_trust=1.0)
+    assert wide.open_gain(rest) == speaker.open_gain(rest)

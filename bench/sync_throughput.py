@@ -15,9 +15,13 @@
    against ffmpeg's own transcode of the same, as in 1. (the moving portrait of 1. is a
    photo, which ``auto`` draws with the warp; a real speaker's footage is what the exemplar
    renderer draws).
+5. Memory of the lookahead (``--lookahead-memory 3840x2160``): peak RSS of ``lipsync sync``
+   on an 8 s moving portrait of that size at 25 fps with ``--lookahead 1``, the default (3 s,
+   shortened for large frames to what ``LOOKAHEAD_MEMORY`` holds) and ``--lookahead 3``.
 
     .venv/bin/python bench/sync_throughput.py [--seconds 30] [--skip-speed] [--skip-memory]
         [--real-clip CLIP [--real-minutes 1,10]] [--real-speed CLIP] [--renderer exemplar]
+        [--lookahead-memory WxH]
 """
 
 from __future__ import annotations
@@ -104,6 +108,24 @@ def memory(tmp: Path) -> None:
     print(f"peak memory growth 1 min -> 4 min: {100 * growth:+.1f}% (goal within 10%)")
 
 
+def lookahead_memory(tmp: Path, size: tuple[int, int]) -> None:
+    """Peak RSS at ``size`` with 1 s of lookahead, the default and 3 s."""
+    audio = speech_of(tmp / "speech_la.wav", 8.0)
+    clip = write_portrait_clip(tmp / f"la{size[1]}.mp4", 8.0, size, preset="ultrafast")
+    runs: tuple[tuple[str, tuple[str, ...]], ...] = (
+        ("1 s", ("--lookahead", "1")),
+        ("default", ()),
+        ("3 s", ("--lookahead", "3")),
+    )
+    for what, extra in runs:
+        options = (*extra, "--preset", "ultrafast")
+        wall, peak = lipsync_sync(clip, audio, tmp / "la_out.mp4", options)
+        print(
+            f"{size[0]}x{size[1]} 25 fps, lookahead {what}: {wall:5.1f} s, peak RSS {peak:.0f} MiB",
+            flush=True,
+        )
+
+
 def probe_size(path: Path) -> tuple[int, int, float]:
     """Width, height and duration (s) of the first video stream of ``path``."""
     out = subprocess.run(
@@ -159,6 +181,7 @@ def main() -> None:
     parser.add_argument("--real-minutes", default="1,10", help="comma-separated lengths")
     parser.add_argument("--real-speed", type=Path, help="real footage (25 fps) to time")
     parser.add_argument("--renderer", default="exemplar", help="renderer for the real footage")
+    parser.add_argument("--lookahead-memory", metavar="WxH", help="peak RSS by lookahead here")
     args = parser.parse_args()
     as_installed()
     with tempfile.TemporaryDirectory() as folder:
@@ -179,6 +202,9 @@ def main() -> None:
         if args.real_clip is not None:
             minutes = [float(m) for m in args.real_minutes.split(",")]
             real_memory(tmp, args.real_clip, minutes, args.renderer)
+        if args.lookahead_memory:
+            w, h = (int(v) for v in args.lookahead_memory.lower().split("x"))
+            lookahead_memory(tmp, (w, h))
 
 
 if __name__ == "__main__":

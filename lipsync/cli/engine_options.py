@@ -37,7 +37,7 @@ DEFAULTS: dict[str, Any] = {
     "crf": C.DEFAULT_CRF,
     "preset": C.DEFAULT_PRESET,
     "tune": "auto",
-    "lookahead": C.LOOKAHEAD_SECONDS,
+    "lookahead": None,  # C.LOOKAHEAD_SECONDS, shorter for large frames (see its help)
 }
 
 #: Every engine option by its parameter name, in the order they are listed in ``--help``.
@@ -210,8 +210,10 @@ _OPTIONS: dict[str, Callable[[F], F]] = {
         "--lookahead",
         type=float,
         default=DEFAULTS["lookahead"],
-        show_default=True,
-        help="Seconds of video held back so each face is learnt before it is rendered.",
+        help="Seconds of video held back so each face is learnt before it is rendered "
+        f"[default: {C.LOOKAHEAD_SECONDS:g}, shortened for large frames to what "
+        f"{C.LOOKAHEAD_MEMORY / 2**30:g} GiB of them hold, {C.LOOKAHEAD_MIN_SECONDS:g} at "
+        "least: about 2.3 at 4K 25 fps, 1 at 4K 60 fps].",
     ),
 }
 

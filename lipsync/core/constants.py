@@ -52,6 +52,13 @@ STALE_TEMP_SECONDS = 60.0  # s untouched before a dead process's temporary outpu
 # shot have only the lookahead's: at 1 s retalking_face3's true-mouth r was 0.24 over five
 # phases (bench/true_mouth_phases.py), 0.32 at 2 s, 0.45 at 3 s (face1 0.62, 0.61, 0.61; a
 # tuning set), and the held-out latentsync_demo3 rose from 0.18 to 0.27 (LMD 4.92 -> 4.77 %)
-# at 3 s. Memory is the window's decoded frames: 3 MB each at 1080p 4:2:0.
+# at 3 s. Memory is the window's frames: about 3.5 bytes a pixel each held (the decoded planes
+# and, for part of them, their RGB picture): peak RSS at 4K 25 fps 2788 MiB at 1 s, 4144 MiB at
+# 3 s, 3568 MiB by default (2.3 s; bench/sync_throughput.py --lookahead-memory 3840x2160).
 LOOKAHEAD_SECONDS = 3.0
+# bytes of held frames (their planes, and 3 bytes a pixel for their RGB picture) the default
+# lookahead takes at most: 3 s up to 1080p at 60 fps; 4K 25 fps 2.3 s, 4K 60 fps and 8K
+# LOOKAHEAD_MIN_SECONDS (a given --lookahead is taken as it is)
+LOOKAHEAD_MEMORY = 2 << 30
+LOOKAHEAD_MIN_SECONDS = 1.0  # s; the default lookahead is never shorter (the old default)
 MAX_LOOKAHEAD_SECONDS = 10.0  # s; memory is this many decoded frames

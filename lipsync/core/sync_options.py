@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from lipsync.core.constants import DEFAULT_RENDERER, LOOKAHEAD_SECONDS, MAX_LOOKAHEAD_SECONDS
+from lipsync.core.constants import DEFAULT_RENDERER, MAX_LOOKAHEAD_SECONDS
 from lipsync.core.errors import InputError
 from lipsync.core.media import EncodeOptions
 from lipsync.core.render.speaker import SpeakerProfile
@@ -40,7 +40,9 @@ class SyncOptions:
     encode: EncodeOptions = field(default_factory=EncodeOptions)
     detect_every: int | None = None
     allow_no_face: bool = False
-    lookahead: float = LOOKAHEAD_SECONDS
+    #: s of video held back; None: LOOKAHEAD_SECONDS, shortened for large frames to what
+    #: LOOKAHEAD_MEMORY holds (:func:`~lipsync.core.sync_stream.lookahead_frames`)
+    lookahead: float | None = None
     allow_truncated: bool = False  # lip-sync the part of a truncated video that is there
     profile: SpeakerProfile | None = None  # a speaker's mouths to start every track from
 
@@ -52,7 +54,7 @@ class SyncOptions:
             value = getattr(self, name)
             if value is not None and not (value >= 0 and np.isfinite(value)):
                 raise InputError(f"--{name} {value} is not a time: give seconds, 0 or more.")
-        if not (0 <= self.lookahead <= MAX_LOOKAHEAD_SECONDS):
+        if self.lookahead is not None and not (0 <= self.lookahead <= MAX_LOOKAHEAD_SECONDS):
             raise InputError(
                 f"--lookahead {self.lookahead} is out of range: give 0 to "
                 f"{MAX_LOOKAHEAD_SECONDS:g} seconds."

@@ -3,6 +3,7 @@ blockwise mouth targets equal the whole-video ones, and live speech is analysed 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import shutil
@@ -14,11 +15,11 @@ import pytest
 from lipsync.core.demo import write_portrait_clip
 from lipsync.core.engine import LipSyncEngine, SyncOptions, decoded_frames
 from lipsync.core.face import tracking_process
-from lipsync.core.media import open_video, save_audio
+from lipsync.core.media import new_video_info, open_video, save_audio
 from lipsync.core.render import WarpRenderer
 from lipsync.core.speech import analyse_speech_curve, synthesize, write_sidecar
 from lipsync.core.speech.incremental import IncrementalCurve
-from lipsync.core.sync_stream import PLAN_AHEAD
+from lipsync.core.sync_stream import PLAN_AHEAD, held_frame_bytes, lookahead_frames
 from lipsync.core.types import MOUTH_PARAMS
 
 TEXT = "Bob bought a map. Pam made more maps, for Mom and the baby."
@@ -103,6 +104,26 @@ def test_the_lookahead_bounds_the_frames_held(media, lookahead):
     stream, pictures, held = run_stream(clip, speech, lookahead=lookahead)
     assert len(pictures) == 40 and stream.batch_size == 8
     assert stream.window < max(held) <= stream.window + ahead * stream.batch_size - 1 + tracking
+
+
+def test_the_default_lookahead_holds_3_s_up_to_1080p_and_no_more_than_2_gib_beyond():
+    """A frame held takes its planes and an RGB picture; the default window is 3 s where
+    that fits in LOOKAHEAD_MEMORY (2 GiB), shorter where it does not, never under 1 s; a
+    given lookahead is taken as it is, however large the frames."""
+    hd, uhd = new_video_info(1920, 1080, 25), new_video_info(3840, 2160, 25)
+    assert held_frame_bytes(hd) == 1920 * 1080 * (1.5 + 3)
+    assert held_frame_bytes(uhd) == 3840 * 2160 * (1.5 + 3)
+    deep = dataclasses.replace(uhd, pix_fmt="yuv422p10le", bit_depth=10)
+    assert held_frame_bytes(deep) == 3840 * 2160 * (4 + 3)
+    odd = dataclasses.replace(hd, pix_fmt="no-such-format", bit_depth=12)
+    assert held_frame_bytes(odd) == 1920 * 1080 * (6 + 3)
+    assert lookahead_frames(None, 25, held_frame_bytes(hd)) == 75
+    assert lookahead_frames(None, 60, held_frame_bytes(hd)) == 180
+    fit = (2 << 30) // held_frame_bytes(uhd)
+    assert lookahead_frames(None, 25, held_frame_bytes(uhd)) == fit == 57  # 2.3 s
+    assert lookahead_frames(None, 60, held_frame_bytes(uhd)) == 60  # 1 s at least
+    assert lookahead_frames(3.0, 60, held_frame_bytes(uhd)) == 180  # asked for
+    assert lookahead_frames(0.0, 25, held_frame_bytes(hd)) == 0
 
 
 def test_tracking_in_a_process_of_its_own_gives_the_same_pixels(media, monkeypatch):

@@ -51,7 +51,7 @@ def sync_options(options: dict[str, Any], language: str) -> SyncOptions:
         encode=encode,
         detect_every=o.get("detect_every"),
         allow_no_face=bool(o.get("allow_no_face", False)),
-        lookahead=float(o.get("lookahead", LOOKAHEAD_SECONDS)),
+        lookahead=None if o.get("lookahead") is None else float(o["lookahead"]),
         profile=load_profile(o["profile"]) if o.get("profile") else None,
     )
 
@@ -67,8 +67,10 @@ def lead_in(options: dict[str, Any]) -> float:
 
 def tail_seconds(sync: SyncOptions, fps: float = 25.0) -> float:
     """Seconds rendered after a chunk and dropped: the engine's lookahead plus the hand-over
-    ramp, so every kept frame is planned as in one run through the whole video."""
-    return sync.lookahead + (sync.selection.handover_frames + 2) / fps
+    ramp, so every kept frame is planned as in one run through the whole video (the default
+    lookahead at its longest: a large frame's may be shorter)."""
+    held = LOOKAHEAD_SECONDS if sync.lookahead is None else sync.lookahead
+    return held + (sync.selection.handover_frames + 2) / fps
 
 
 def for_chunk(sync: SyncOptions, offset: float | None) -> SyncOptions:

@@ -116,7 +116,7 @@ def held_frame_bytes(info: VideoStreamInfo) -> int:
     try:
         fmt = av.VideoFormat(info.pix_fmt, w, h)
         planes = sum(c.width * c.height * ((c.bits + 7) // 8) for c in fmt.components)
-    except ValueError:  # a format PyAV does not know: three samples a pixel
+    except (ValueError, av.error.FFmpegError):  # a format PyAV does not know: three samples
         planes = 3 * w * h * ((max(info.bit_depth, 8) + 7) // 8)
     return planes + 3 * w * h
 

@@ -68,7 +68,7 @@ from lipsync.core.render.exemplar_choice import (
 from lipsync.core.render.lipmesh import band_triangles
 from lipsync.core.render.meshwarp import piecewise_maps
 from lipsync.core.render.mouth_model import check_target, target_shape
-from lipsync.core.render.mouth_range import MouthRange
+from lipsync.core.render.mouth_range import MouthRange, confidence_of
 from lipsync.core.render.normalise import face_transform
 from lipsync.core.render.registry import RenderJob
 from lipsync.core.render.warp import WarpRenderer, check_frame, down_the_face
@@ -128,8 +128,7 @@ def _seen_range(appearance: TrackAppearance) -> MouthRange:
     if bank is None:
         return range_
     wide, frames = bank.wide_gap
-    known = (frames - P.RANGE_MIN_FRAMES) / (P.RANGE_FULL_FRAMES - P.RANGE_MIN_FRAMES)
-    trust = min(max(known, 0.0), 1.0) * _smoothstep(*AUTO_SPREAD, bank.spread)
+    trust = confidence_of(frames) * _smoothstep(*AUTO_SPREAD, bank.spread)
     if trust <= 0.0:
         return range_
     return replace(range_, picture_wide=wide, picture_trust=trust)

@@ -164,7 +164,7 @@ class ExemplarBank:
     def coverage(self) -> int:
         return len({cell_of(s.gap, s.width)[0] for s in self.samples})
 
-    @property
+    @cached_property
     def spread(self) -> int:
         """The aperture steps the footage's mouth moves through: from the step below which
         ``EXEMPLAR_SPREAD_TRIM`` of the frames offered (with a lips' sharpness) fall to the

@@ -49,11 +49,9 @@ class MouthRange:
 
     @property
     def confidence(self) -> float:
-        """0..1: how much the learnt range is trusted over the model's average face: none
-        below ``RANGE_MIN_FRAMES`` (a few frames say nothing about a range), growing with the
-        frames seen, full at ``RANGE_FULL_FRAMES``."""
-        known = (self.frames - P.RANGE_MIN_FRAMES) / (P.RANGE_FULL_FRAMES - P.RANGE_MIN_FRAMES)
-        return float(min(max(known, 0.0), 1.0))  # np.clip on one number: 10 us
+        """0..1: how much the learnt range is trusted over the model's average face
+        (:func:`confidence_of` its frames)."""
+        return confidence_of(self.frames)
 
     def open_gain(self, rest_gap: float) -> float:
         """IO of inner-lip gap added at ``open`` = 1 for this speaker, whose rest (neutral)
@@ -94,6 +92,14 @@ class MouthRange:
         learnt = max(1.0 - self.narrow_ratio, P.MIN_NARROWING) * half_width
         c = self.confidence
         return (1.0 - c) * P.MAX_NARROWING + c * min(learnt, P.MAX_NARROWING)
+
+
+def confidence_of(frames: int) -> float:
+    """0..1: how far a range learnt from ``frames`` observations is trusted: not at all below
+    ``RANGE_MIN_FRAMES`` (a few frames say nothing about a range), growing with the frames,
+    fully from ``RANGE_FULL_FRAMES``."""
+    known = (frames - P.RANGE_MIN_FRAMES) / (P.RANGE_FULL_FRAMES - P.RANGE_MIN_FRAMES)
+    return float(min(max(known, 0.0), 1.0))  # np.clip on one number: 10 us
 
 
 def percentile_of(hist: np.ndarray, edges: np.ndarray, q: float) -> float:
